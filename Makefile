@@ -1,0 +1,46 @@
+# spinestep — `make run` and `make test` do all the set-up on a fresh machine.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+RUN := $(UV) run --frozen --all-extras
+
+.PHONY: help uv setup system lint test test-fast run bench clean
+
+help:
+	@echo "make run   install and start spinestep on SQLite"
+	@echo "make test  install everything and run every check and test"
+
+uv:
+	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || { \
+		echo "installing uv from PyPI"; \
+		$(PYTHON) -m pip install --quiet uv || $(PYTHON) -m pip install --quiet --user uv; }
+
+setup: uv
+	$(UV) sync --frozen --all-extras
+
+# PostgreSQL, Chromium and poppler for the tests: installed when root, else checked.
+system:
+	@bash scripts/system-deps.sh
+
+lint: setup
+	$(RUN) ruff check src tests bench
+	$(RUN) ruff format --check src tests bench
+	$(RUN) mypy
+	$(RUN) lint-imports
+
+test: setup system lint
+	$(RUN) pytest
+
+test-fast: setup
+	$(RUN) pytest -x -q
+
+run: setup
+	$(RUN) spinestep start
+
+bench: setup
+	$(RUN) python bench/decide.py
+
+clean:
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from spinestep.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The ``spinestep`` command line: thin Typer commands over the services."""
