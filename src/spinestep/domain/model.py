@@ -219,7 +219,11 @@ class Responses:
     location: LocationResponse
 
     def to_json(self) -> dict[str, str]:
-        return {"during": self.during.value, "after": self.after.value, "location": self.location.value}
+        return {
+            "during": self.during.value,
+            "after": self.after.value,
+            "location": self.location.value,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +253,7 @@ class DecisionInput:
     red_flags: tuple[str, ...] = ()
     settings: RuleSettings = field(default_factory=RuleSettings)
     doses: dict[int, Dose] = field(default_factory=dict)
+    emergency_number: str = "112"
 
 
 @dataclass(frozen=True, slots=True)

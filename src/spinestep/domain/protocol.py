@@ -1,0 +1,236 @@
+"""Protocol files: a YAML document describing a programme, checked field by field.
+
+Every problem is reported as ``<source> line <n>: <path>: <problem>`` so a clinician
+editing a file can find it, e.g. ``lumbar-flexion.yaml line 14: stages[1].dose.reps:
+must be an integer 1-100``. Array indices in paths count from 0. The same format is
+described by ``spinestep/protocols/protocol.schema.json``.
+
+Pure: the caller reads the text; this module only parses it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from spinestep.domain.model import Direction, Dose, ProtocolDefinition, StageDefinition
+from spinestep.errors import ProtocolError
+
+PROTOCOL_FIELDS = ("id", "title", "direction", "description", "stages")
+PROTOCOL_REQUIRED = ("id", "title", "direction", "stages")
+STAGE_FIELDS = ("id", "title", "instructions", "dose")
+DOSE_FIELDS = ("reps", "hold_s", "sessions_per_day")
+
+PROTOCOL_ID_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+STAGE_ID_PATTERN = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
+MAX_STAGES = 10
+MAX_INSTRUCTIONS = 20
+MAX_TEXT_CHARS = 2000
+REPS_RANGE = (1, 100)
+HOLD_S_RANGE = (0, 600)
+SESSIONS_PER_DAY_RANGE = (1, 24)
+
+_PROTOCOL_ID = re.compile(PROTOCOL_ID_PATTERN)
+_STAGE_ID = re.compile(STAGE_ID_PATTERN)
+_TAG_STR = "tag:yaml.org,2002:str"
+_TAG_INT = "tag:yaml.org,2002:int"
+_TAG_NAMES = {
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:bool": "a boolean",
+    _TAG_INT: "an integer",
+    "tag:yaml.org,2002:float": "a number",
+    _TAG_STR: "a string",
+}
+
+
+class _Reader:
+    """Walks the YAML node tree, raising ProtocolError with the line of the bad node."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._constructor = yaml.constructor.SafeConstructor()
+
+    def fail(self, node: Node | None, path: str, problem: str) -> ProtocolError:
+        line = f" line {node.start_mark.line + 1}" if node is not None else ""
+        where = f"{path}: " if path else ""
+        return ProtocolError(f"{self.source}{line}: {where}{problem}")
+
+    def mapping(
+        self, node: Node, path: str, fields: tuple[str, ...], required: tuple[str, ...]
+    ) -> dict[str, Node]:
+        if not isinstance(node, MappingNode):
+            raise self.fail(node, path, f"must be a mapping of {', '.join(fields)}")
+        out: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, ScalarNode) else None
+            key_path = f"{path}.{key}" if path else str(key)
+            if key not in fields:
+                raise self.fail(key_node, key_path, f"unknown field (allowed: {', '.join(fields)})")
+            if key in out:
+                raise self.fail(key_node, key_path, "given twice")
+            out[key] = value_node
+        for name in required:
+            if name not in out:
+                raise self.fail(node, f"{path}.{name}" if path else name, "is required")
+        return out
+
+    def sequence(self, node: Node, path: str, what: str) -> list[Node]:
+        if not isinstance(node, SequenceNode):
+            raise self.fail(node, path, f"must be a list of {what}")
+        return list(node.value)
+
+    def text(self, node: Node, path: str) -> str:
+        if not isinstance(node, ScalarNode) or node.tag != _TAG_STR:
+            raise self.fail(node, path, f"must be text, not {self._kind(node)}")
+        value = str(node.value).strip()
+        if not value:
+            raise self.fail(node, path, "must not be empty")
+        if len(value) > MAX_TEXT_CHARS:
+            raise self.fail(node, path, f"must be at most {MAX_TEXT_CHARS} characters")
+        return value
+
+    def integer(self, node: Node, path: str, low: int, high: int) -> int:
+        problem = f"must be an integer {low}-{high}"
+        if not isinstance(node, ScalarNode) or node.tag != _TAG_INT:
+            raise self.fail(node, path, problem)
+        value = self._constructor.construct_yaml_int(node)
+        if not low <= value <= high:
+            raise self.fail(node, path, problem)
+        return int(value)
+
+    @staticmethod
+    def _kind(node: Node) -> str:
+        if isinstance(node, MappingNode):
+            return "a mapping"
+        if isinstance(node, SequenceNode):
+            return "a list"
+        return _TAG_NAMES.get(node.tag, node.tag)
+
+
+def parse_protocol(text: str, source: str) -> ProtocolDefinition:
+    """Parse and check one protocol document; ``source`` names it in error messages."""
+    reader = _Reader(source)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        problem = error.problem or error.context or "not valid YAML"
+        raise ProtocolError(f"{source}{line}: not valid YAML: {problem}") from None
+    except yaml.YAMLError as error:
+        raise ProtocolError(f"{source}: not valid YAML: {error}") from None
+    if root is None:
+        raise ProtocolError(f"{source}: the file is empty")
+    fields = reader.mapping(root, "", PROTOCOL_FIELDS, PROTOCOL_REQUIRED)
+
+    protocol_id = reader.text(fields["id"], "id")
+    if not _PROTOCOL_ID.match(protocol_id):
+        raise reader.fail(fields["id"], "id", "must be lower-case letters and digits joined by '-'")
+    direction_text = reader.text(fields["direction"], "direction")
+    try:
+        direction = Direction(direction_text)
+    except ValueError:
+        raise reader.fail(
+            fields["direction"], "direction", "must be 'flexion' or 'extension'"
+        ) from None
+    stage_nodes = reader.sequence(fields["stages"], "stages", "stages")
+    if not 1 <= len(stage_nodes) <= MAX_STAGES:
+        raise reader.fail(fields["stages"], "stages", f"must list 1-{MAX_STAGES} stages")
+    stages = tuple(
+        _stage(reader, node, f"stages[{index}]", index + 1)
+        for index, node in enumerate(stage_nodes)
+    )
+    seen: set[str] = set()
+    for index, stage in enumerate(stages):
+        if stage.id in seen:
+            raise reader.fail(
+                _field_node(stage_nodes[index], "id"), f"stages[{index}].id", "given twice"
+            )
+        seen.add(stage.id)
+    description = (
+        reader.text(fields["description"], "description") if "description" in fields else ""
+    )
+    return ProtocolDefinition(
+        id=protocol_id,
+        title=reader.text(fields["title"], "title"),
+        direction=direction,
+        stages=stages,
+        description=description,
+    )
+
+
+def _stage(reader: _Reader, node: Node, path: str, number: int) -> StageDefinition:
+    fields = reader.mapping(node, path, STAGE_FIELDS, STAGE_FIELDS)
+    stage_id = reader.text(fields["id"], f"{path}.id")
+    if not _STAGE_ID.match(stage_id):
+        raise reader.fail(
+            fields["id"], f"{path}.id", "must be lower-case letters and digits joined by '_'"
+        )
+    instruction_nodes = reader.sequence(
+        fields["instructions"], f"{path}.instructions", "instruction lines"
+    )
+    if not 1 <= len(instruction_nodes) <= MAX_INSTRUCTIONS:
+        raise reader.fail(
+            fields["instructions"],
+            f"{path}.instructions",
+            f"must list 1-{MAX_INSTRUCTIONS} instruction lines",
+        )
+    instructions = tuple(
+        reader.text(line, f"{path}.instructions[{index}]")
+        for index, line in enumerate(instruction_nodes)
+    )
+    return StageDefinition(
+        number=number,
+        id=stage_id,
+        title=reader.text(fields["title"], f"{path}.title"),
+        instructions=instructions,
+        dose=_dose(reader, fields["dose"], f"{path}.dose"),
+    )
+
+
+def _dose(reader: _Reader, node: Node, path: str) -> Dose:
+    fields = reader.mapping(node, path, DOSE_FIELDS, DOSE_FIELDS)
+    reps = reader.integer(fields["reps"], f"{path}.reps", *REPS_RANGE)
+    hold_nodes = reader.sequence(fields["hold_s"], f"{path}.hold_s", "two integers")
+    if len(hold_nodes) != 2:
+        raise reader.fail(fields["hold_s"], f"{path}.hold_s", "must be [min, max] seconds")
+    hold_min = reader.integer(hold_nodes[0], f"{path}.hold_s[0]", *HOLD_S_RANGE)
+    hold_max = reader.integer(hold_nodes[1], f"{path}.hold_s[1]", *HOLD_S_RANGE)
+    if hold_min > hold_max:
+        raise reader.fail(fields["hold_s"], f"{path}.hold_s", "min must not be greater than max")
+    sessions_per_day = reader.integer(
+        fields["sessions_per_day"], f"{path}.sessions_per_day", *SESSIONS_PER_DAY_RANGE
+    )
+    return Dose(reps, hold_min, hold_max, sessions_per_day)
+
+
+def _field_node(node: Node, name: str) -> Node:
+    assert isinstance(node, MappingNode)
+    for key_node, value_node in node.value:
+        if key_node.value == name:
+            found: Node = value_node
+            return found
+    return node
+
+
+def protocol_to_json(protocol: ProtocolDefinition) -> dict[str, Any]:
+    """The protocol as plain JSON data, in the shape of the file format."""
+    return {
+        "id": protocol.id,
+        "title": protocol.title,
+        "direction": protocol.direction.value,
+        "description": protocol.description,
+        "stages": [
+            {
+                "number": stage.number,
+                "id": stage.id,
+                "title": stage.title,
+                "instructions": list(stage.instructions),
+                "dose": stage.dose.to_json(),
+            }
+            for stage in protocol.stages
+        ],
+    }
