@@ -1,0 +1,104 @@
+"""Benchmark of the decision rules: prints figures, then one JSON object as the last line.
+
+1. ``decide()`` alone on validated, time-ordered histories of 30, 1,000 and 10,000
+   sessions (one core): decisions per second for each, and the 10,000 / 30 cost ratio.
+2. The whole ``spinestep decide`` path (parse JSON, validate, order, decide, serialise)
+   per call, in-process through the CLI's ``decide_text``; and one cold-start subprocess
+   call of the installed command when it is there.
+
+Targets: at least 20,000 decisions/s at 30 sessions; the 10,000-session cost at most
+2x the 30-session cost. Timings are printed, never asserted by tests.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from spinestep.cli.rules import decide_text
+from spinestep.domain.decide_request import parse_decide_json
+from spinestep.domain.rules import decide
+from spinestep.protocols import builtin_protocols
+
+SIZES = (30, 1_000, 10_000)
+START = datetime(2024, 1, 1, 8, 0, tzinfo=UTC)
+
+
+def history(count: int) -> dict[str, object]:
+    """A clinically plausible history ending in three qualifying sessions (R8 checks all)."""
+    sessions = []
+    for index in range(count):
+        at = START + timedelta(hours=3 * index)
+        settled = index >= count - 3
+        sessions.append(
+            {
+                "at": at.isoformat(),
+                "stage": 2,
+                "completed": True,
+                "reps": 10,
+                "effort": "easy" if settled else "moderate",
+                "pain_before": 3,
+                "pain_during": 3 if settled else 4,
+                "pain_after": 3,
+                "location_before": "thigh",
+                "location_after": "buttock" if settled else "thigh",
+            }
+        )
+    return {
+        "protocol": "lumbar-flexion",
+        "current_stage": 2,
+        "clearance": True,
+        "directional_preference": "flexion",
+        "red_flags": [],
+        "settings": {"progress_after_sessions": 3, "min_days_at_stage": 2, "worsening_points": 2},
+        "sessions": sessions,
+    }
+
+
+def per_second(func: object, minimum_s: float = 0.5) -> float:
+    assert callable(func)
+    calls = 0
+    batch = 100
+    started = time.perf_counter()
+    elapsed = 0.0
+    while elapsed < minimum_s:
+        for _ in range(batch):
+            func()
+        calls += batch
+        elapsed = time.perf_counter() - started
+    return calls / elapsed
+
+
+def main() -> None:
+    protocols = builtin_protocols()
+    results: dict[str, float] = {}
+    for size in SIZES:
+        request = parse_decide_json(json.dumps(history(size)), protocols)
+        rate = per_second(lambda request=request: decide(request))
+        results[f"decide_per_s_{size}"] = round(rate)
+        print(f"decide() with {size:>6} sessions: {rate:>12,.0f} decisions/s")
+    ratio = results["decide_per_s_30"] / results["decide_per_s_10000"]
+    results["cost_ratio_10000_vs_30"] = round(ratio, 3)
+    print(f"cost of 10,000 sessions / cost of 30: {ratio:.2f} (target <= 2)")
+
+    text = json.dumps(history(30))
+    cli_rate = per_second(lambda: decide_text(text))
+    results["cli_path_per_call_ms"] = round(1000 / cli_rate, 4)
+    print(f"spinestep decide path, 30 sessions, in-process: {1000 / cli_rate:.3f} ms per call")
+
+    command = Path(sys.executable).with_name("spinestep")
+    if command.exists():
+        started = time.perf_counter()
+        subprocess.run([str(command), "decide"], input=text.encode(), check=True, capture_output=True)
+        cold_ms = (time.perf_counter() - started) * 1000
+        results["cli_cold_start_ms"] = round(cold_ms, 1)
+        print(f"spinestep decide, one subprocess call (cold start): {cold_ms:.0f} ms")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
