@@ -1,0 +1,253 @@
+"""What the services keep: plain, mutable records that the storage ports load and save.
+
+A record with ``id is None`` has not been stored yet; the repository's ``add`` fills the
+id in. Timestamps are timezone-aware. JSON columns are plain ``dict``/``list`` values.
+These are not the API of the web app; the read-only views live in ``services.views``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from spinestep.domain.model import (
+    Decision,
+    DirectionalPreference,
+    Effort,
+    EmergencyNumber,
+    Location,
+    Urgency,
+)
+
+JsonDict = dict[str, Any]
+
+
+class Role(StrEnum):
+    PATIENT = "patient"
+    CLINICIAN = "clinician"
+    ADMIN = "admin"
+
+
+class ProgrammeStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+
+
+class FlagSource(StrEnum):
+    """Where a red flag was reported: the onboarding questions, a session check, the monthly one."""
+
+    ONBOARDING = "onboarding"
+    SESSION = "session"
+    MONTHLY = "monthly"
+
+
+class EventKind(StrEnum):
+    PAUSE = "pause"
+    RESUME = "resume"
+    PRESCRIBE = "prescribe"
+    STAGE_CHANGE = "stage_change"
+    CLEARANCE = "clearance"
+    SETTINGS_CHANGE = "settings_change"
+    COMPLETE = "complete"
+
+
+class DeletionStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+
+
+@dataclass(slots=True)
+class UserRecord:
+    email: str
+    display_name: str
+    role: Role
+    created_at: datetime
+    password_hash: str | None = None
+    active: bool = True
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class ApiTokenRecord:
+    """An API token; only the SHA-256 of the secret is kept."""
+
+    user_id: int
+    token_hash: str
+    label: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class PatientRecord:
+    display_name: str
+    time_zone: str
+    emergency_number: EmergencyNumber
+    created_at: datetime
+    self_managed: bool = True
+    user_id: int | None = None
+    clinician_id: int | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class AssignmentRecord:
+    """A patient's programme: protocol, current stage, settings, clearance and pause state.
+
+    ``dose_overrides`` maps a stage number (as a string) to a dose JSON object of SPEC §2.
+    """
+
+    patient_id: int
+    protocol_id: str
+    current_stage: int
+    created_at: datetime
+    updated_at: datetime
+    progress_after_sessions: int = 3
+    min_days_at_stage: int = 2
+    worsening_points: int = 2
+    dose_overrides: JsonDict = field(default_factory=dict)
+    clearance: bool = False
+    cleared_by: int | None = None
+    cleared_at: datetime | None = None
+    directional_preference: DirectionalPreference = DirectionalPreference.UNKNOWN
+    status: ProgrammeStatus = ProgrammeStatus.ACTIVE
+    paused_reason: str | None = None
+    paused_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class RedFlagReport:
+    patient_id: int
+    code: str
+    reported_at: datetime
+    source: FlagSource
+    resolved_at: datetime | None = None
+    resolved_by: int | None = None
+    resolved_by_self: bool = False
+    outcome: str | None = None
+    id: int | None = None
+
+    @property
+    def resolved(self) -> bool:
+        return self.resolved_at is not None
+
+
+@dataclass(slots=True)
+class ScreeningRecord:
+    """One set of red-flag answers: ``answers`` maps each code asked to true (yes) or false."""
+
+    patient_id: int
+    at: datetime
+    source: FlagSource
+    answers: dict[str, bool]
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class StoredSession:
+    """A stored exercise session. ``at`` keeps the offset it was given (its local date)."""
+
+    patient_id: int
+    assignment_id: int
+    at: datetime
+    stage: int
+    completed: bool
+    effort: Effort
+    pain_before: int
+    pain_during: int
+    pain_after: int
+    location_before: Location
+    location_after: Location
+    created_at: datetime
+    reps: int | None = None
+    stopped_early: bool = False
+    motion: JsonDict | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class StoredDecision:
+    """A stored decision with the inputs it saw and the rules version (SPEC §3.5)."""
+
+    patient_id: int
+    made_at: datetime
+    decision: Decision
+    urgency: Urgency
+    current_stage: int
+    next_stage: int | None
+    reasons: list[JsonDict]
+    message: str
+    dose: JsonDict | None
+    inputs: JsonDict
+    rules_version: str
+    responses: JsonDict | None = None
+    assignment_id: int | None = None
+    session_id: int | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class ProgrammeEvent:
+    """A change to a programme: who (``actor_user_id``; None for the local person), when, why."""
+
+    patient_id: int
+    assignment_id: int
+    kind: EventKind
+    at: datetime
+    reason: str
+    actor_user_id: int | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class StoredQuestionnaire:
+    patient_id: int
+    instrument: str
+    taken_at: datetime
+    answers: JsonDict
+    score: JsonDict
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class AuditEntry:
+    """Who did what to which patient's record, and when. Never carries clinical values."""
+
+    action: str
+    at: datetime
+    actor_user_id: int | None = None
+    patient_id: int | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class InviteRecord:
+    """A one-time invitation; only the SHA-256 of its token is kept."""
+
+    token_hash: str
+    email: str
+    role: Role
+    created_at: datetime
+    expires_at: datetime
+    created_by: int | None = None
+    patient_id: int | None = None
+    used_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class DeletionRequest:
+    patient_id: int | None
+    requested_at: datetime
+    requested_by: int | None = None
+    status: DeletionStatus = DeletionStatus.PENDING
+    completed_at: datetime | None = None
+    completed_by: int | None = None
+    id: int | None = None

@@ -1,0 +1,103 @@
+"""Engines and migrations.
+
+``make_engine(url)`` opens SQLite (a file; its directory is created) or PostgreSQL (via
+psycopg 3). SQLite runs in WAL mode with ``synchronous=FULL`` and foreign keys on, so a
+committed session survives a crash or power cut. ``migrate(engine)`` brings the schema to
+the newest Alembic revision shipped inside this package; no ``alembic.ini`` is needed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import URL, Engine, make_url
+
+from spinestep.errors import StorageError
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Use psycopg 3 for a bare ``postgresql://`` URL."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
+    """An engine for ``url``: SQLite (file created with its directory) or PostgreSQL."""
+    parsed = normalise_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            try:
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StorageError(f"cannot create the database directory: {error}") from None
+        engine = sa.create_engine(parsed, echo=echo, connect_args={"timeout": 30})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if backend == "postgresql":
+        return sa.create_engine(parsed, echo=echo, pool_pre_ping=True)
+    raise StorageError(f"unsupported database URL scheme: {parsed.drivername}")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+    finally:
+        cursor.close()
+
+
+def alembic_config(connection: sa.Connection | None = None) -> Config:
+    """An Alembic configuration built in code, pointing at the packaged migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise StorageError("no migrations are shipped with this installation")
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the schema to ``revision`` (the newest by default)."""
+    try:
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), revision)
+    except sa.exc.SQLAlchemyError as error:
+        problem = type(error).__name__
+        raise StorageError(f"the database could not be migrated ({problem})") from error
+
+
+def integrity_ok(engine: Engine) -> bool:
+    """SQLite's ``integrity_check`` and ``foreign_key_check``; PostgreSQL always answers true."""
+    if engine.dialect.name != "sqlite":
+        return True
+    with engine.connect() as connection:
+        integrity = connection.exec_driver_sql("PRAGMA integrity_check").scalars().all()
+        dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    return integrity == ["ok"] and not dangling

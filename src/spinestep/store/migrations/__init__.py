@@ -1,0 +1,1 @@
+"""Alembic migrations of the spinestep schema, shipped inside the package."""

@@ -1,0 +1,318 @@
+"""SQLAlchemy repositories implementing the storage ports of ``spinestep.services.ports``.
+
+Rows and records share field names, so a generic base copies values across; a session
+is the one record whose ``at`` is split into ``at_utc`` and ``at_offset_min``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from spinestep.services.records import (
+    ApiTokenRecord,
+    AssignmentRecord,
+    AuditEntry,
+    DeletionRequest,
+    DeletionStatus,
+    InviteRecord,
+    PatientRecord,
+    ProgrammeEvent,
+    RedFlagReport,
+    ScreeningRecord,
+    StoredDecision,
+    StoredQuestionnaire,
+    StoredSession,
+    UserRecord,
+)
+from spinestep.store.tables import (
+    ApiTokenRow,
+    AssignmentRow,
+    AuditRow,
+    Base,
+    DecisionRow,
+    DeletionRow,
+    EventRow,
+    InviteRow,
+    PatientRow,
+    QuestionnaireRow,
+    RedFlagRow,
+    ScreeningRow,
+    SessionRow,
+    UserRow,
+)
+
+RecordT = TypeVar("RecordT")
+RowT = TypeVar("RowT", bound=Base)
+
+
+class _Repository(Generic[RecordT, RowT]):
+    """add / get / update for a record type whose fields are the row's columns."""
+
+    row_type: type[RowT]
+    record_type: type[RecordT]
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def _values(self, record: RecordT) -> dict[str, Any]:
+        return {f.name: getattr(record, f.name) for f in fields(record)}  # type: ignore[arg-type]
+
+    def _to_record(self, row: RowT) -> RecordT:
+        names = [f.name for f in fields(self.record_type)]  # type: ignore[arg-type]
+        return self.record_type(**{name: getattr(row, name) for name in names})
+
+    def add(self, record: RecordT) -> RecordT:
+        values = self._values(record)
+        values.pop("id", None)
+        row = self.row_type(**values)
+        self._session.add(row)
+        self._session.flush()
+        record.id = row.id  # type: ignore[attr-defined]
+        return record
+
+    def get(self, record_id: int) -> RecordT | None:
+        row = self._session.get(self.row_type, record_id)
+        return None if row is None else self._to_record(row)
+
+    def update(self, record: RecordT) -> None:
+        row = self._session.get(self.row_type, record.id)  # type: ignore[attr-defined]
+        if row is None:
+            raise LookupError(f"{self.row_type.__tablename__} row is gone")
+        for name, value in self._values(record).items():
+            if name != "id":
+                setattr(row, name, value)
+        self._session.flush()
+
+    def _delete(self, record_id: int) -> None:
+        self._session.execute(sa.delete(self.row_type).where(self.row_type.id == record_id))  # type: ignore[attr-defined]
+
+    def _all(self, statement: sa.Select[Any]) -> list[RecordT]:
+        return [self._to_record(row) for row in self._session.scalars(statement)]
+
+    def _one(self, statement: sa.Select[Any]) -> RecordT | None:
+        row = self._session.scalars(statement.limit(1)).first()
+        return None if row is None else self._to_record(row)
+
+
+class SqlUserRepository(_Repository[UserRecord, UserRow]):
+    row_type = UserRow
+    record_type = UserRecord
+
+    def by_email(self, email: str) -> UserRecord | None:
+        return self._one(sa.select(UserRow).where(UserRow.email == email))
+
+    def list_all(self) -> list[UserRecord]:
+        return self._all(sa.select(UserRow).order_by(UserRow.id))
+
+    def delete(self, user_id: int) -> None:
+        self._delete(user_id)
+
+
+class SqlApiTokenRepository(_Repository[ApiTokenRecord, ApiTokenRow]):
+    row_type = ApiTokenRow
+    record_type = ApiTokenRecord
+
+    def by_hash(self, token_hash: str) -> ApiTokenRecord | None:
+        return self._one(sa.select(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash))
+
+    def for_user(self, user_id: int) -> list[ApiTokenRecord]:
+        statement = sa.select(ApiTokenRow).where(ApiTokenRow.user_id == user_id)
+        return self._all(statement.order_by(ApiTokenRow.id))
+
+
+class SqlPatientRepository(_Repository[PatientRecord, PatientRow]):
+    row_type = PatientRow
+    record_type = PatientRecord
+
+    def first(self) -> PatientRecord | None:
+        return self._one(sa.select(PatientRow).order_by(PatientRow.id))
+
+    def by_user(self, user_id: int) -> PatientRecord | None:
+        return self._one(sa.select(PatientRow).where(PatientRow.user_id == user_id))
+
+    def list_all(self) -> list[PatientRecord]:
+        return self._all(sa.select(PatientRow).order_by(PatientRow.id))
+
+    def for_clinician(self, clinician_id: int) -> list[PatientRecord]:
+        statement = sa.select(PatientRow).where(PatientRow.clinician_id == clinician_id)
+        return self._all(statement.order_by(PatientRow.id))
+
+    def delete(self, patient_id: int) -> None:
+        # Children go by ON DELETE CASCADE; audit and deletion requests keep a NULL patient.
+        self._delete(patient_id)
+
+
+class SqlAssignmentRepository(_Repository[AssignmentRecord, AssignmentRow]):
+    row_type = AssignmentRow
+    record_type = AssignmentRecord
+
+    def current_for(self, patient_id: int) -> AssignmentRecord | None:
+        statement = sa.select(AssignmentRow).where(AssignmentRow.patient_id == patient_id)
+        return self._one(statement.order_by(AssignmentRow.id.desc()))
+
+    def for_patient(self, patient_id: int) -> list[AssignmentRecord]:
+        statement = sa.select(AssignmentRow).where(AssignmentRow.patient_id == patient_id)
+        return self._all(statement.order_by(AssignmentRow.id))
+
+
+class SqlRedFlagRepository(_Repository[RedFlagReport, RedFlagRow]):
+    row_type = RedFlagRow
+    record_type = RedFlagReport
+
+    def unresolved_for(self, patient_id: int) -> list[RedFlagReport]:
+        statement = sa.select(RedFlagRow).where(
+            RedFlagRow.patient_id == patient_id, RedFlagRow.resolved_at.is_(None)
+        )
+        return self._all(statement.order_by(RedFlagRow.id))
+
+    def for_patient(self, patient_id: int) -> list[RedFlagReport]:
+        statement = sa.select(RedFlagRow).where(RedFlagRow.patient_id == patient_id)
+        return self._all(statement.order_by(RedFlagRow.id))
+
+
+class SqlScreeningRepository(_Repository[ScreeningRecord, ScreeningRow]):
+    row_type = ScreeningRow
+    record_type = ScreeningRecord
+
+    def for_patient(self, patient_id: int) -> list[ScreeningRecord]:
+        statement = sa.select(ScreeningRow).where(ScreeningRow.patient_id == patient_id)
+        return self._all(statement.order_by(ScreeningRow.at, ScreeningRow.id))
+
+    def last_asked(self, patient_id: int, code: str) -> datetime | None:
+        statement = (
+            sa.select(ScreeningRow)
+            .where(ScreeningRow.patient_id == patient_id)
+            .order_by(ScreeningRow.at.desc(), ScreeningRow.id.desc())
+        )
+        for row in self._session.scalars(statement):
+            if code in row.answers:
+                return row.at
+        return None
+
+
+class SqlSessionRepository(_Repository[StoredSession, SessionRow]):
+    row_type = SessionRow
+    record_type = StoredSession
+
+    def _values(self, record: StoredSession) -> dict[str, Any]:
+        values = super()._values(record)
+        at: datetime = values.pop("at")
+        offset = at.utcoffset()
+        if offset is None:
+            raise ValueError("a session time must carry its offset")
+        values["at_utc"] = at.astimezone(UTC)
+        values["at_offset_min"] = int(offset.total_seconds() // 60)
+        return values
+
+    def _to_record(self, row: SessionRow) -> StoredSession:
+        local = timezone(timedelta(minutes=row.at_offset_min))
+        return StoredSession(
+            id=row.id,
+            patient_id=row.patient_id,
+            assignment_id=row.assignment_id,
+            at=row.at_utc.astimezone(local),
+            stage=row.stage,
+            completed=row.completed,
+            reps=row.reps,
+            effort=row.effort,
+            pain_before=row.pain_before,
+            pain_during=row.pain_during,
+            pain_after=row.pain_after,
+            location_before=row.location_before,
+            location_after=row.location_after,
+            stopped_early=row.stopped_early,
+            motion=row.motion,
+            created_at=row.created_at,
+        )
+
+    def recent(self, assignment_id: int, limit: int) -> list[StoredSession]:
+        statement = (
+            sa.select(SessionRow)
+            .where(SessionRow.assignment_id == assignment_id)
+            .order_by(SessionRow.at_utc.desc(), SessionRow.id.desc())
+            .limit(limit)
+        )
+        return list(reversed(self._all(statement)))
+
+    def for_patient(
+        self, patient_id: int, since: datetime | None = None, until: datetime | None = None
+    ) -> list[StoredSession]:
+        statement = sa.select(SessionRow).where(SessionRow.patient_id == patient_id)
+        if since is not None:
+            statement = statement.where(SessionRow.at_utc >= since)
+        if until is not None:
+            statement = statement.where(SessionRow.at_utc < until)
+        return self._all(statement.order_by(SessionRow.at_utc, SessionRow.id))
+
+
+class SqlDecisionRepository(_Repository[StoredDecision, DecisionRow]):
+    row_type = DecisionRow
+    record_type = StoredDecision
+
+    def latest_for(self, patient_id: int) -> StoredDecision | None:
+        statement = sa.select(DecisionRow).where(DecisionRow.patient_id == patient_id)
+        return self._one(statement.order_by(DecisionRow.made_at.desc(), DecisionRow.id.desc()))
+
+    def for_session(self, session_id: int) -> StoredDecision | None:
+        return self._one(sa.select(DecisionRow).where(DecisionRow.session_id == session_id))
+
+    def for_patient(self, patient_id: int) -> list[StoredDecision]:
+        statement = sa.select(DecisionRow).where(DecisionRow.patient_id == patient_id)
+        return self._all(statement.order_by(DecisionRow.made_at, DecisionRow.id))
+
+
+class SqlEventRepository(_Repository[ProgrammeEvent, EventRow]):
+    row_type = EventRow
+    record_type = ProgrammeEvent
+
+    def for_patient(self, patient_id: int) -> list[ProgrammeEvent]:
+        statement = sa.select(EventRow).where(EventRow.patient_id == patient_id)
+        return self._all(statement.order_by(EventRow.at, EventRow.id))
+
+
+class SqlQuestionnaireRepository(_Repository[StoredQuestionnaire, QuestionnaireRow]):
+    row_type = QuestionnaireRow
+    record_type = StoredQuestionnaire
+
+    def for_patient(
+        self, patient_id: int, instrument: str | None = None
+    ) -> list[StoredQuestionnaire]:
+        statement = sa.select(QuestionnaireRow).where(QuestionnaireRow.patient_id == patient_id)
+        if instrument is not None:
+            statement = statement.where(QuestionnaireRow.instrument == instrument)
+        return self._all(statement.order_by(QuestionnaireRow.taken_at, QuestionnaireRow.id))
+
+
+class SqlAuditRepository(_Repository[AuditEntry, AuditRow]):
+    row_type = AuditRow
+    record_type = AuditEntry
+
+    def for_patient(self, patient_id: int) -> list[AuditEntry]:
+        statement = sa.select(AuditRow).where(AuditRow.patient_id == patient_id)
+        return self._all(statement.order_by(AuditRow.at, AuditRow.id))
+
+    def recent(self, limit: int) -> list[AuditEntry]:
+        statement = sa.select(AuditRow).order_by(AuditRow.at.desc(), AuditRow.id.desc())
+        return self._all(statement.limit(limit))
+
+
+class SqlInviteRepository(_Repository[InviteRecord, InviteRow]):
+    row_type = InviteRow
+    record_type = InviteRecord
+
+    def by_hash(self, token_hash: str) -> InviteRecord | None:
+        return self._one(sa.select(InviteRow).where(InviteRow.token_hash == token_hash))
+
+
+class SqlDeletionRepository(_Repository[DeletionRequest, DeletionRow]):
+    row_type = DeletionRow
+    record_type = DeletionRequest
+
+    def pending(self) -> list[DeletionRequest]:
+        statement = sa.select(DeletionRow).where(DeletionRow.status == DeletionStatus.PENDING)
+        return self._all(statement.order_by(DeletionRow.requested_at, DeletionRow.id))

@@ -1,0 +1,257 @@
+"""The tables, as SQLAlchemy 2 typed declarative classes.
+
+Column names match the fields of ``spinestep.services.records`` so the repositories can
+copy values across; the one exception is a session's ``at``, stored as the UTC instant
+(``at_utc``) plus the offset it was given in minutes (``at_offset_min``) so its local
+date can be recovered. The schema itself is created by the Alembic migrations in
+``spinestep.store.migrations``, never by ``create_all``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from spinestep.domain.model import (
+    Decision,
+    DirectionalPreference,
+    Effort,
+    EmergencyNumber,
+    Location,
+    Urgency,
+)
+from spinestep.services.records import (
+    DeletionStatus,
+    EventKind,
+    FlagSource,
+    ProgrammeStatus,
+    Role,
+)
+from spinestep.store.types import LocationCode, UTCDateTime, enum_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _user_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("users.id", ondelete="SET NULL")
+
+
+def _patient_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("patients.id", ondelete="CASCADE")
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: sa.JSON(),
+    }
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[Role] = mapped_column(enum_column(Role, 16))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class ApiTokenRow(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    label: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class PatientRow(Base):
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(_user_fk(), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(200))
+    time_zone: Mapped[str] = mapped_column(sa.String(64))
+    emergency_number: Mapped[EmergencyNumber] = mapped_column(enum_column(EmergencyNumber, 3))
+    clinician_id: Mapped[int | None] = mapped_column(_user_fk(), index=True)
+    self_managed: Mapped[bool]
+    created_at: Mapped[datetime]
+
+
+class AssignmentRow(Base):
+    __tablename__ = "programme_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(_patient_fk(), index=True)
+    protocol_id: Mapped[str] = mapped_column(sa.String(64))
+    current_stage: Mapped[int]
+    progress_after_sessions: Mapped[int]
+    min_days_at_stage: Mapped[int]
+    worsening_points: Mapped[int]
+    dose_overrides: Mapped[dict[str, Any]]
+    clearance: Mapped[bool]
+    cleared_by: Mapped[int | None] = mapped_column(_user_fk())
+    cleared_at: Mapped[datetime | None]
+    directional_preference: Mapped[DirectionalPreference] = mapped_column(
+        enum_column(DirectionalPreference, 16)
+    )
+    status: Mapped[ProgrammeStatus] = mapped_column(enum_column(ProgrammeStatus, 16))
+    paused_reason: Mapped[str | None] = mapped_column(sa.Text)
+    paused_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class RedFlagRow(Base):
+    __tablename__ = "red_flag_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(_patient_fk(), index=True)
+    code: Mapped[str] = mapped_column(sa.String(64))
+    reported_at: Mapped[datetime]
+    source: Mapped[FlagSource] = mapped_column(enum_column(FlagSource, 16))
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[int | None] = mapped_column(_user_fk())
+    resolved_by_self: Mapped[bool]
+    outcome: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class ScreeningRow(Base):
+    __tablename__ = "screenings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(_patient_fk(), index=True)
+    at: Mapped[datetime]
+    source: Mapped[FlagSource] = mapped_column(enum_column(FlagSource, 16))
+    answers: Mapped[dict[str, Any]]
+
+
+class SessionRow(Base):
+    __tablename__ = "sessions"
+    __table_args__ = (sa.Index("ix_sessions_assignment_at", "assignment_id", "at_utc"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(_patient_fk(), index=True)
+    assignment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme_assignments.id", ondelete="CASCADE")
+    )
+    at_utc: Mapped[datetime]
+    at_offset_min: Mapped[int]
+    stage: Mapped[int]
+    completed: Mapped[bool]
+    reps: Mapped[int | None]
+    effort: Mapped[Effort] = mapped_column(enum_column(Effort, 16))
+    pain_before: Mapped[int]
+    pain_during: Mapped[int]
+    pain_after: Mapped[int]
+    location_before: Mapped[Location] = mapped_column(LocationCode())
+    location_after: Mapped[Location] = mapped_column(LocationCode())
+    stopped_early: Mapped[bool]
+    motion: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime]
+
+
+class DecisionRow(Base):
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sessions.id", ondelete="CASCADE"), unique=True
+    )
+    patient_id: Mapped[int] = mapped_column(_patient_fk(), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("programme_assignments.id", ondelete="CASCADE")
+    )
+    made_at: Mapped[datetime]
+    decision: Mapped[Decision] = mapped_column(enum_column(Decision, 32))
+    urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency, 32))
+    current_stage: Mapped[int]
+    next_stage: Mapped[int | None]
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON())
+    message: Mapped[str] = mapped_column(sa.Text)
+    dose: Mapped[dict[str, Any] | None]
+    responses: Mapped[dict[str, Any] | None]
+    inputs: Mapped[dict[str, Any]]
+    rules_version: Mapped[str] = mapped_column(sa.String(32))
+
+
+class EventRow(Base):
+    __tablename__ = "programme_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(_patient_fk(), index=True)
+    assignment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programme_assignments.id", ondelete="CASCADE")
+    )
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, 16))
+    at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(sa.Text)
+    actor_user_id: Mapped[int | None] = mapped_column(_user_fk())
+
+
+class QuestionnaireRow(Base):
+    __tablename__ = "questionnaire_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(_patient_fk(), index=True)
+    instrument: Mapped[str] = mapped_column(sa.String(32))
+    taken_at: Mapped[datetime]
+    answers: Mapped[dict[str, Any]]
+    score: Mapped[dict[str, Any]]
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_user_id: Mapped[int | None] = mapped_column(_user_fk())
+    action: Mapped[str] = mapped_column(sa.String(64))
+    patient_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("patients.id", ondelete="SET NULL"), index=True
+    )
+    at: Mapped[datetime]
+
+
+class InviteRow(Base):
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(320))
+    role: Mapped[Role] = mapped_column(enum_column(Role, 16))
+    created_by: Mapped[int | None] = mapped_column(_user_fk())
+    patient_id: Mapped[int | None] = mapped_column(_patient_fk())
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class DeletionRow(Base):
+    __tablename__ = "deletion_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("patients.id", ondelete="SET NULL")
+    )
+    requested_at: Mapped[datetime]
+    requested_by: Mapped[int | None] = mapped_column(_user_fk())
+    status: Mapped[DeletionStatus] = mapped_column(enum_column(DeletionStatus, 16))
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[int | None] = mapped_column(_user_fk())

@@ -1,0 +1,119 @@
+"""The SQLAlchemy unit of work: one database transaction over every repository."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from spinestep.errors import StorageError
+from spinestep.services import ports
+from spinestep.services.ports import UnitOfWorkFactory
+from spinestep.store.engine import make_engine, migrate
+from spinestep.store.repositories import (
+    SqlApiTokenRepository,
+    SqlAssignmentRepository,
+    SqlAuditRepository,
+    SqlDecisionRepository,
+    SqlDeletionRepository,
+    SqlEventRepository,
+    SqlInviteRepository,
+    SqlPatientRepository,
+    SqlQuestionnaireRepository,
+    SqlRedFlagRepository,
+    SqlScreeningRepository,
+    SqlSessionRepository,
+    SqlUserRepository,
+)
+
+
+class SqlUnitOfWork:
+    """Use as ``with factory() as uow: ...; uow.commit()``.
+
+    Leaving the block without ``commit()`` (or through an exception, including
+    ``KeyboardInterrupt``) rolls the whole transaction back.
+    """
+
+    users: ports.UserRepository
+    tokens: ports.ApiTokenRepository
+    patients: ports.PatientRepository
+    assignments: ports.AssignmentRepository
+    red_flags: ports.RedFlagRepository
+    screenings: ports.ScreeningRepository
+    sessions: ports.SessionRepository
+    decisions: ports.DecisionRepository
+    events: ports.EventRepository
+    questionnaires: ports.QuestionnaireRepository
+    audit: ports.AuditRepository
+    invites: ports.InviteRepository
+    deletions: ports.DeletionRepository
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._session: Session | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        session = self._session_factory()
+        self._session = session
+        self.users = SqlUserRepository(session)
+        self.tokens = SqlApiTokenRepository(session)
+        self.patients = SqlPatientRepository(session)
+        self.assignments = SqlAssignmentRepository(session)
+        self.red_flags = SqlRedFlagRepository(session)
+        self.screenings = SqlScreeningRepository(session)
+        self.sessions = SqlSessionRepository(session)
+        self.decisions = SqlDecisionRepository(session)
+        self.events = SqlEventRepository(session)
+        self.questionnaires = SqlQuestionnaireRepository(session)
+        self.audit = SqlAuditRepository(session)
+        self.invites = SqlInviteRepository(session)
+        self.deletions = SqlDeletionRepository(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self._require()
+        try:
+            session.rollback()
+        finally:
+            session.close()
+            self._session = None
+
+    def _require(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("the unit of work is used outside its 'with' block")
+        return self._session
+
+    def commit(self) -> None:
+        try:
+            self._require().commit()
+        except sa.exc.IntegrityError as error:
+            self._require().rollback()
+            raise StorageError("the change clashes with stored records") from error
+
+    def rollback(self) -> None:
+        self._require().rollback()
+
+
+def unit_of_work_factory(engine: Engine) -> UnitOfWorkFactory:
+    """A factory of units of work on ``engine`` (whose schema is already migrated)."""
+    session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+    def factory() -> SqlUnitOfWork:
+        return SqlUnitOfWork(session_factory)
+
+    return factory
+
+
+def open_store(url: str | URL, *, upgrade: bool = True) -> tuple[Engine, UnitOfWorkFactory]:
+    """Open the database at ``url``, bring its schema up to date, return engine and factory."""
+    engine = make_engine(url)
+    if upgrade:
+        migrate(engine)
+    return engine, unit_of_work_factory(engine)
