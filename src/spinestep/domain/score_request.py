@@ -193,6 +193,7 @@ def _enum(enum: type[_E], value: object, path: str) -> _E:
 
 def _json_number(value: object, path: str, measure: Measure) -> int | float:
     """An int or a float as JSON numbers arrive; range checks follow in ``compute_change``."""
+    _not_null(value, path)
     if type(value) is int or (isinstance(value, float) and math.isfinite(value)):
         return value
     kind = "an integer" if measure.integer_valued else "a number"
