@@ -1,0 +1,304 @@
+"""Export one patient's records as a FHIR R4 Bundle, checked against the R4B models.
+
+``fhir.resources`` 8 has no 4.0.1 models; its R4B models cover the R4 resources used
+here (SPEC §7). The Bundle (type ``collection``) holds:
+
+- a Patient;
+- a CarePlan for the programme, one activity per stage with its dose and status;
+- per session an ``exercise-session`` Observation (stage, completed, reps, effort,
+  symptom locations) whose ``hasMember`` are three pain Observations coded LOINC
+  72514-3 plus a spinestep code ``pain-before``, ``pain-during`` or ``pain-after``;
+- per questionnaire a QuestionnaireResponse and an Observation with its score;
+- per measured range of motion an Observation in UCUM ``deg``;
+- per red flag a Flag.
+
+Resource ids are UUIDs derived from the patient and record ids, so exporting the same
+records twice gives the same Bundle. ``read_bundle`` in ``fhir_read`` reverses this.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from fhir.resources.R4B.bundle import Bundle
+
+from spinestep.domain.scoring import Instrument
+from spinestep.interop import fhir_codes as c
+from spinestep.interop.fhir_answers import answers_to_items, score_observation_value
+from spinestep.services.record_types import (
+    FlagEntry,
+    PatientRecords,
+    ProgrammeInfo,
+    QuestionnaireEntry,
+    RomEntry,
+    SessionEntry,
+)
+
+Json = dict[str, Any]
+
+_NAMESPACE = uuid.UUID("5b0f6f0e-2f5a-4d0e-9a57-3e1c4b6f5d21")
+
+
+def full_url(patient_id: str, kind: str, local_id: str) -> str:
+    """The stable ``urn:uuid`` of one resource of a patient's Bundle."""
+    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{patient_id}/{kind}/{local_id}')}"
+
+
+def fhir_datetime(value: datetime) -> str:
+    """An aware datetime as a FHIR dateTime, keeping its own offset."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("FHIR timestamps need a time zone")
+    return value.isoformat()
+
+
+def coding(system: str, code: str, display: str | None = None) -> Json:
+    out: Json = {"system": system, "code": code}
+    if display:
+        out["display"] = display
+    return out
+
+
+def concept(system: str, code: str, display: str | None = None) -> Json:
+    return {"coding": [coding(system, code, display)]}
+
+
+def build_bundle(records: PatientRecords, generated_at: datetime) -> Json:
+    """The Bundle of ``records`` as JSON-ready data, validated with the R4B models."""
+    builder = _Builder(records)
+    bundle: Json = {
+        "resourceType": "Bundle",
+        "id": full_url(records.patient.id, "Bundle", "export").removeprefix("urn:uuid:"),
+        "type": "collection",
+        "timestamp": fhir_datetime(generated_at),
+        "entry": [{"fullUrl": url, "resource": resource} for url, resource in builder.entries()],
+    }
+    Bundle.model_validate(bundle)
+    return bundle
+
+
+def bundle_json(records: PatientRecords, generated_at: datetime) -> str:
+    """The Bundle as indented JSON text."""
+    return json.dumps(build_bundle(records, generated_at), indent=2, ensure_ascii=False) + "\n"
+
+
+class _Builder:
+    def __init__(self, records: PatientRecords) -> None:
+        self.records = records
+        self.pid = records.patient.id
+        self.patient_url = full_url(self.pid, "Patient", self.pid)
+        self.careplan_url = full_url(self.pid, "CarePlan", "programme")
+
+    def url(self, kind: str, local_id: str) -> str:
+        return full_url(self.pid, kind, local_id)
+
+    def entries(self) -> list[tuple[str, Json]]:
+        out = [(self.patient_url, self.patient())]
+        if self.records.programme is not None:
+            out.append((self.careplan_url, self.careplan(self.records.programme)))
+        for session in self.records.sessions:
+            out.extend(self.session(session))
+        for entry in self.records.questionnaires:
+            out.extend(self.questionnaire(entry))
+        out.extend(self.rom(entry) for entry in self.records.rom)
+        out.extend(self.flag(index, entry) for index, entry in enumerate(self.records.flags))
+        return out
+
+    def resource(self, resource_type: str, url: str, **fields: Any) -> Json:
+        return {"resourceType": resource_type, "id": url.removeprefix("urn:uuid:"), **fields}
+
+    def subject(self) -> Json:
+        return {"reference": self.patient_url}
+
+    def patient(self) -> Json:
+        info = self.records.patient
+        extra: Json = {}
+        if info.name:
+            extra["name"] = [{"text": info.name}]
+        if info.birth_date is not None:
+            extra["birthDate"] = info.birth_date.isoformat()
+        return self.resource(
+            "Patient",
+            self.patient_url,
+            extension=[{"url": c.EXT_TIME_ZONE, "valueCode": info.time_zone}],
+            identifier=[{"system": c.ID_PATIENT, "value": info.id}],
+            active=True,
+            **extra,
+        )
+
+    def careplan(self, programme: ProgrammeInfo) -> Json:
+        activities = []
+        for stage in programme.stages:
+            dose = stage.dose
+            detail: Json = {
+                "extension": [
+                    {"url": c.EXT_STAGE_NUMBER, "valueInteger": stage.number},
+                    {
+                        "url": c.EXT_HOLD_S,
+                        "valueRange": {
+                            "low": _seconds(dose.hold_s_min),
+                            "high": _seconds(dose.hold_s_max),
+                        },
+                    },
+                ],
+                "code": concept(c.CS_STAGE, stage.id, stage.title),
+                "status": c.STAGE_STATUS_TO_FHIR[stage.status.value],
+                "scheduledTiming": {
+                    "repeat": {"frequency": dose.sessions_per_day, "period": 1, "periodUnit": "d"}
+                },
+                "quantity": {
+                    "value": dose.reps,
+                    "unit": "repetitions",
+                    "system": c.UCUM,
+                    "code": "{repetitions}",
+                },
+                "description": stage.title,
+            }
+            activities.append({"detail": detail})
+        return self.resource(
+            "CarePlan",
+            self.careplan_url,
+            extension=[{"url": c.EXT_CURRENT_STAGE, "valueInteger": programme.current_stage}],
+            identifier=[{"system": c.ID_PROGRAMME, "value": f"{self.pid}/{programme.protocol_id}"}],
+            instantiatesCanonical=[c.PROTOCOL_CANONICAL + programme.protocol_id],
+            status=c.PROGRAMME_STATUS_TO_FHIR[programme.status.value],
+            intent="plan",
+            category=[concept(c.CS_DIRECTION, programme.direction.value)],
+            title=programme.title,
+            subject=self.subject(),
+            period={"start": fhir_datetime(programme.started_at)},
+            activity=activities,
+        )
+
+    def observation(self, url: str, code: Json, at: datetime, **fields: Any) -> Json:
+        return self.resource(
+            "Observation",
+            url,
+            status="final",
+            code=code,
+            subject=self.subject(),
+            effectiveDateTime=fhir_datetime(at),
+            **fields,
+        )
+
+    def session(self, entry: SessionEntry) -> list[tuple[str, Json]]:
+        record = entry.record
+        pains = zip(
+            c.PAIN_CODES, (record.pain_before, record.pain_during, record.pain_after), strict=True
+        )
+        pain_entries = []
+        for code, value in pains:
+            url = self.url("Observation", f"session/{entry.id}/{code}")
+            pain_code = {
+                "coding": [
+                    coding(c.LOINC, c.LOINC_PAIN_SEVERITY, "Pain severity 0-10 rating"),
+                    coding(c.CS_OBSERVATION, code, code.replace("-", " ")),
+                ]
+            }
+            pain = self.observation(
+                url,
+                pain_code,
+                record.at,
+                identifier=[{"system": c.ID_SESSION, "value": f"{entry.id}/{code}"}],
+                category=[concept(c.OBSERVATION_CATEGORY, "survey")],
+                valueInteger=value,
+            )
+            pain_entries.append((url, pain))
+        components = [
+            _component(c.C_STAGE, valueInteger=record.stage),
+            _component(c.C_COMPLETED, valueBoolean=record.completed),
+            _component(c.C_EFFORT, valueCodeableConcept=concept(c.CS_EFFORT, record.effort.value)),
+            _component(
+                c.C_LOCATION_BEFORE,
+                valueCodeableConcept=concept(c.CS_LOCATION, record.location_before.code),
+            ),
+            _component(
+                c.C_LOCATION_AFTER,
+                valueCodeableConcept=concept(c.CS_LOCATION, record.location_after.code),
+            ),
+        ]
+        if record.reps is not None:
+            components.append(_component(c.C_REPS, valueInteger=record.reps))
+        panel_url = self.url("Observation", f"session/{entry.id}")
+        panel = self.observation(
+            panel_url,
+            concept(c.CS_OBSERVATION, c.EXERCISE_SESSION, "exercise session"),
+            record.at,
+            identifier=[{"system": c.ID_SESSION, "value": entry.id}],
+            category=[concept(c.OBSERVATION_CATEGORY, "activity")],
+            basedOn=[{"reference": self.careplan_url}] if self.records.programme else None,
+            hasMember=[{"reference": url} for url, _ in pain_entries],
+            component=components,
+        )
+        if panel["basedOn"] is None:
+            del panel["basedOn"]
+        return [(panel_url, panel), *pain_entries]
+
+    def questionnaire(self, entry: QuestionnaireEntry) -> list[tuple[str, Json]]:
+        instrument: Instrument = entry.instrument
+        response_url = self.url("QuestionnaireResponse", entry.id)
+        response = self.resource(
+            "QuestionnaireResponse",
+            response_url,
+            identifier={"system": c.ID_QUESTIONNAIRE, "value": entry.id},
+            questionnaire=c.QUESTIONNAIRE_CANONICAL + instrument.value,
+            status="completed",
+            subject=self.subject(),
+            authored=fhir_datetime(entry.taken_at),
+            item=answers_to_items(entry.answers),
+        )
+        score_url = self.url("Observation", f"questionnaire/{entry.id}")
+        score = self.observation(
+            score_url,
+            concept(c.CS_OBSERVATION, c.SCORE_CODES[instrument.value], f"{instrument.value} score"),
+            entry.taken_at,
+            identifier=[{"system": c.ID_QUESTIONNAIRE, "value": entry.id}],
+            category=[concept(c.OBSERVATION_CATEGORY, "survey")],
+            derivedFrom=[{"reference": response_url}],
+            **score_observation_value(entry.answers),
+        )
+        return [(response_url, response), (score_url, score)]
+
+    def rom(self, entry: RomEntry) -> tuple[str, Json]:
+        url = self.url("Observation", f"rom/{entry.id}")
+        code = c.ROM_CODES[entry.measure.value]
+        return url, self.observation(
+            url,
+            concept(c.CS_OBSERVATION, code, entry.measure.value.replace("_", " ") + " range"),
+            entry.at,
+            identifier=[{"system": c.ID_ROM, "value": entry.id}],
+            category=[concept(c.OBSERVATION_CATEGORY, "exam")],
+            valueQuantity=_degrees(entry.rom_deg),
+            component=[_component(c.C_STAGE, valueInteger=entry.stage)],
+        )
+
+    def flag(self, index: int, entry: FlagEntry) -> tuple[str, Json]:
+        local_id = f"{entry.code}/{fhir_datetime(entry.raised_at)}"
+        url = self.url("Flag", local_id)
+        period: Json = {"start": fhir_datetime(entry.raised_at)}
+        if entry.resolved_at is not None:
+            period["end"] = fhir_datetime(entry.resolved_at)
+        return url, self.resource(
+            "Flag",
+            url,
+            identifier=[{"system": c.ID_FLAG, "value": local_id}],
+            status="inactive" if entry.resolved_at is not None else "active",
+            code=concept(c.CS_RED_FLAG, entry.code),
+            subject=self.subject(),
+            period=period,
+        )
+
+
+def _component(code: str, **value: Any) -> Json:
+    return {"code": concept(c.CS_COMPONENT, code), **value}
+
+
+def _seconds(value: int) -> Json:
+    return {"value": value, "unit": "s", "system": c.UCUM, "code": "s"}
+
+
+def _degrees(value: Decimal) -> Json:
+    return {"value": float(value), "unit": "deg", "system": c.UCUM, "code": "deg"}

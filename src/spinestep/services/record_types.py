@@ -1,0 +1,206 @@
+"""Plain records of one patient, as the exporters and importers see them.
+
+These dataclasses are the hand-over point between the store (which fills them), the
+interop adapters (FHIR, CSV, iCalendar, PDF: which format and parse them) and the
+front ends. They hold values only: no database rows, no I/O. Every timestamp is
+timezone-aware; identifiers are strings so any backend's keys fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import StrEnum
+
+from spinestep.domain.model import Decision, Direction, Dose, SessionRecord, Urgency
+from spinestep.domain.scoring import Bothersomeness, Instrument
+
+
+class StageStatus(StrEnum):
+    """Where a stage of the programme stands (maps to a FHIR CarePlan activity status)."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+class ProgrammeStatus(StrEnum):
+    """Where the programme stands (maps to a FHIR CarePlan status)."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True, slots=True)
+class PatientInfo:
+    """Who the records belong to. ``name`` may be empty; ``time_zone`` is an IANA name."""
+
+    id: str
+    name: str = ""
+    birth_date: date | None = None
+    time_zone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class StagePlan:
+    """One stage of the patient's programme with the dose the clinician set."""
+
+    number: int
+    id: str
+    title: str
+    dose: Dose
+    status: StageStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeInfo:
+    """The assigned programme: protocol, current stage, status and its stages."""
+
+    protocol_id: str
+    title: str
+    direction: Direction
+    current_stage: int
+    status: ProgrammeStatus
+    started_at: datetime
+    stages: tuple[StagePlan, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEntry:
+    """A stored exercise session with its identifier."""
+
+    id: str
+    record: SessionRecord
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionEntry:
+    """A stored decision of the rules: what, how urgent, the deciding rule(s) and message."""
+
+    id: str
+    at: datetime
+    decision: Decision
+    urgency: Urgency
+    current_stage: int
+    next_stage: int | None
+    rules: tuple[str, ...]
+    message: str
+    rules_version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OdiAnswers:
+    """The 10 ODI sections, each 0-5 or ``None`` when unanswered."""
+
+    sections: tuple[int | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RmdqAnswers:
+    """The Roland-Morris statements ticked (1-24), in ascending order."""
+
+    ticked: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PsfsActivity:
+    """One activity the patient named and its rating (0 unable - 10 as before)."""
+
+    name: str
+    rating: int
+
+
+@dataclass(frozen=True, slots=True)
+class PsfsAnswers:
+    activities: tuple[PsfsActivity, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StartBackAnswers:
+    """Items 1-8 (1 agree, 0 disagree) and item 9, the bothersomeness."""
+
+    items: tuple[int, ...]
+    bothersomeness: Bothersomeness
+
+
+Answers = OdiAnswers | RmdqAnswers | PsfsAnswers | StartBackAnswers
+
+ANSWER_TYPES: dict[Instrument, type[Answers]] = {
+    Instrument.ODI: OdiAnswers,
+    Instrument.RMDQ: RmdqAnswers,
+    Instrument.PSFS: PsfsAnswers,
+    Instrument.STARTBACK: StartBackAnswers,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionnaireEntry:
+    """One completed questionnaire (ODI, RMDQ, PSFS or STarT Back) and when it was taken."""
+
+    id: str
+    taken_at: datetime
+    answers: Answers
+
+    @property
+    def instrument(self) -> Instrument:
+        for instrument, answer_type in ANSWER_TYPES.items():
+            if isinstance(self.answers, answer_type):
+                return instrument
+        raise TypeError(f"unknown answers type {type(self.answers).__name__}")
+
+
+class RomMeasure(StrEnum):
+    """The primary angle of a stage (SPEC §6): whole-trunk, never called lumbar."""
+
+    TRUNK_FLEXION = "trunk_flexion"
+    HIP_FLEXION = "hip_flexion"
+
+
+@dataclass(frozen=True, slots=True)
+class RomEntry:
+    """A range of motion measured by motion analysis, in degrees (1 decimal)."""
+
+    id: str
+    at: datetime
+    stage: int
+    measure: RomMeasure
+    rom_deg: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class FlagEntry:
+    """A red flag raised for the patient, and when (and whether) a clinician resolved it."""
+
+    code: str
+    raised_at: datetime
+    resolved_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PatientRecords:
+    """Everything held about one patient that is exported (SPEC §7)."""
+
+    patient: PatientInfo
+    programme: ProgrammeInfo | None = None
+    sessions: tuple[SessionEntry, ...] = ()
+    decisions: tuple[DecisionEntry, ...] = ()
+    questionnaires: tuple[QuestionnaireEntry, ...] = ()
+    rom: tuple[RomEntry, ...] = ()
+    flags: tuple[FlagEntry, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPlan:
+    """When the patient plans to exercise: daily times in their time zone from a start date."""
+
+    patient_id: str
+    title: str
+    time_zone: str
+    start: date
+    times: tuple[time, ...]
+    until: date | None = None
+    duration_min: int = 10
+    description: str = ""

@@ -1,0 +1,216 @@
+"""The FHIR export: every resource valid R4 (R4B models), pain told apart, lossless round trip."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.bundle import Bundle
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spinestep.domain.model import Effort, Location, SessionRecord
+from spinestep.errors import InvalidInput
+from spinestep.interop.fhir import build_bundle, bundle_json
+from spinestep.interop.fhir_read import read_bundle, read_bundle_text
+from spinestep.services.record_types import PatientInfo, PatientRecords, SessionEntry
+from tests.interop.sample_records import sample_records
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+LOINC_PAIN = ("http://loinc.org", "72514-3")
+OWN = "https://spinestep.org/fhir/CodeSystem/observation"
+
+
+def resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
+
+
+def codes(resource: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(coding["system"], coding["code"]) for coding in resource["code"]["coding"]}
+
+
+def own_code(resource: dict[str, Any]) -> str:
+    return next(code for system, code in codes(resource) if system == OWN)
+
+
+@pytest.fixture
+def bundle() -> dict[str, Any]:
+    return build_bundle(sample_records(), NOW)
+
+
+def test_every_resource_validates_against_its_r4b_model(bundle: dict[str, Any]) -> None:
+    Bundle.model_validate_json(json.dumps(bundle))
+    kinds = set()
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        model = get_fhir_model_class(resource["resourceType"])
+        model.model_validate(resource)
+        kinds.add(resource["resourceType"])
+        assert entry["fullUrl"] == f"urn:uuid:{resource['id']}"
+    assert {"Patient", "CarePlan", "Observation", "QuestionnaireResponse"} <= kinds
+
+
+def test_bundle_has_one_patient_and_a_careplan_with_stage_activities(
+    bundle: dict[str, Any],
+) -> None:
+    assert bundle["type"] == "collection"
+    (patient,) = resources(bundle, "Patient")
+    assert patient["birthDate"] == "1961-04-12"
+    (plan,) = resources(bundle, "CarePlan")
+    assert plan["status"] == "on-hold"  # the programme is paused
+    activities = [a["detail"] for a in plan["activity"]]
+    assert [a["code"]["coding"][0]["code"] for a in activities] == ["supine", "seated", "standing"]
+    assert [a["status"] for a in activities] == ["completed", "in-progress", "not-started"]
+    seated = activities[1]
+    assert seated["quantity"]["value"] == 8
+    assert seated["scheduledTiming"]["repeat"] == {"frequency": 4, "period": 1, "periodUnit": "d"}
+    assert plan["subject"]["reference"] == bundle["entry"][0]["fullUrl"]
+
+
+def test_pain_scores_are_loinc_72514_3_told_apart_by_a_spinestep_code(
+    bundle: dict[str, Any],
+) -> None:
+    pain = [o for o in resources(bundle, "Observation") if LOINC_PAIN in codes(o)]
+    assert len(pain) == 5 * 3
+    assert {own_code(o) for o in pain} == {"pain-before", "pain-during", "pain-after"}
+    # Session 4 (2026-11-04 08:00 +01:00) had before 4, during 6, after 5.
+    session_4 = {
+        own_code(o): o["valueInteger"]
+        for o in pain
+        if o["effectiveDateTime"] == "2026-11-04T08:00:00+01:00"
+    }
+    assert session_4 == {"pain-before": 4, "pain-during": 6, "pain-after": 5}
+
+
+def test_questionnaire_scores_and_responses(bundle: dict[str, Any]) -> None:
+    responses = resources(bundle, "QuestionnaireResponse")
+    assert len(responses) == 5
+    assert all(r["status"] == "completed" for r in responses)
+    scores = {
+        (own_code(o), o["effectiveDateTime"]): o
+        for o in resources(bundle, "Observation")
+        if own_code(o).endswith(("-score", "-total"))
+    }
+    assert len(scores) == 5
+    # ODI 3+2+3+2+3+2+3+3+2 = 23 of 45 -> 51.11 %; later 10 of 45 -> 22.22 %.
+    odi = sorted(
+        o["valueQuantity"]["value"] for (code, _), o in scores.items() if code == "odi-score"
+    )
+    assert odi == [22.22, 51.11]
+    assert all(
+        o["valueQuantity"]["code"] == "%" for (code, _), o in scores.items() if code == "odi-score"
+    )
+    (rmdq,) = [o for (code, _), o in scores.items() if code == "rmdq-score"]
+    assert rmdq["valueInteger"] == 3
+    (psfs,) = [o for (code, _), o in scores.items() if code == "psfs-score"]
+    assert psfs["valueQuantity"]["value"] == 3.5  # (3 + 4) / 2
+    (startback,) = [o for (code, _), o in scores.items() if code == "startback-total"]
+    # items 1,3,4,5,7,8 agree + item 9 very much = 7; psychosocial items 5,7,8,9 = 4 -> high
+    assert startback["valueInteger"] == 7
+    parts = {c["code"]["coding"][0]["code"]: c for c in startback["component"]}
+    assert parts["startback-psychosocial"]["valueInteger"] == 4
+    assert parts["startback-risk"]["valueCodeableConcept"]["coding"][0]["code"] == "high"
+
+
+def test_range_of_motion_is_in_ucum_degrees(bundle: dict[str, Any]) -> None:
+    rom = [o for o in resources(bundle, "Observation") if own_code(o).endswith("-rom")]
+    assert len(rom) == 2
+    for observation in rom:
+        quantity = observation["valueQuantity"]
+        assert (quantity["system"], quantity["code"]) == ("http://unitsofmeasure.org", "deg")
+    assert sorted(o["valueQuantity"]["value"] for o in rom) == [61.5, 102.0]
+
+
+def test_round_trip_export_import_export_loses_nothing() -> None:
+    records = sample_records()
+    first = bundle_json(records, NOW)
+    back = read_bundle_text(first)
+    assert back == replace(records, decisions=())  # decisions travel in the CSV export
+    assert bundle_json(back, NOW) == first
+
+
+def test_exporting_twice_gives_the_same_resource_ids() -> None:
+    one = build_bundle(sample_records(), NOW)
+    two = build_bundle(sample_records(), NOW + timedelta(days=1))
+    assert [e["fullUrl"] for e in one["entry"]] == [e["fullUrl"] for e in two["entry"]]
+
+
+def test_a_patient_without_programme_or_history_exports_alone() -> None:
+    records = PatientRecords(patient=PatientInfo(id="3"))
+    bundle = build_bundle(records, NOW)
+    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["Patient"]
+    assert read_bundle(bundle) == records
+
+
+def test_import_rejects_a_pain_score_out_of_range(bundle: dict[str, Any]) -> None:
+    broken = copy.deepcopy(bundle)
+    index, pain = next(
+        (i, e["resource"])
+        for i, e in enumerate(broken["entry"])
+        if e["resource"]["resourceType"] == "Observation" and LOINC_PAIN in codes(e["resource"])
+    )
+    pain["valueInteger"] = 11
+    with pytest.raises(InvalidInput) as caught:
+        read_bundle(broken)
+    assert str(caught.value) == f"entry[{index}].valueInteger: must be an integer 0-10"
+
+
+def test_import_rejects_text_that_is_not_a_bundle() -> None:
+    with pytest.raises(InvalidInput, match="not JSON"):
+        read_bundle_text("{")
+    with pytest.raises(InvalidInput, match="not a FHIR Bundle"):
+        read_bundle_text('{"resourceType": "Patient"}')
+
+
+def test_import_rejects_a_bundle_without_patient(bundle: dict[str, Any]) -> None:
+    broken = copy.deepcopy(bundle)
+    broken["entry"] = broken["entry"][1:]
+    with pytest.raises(InvalidInput, match="exactly one Patient"):
+        read_bundle(broken)
+
+
+def test_import_rejects_invalid_fhir(bundle: dict[str, Any]) -> None:
+    broken = copy.deepcopy(bundle)
+    broken["entry"][0]["resource"]["birthDate"] = "12 April 1961"
+    with pytest.raises(InvalidInput, match="not valid FHIR R4"):
+        read_bundle(broken)
+
+
+_offsets = st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(-timedelta(hours=5))])
+_sessions = st.builds(
+    SessionRecord,
+    at=st.datetimes(
+        min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=_offsets
+    ),
+    stage=st.integers(1, 3),
+    effort=st.sampled_from(Effort),
+    pain_before=st.integers(0, 10),
+    pain_during=st.integers(0, 10),
+    pain_after=st.integers(0, 10),
+    location_before=st.sampled_from(Location),
+    location_after=st.sampled_from(Location),
+    completed=st.booleans(),
+    reps=st.none() | st.integers(0, 50),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_sessions, max_size=6))
+def test_any_sessions_survive_the_round_trip(sessions: list[SessionRecord]) -> None:
+    records = PatientRecords(
+        patient=PatientInfo(id="p1", time_zone="America/New_York"),
+        sessions=tuple(SessionEntry(id=str(i), record=s) for i, s in enumerate(sessions)),
+    )
+    assert read_bundle(build_bundle(records, NOW)) == records
+
+
+def test_rom_keeps_its_decimal_value() -> None:
+    records = sample_records()
+    back = read_bundle(build_bundle(records, NOW))
+    assert [r.rom_deg for r in back.rom] == [Decimal("61.5"), Decimal("102.0")]
