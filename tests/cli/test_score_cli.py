@@ -200,3 +200,25 @@ def test_installed_entry_point_end_to_end(tmp_path: Path) -> None:
     )
     assert (bad.returncode, bad.stdout) == (2, "")
     assert bad.stderr == "spinestep: ratings[0]: must be an integer 0-10\n"
+
+
+def test_stdin_that_is_not_utf8_exits_2() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "spinestep", "score"],
+        input=b'{"instrument": "nprs", "score": 5, "\xff": 1}',
+        capture_output=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr == b"spinestep: input: standard input is not UTF-8 text\n"
+
+
+def test_stdin_with_a_byte_order_mark_is_read() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "spinestep", "score", "-"],
+        input='\ufeff{"instrument": "rmdq", "ticked": []}'.encode(),
+        capture_output=True,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert json.loads(done.stdout) == {"instrument": "rmdq", "score": 0}

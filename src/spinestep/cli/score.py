@@ -53,14 +53,20 @@ def score_command(
 
 def _read_request(file: str | None) -> str:
     if file is None or file == "-":
-        return sys.stdin.read()
-    path = Path(file)
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is None:  # a text-only stream (e.g. replaced in tests)
+            return sys.stdin.read()
+        return _decode(buffer.read(), "standard input")
     try:
-        raw = path.read_bytes()
+        raw = Path(file).read_bytes()
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise InvalidInput("FILE", f"cannot read {file!r}: {reason}") from None
+    return _decode(raw, repr(file))
+
+
+def _decode(raw: bytes, source: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput("FILE", f"{file!r} is not UTF-8 text") from None
+        raise InvalidInput("input", f"{source} is not UTF-8 text") from None
