@@ -1,0 +1,292 @@
+"""Body angles from 2D pose landmarks (SPEC §6), in pure Python.
+
+Coordinates are pixels of the frame as displayed: x grows to the right, y grows
+downwards, so "vertical" is the image's vertical. The landmark numbering is
+MediaPipe Pose's (33 points); only the joints named in :class:`Joint` are used.
+
+These are whole-trunk measures: trunk flexion, hip flexion, knee-to-chest ratio.
+None of them is a lumbar angle.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+
+
+class Joint(IntEnum):
+    """MediaPipe Pose landmark indices of the joints spinestep looks at."""
+
+    NOSE = 0
+    LEFT_EAR = 7
+    RIGHT_EAR = 8
+    LEFT_SHOULDER = 11
+    RIGHT_SHOULDER = 12
+    LEFT_HIP = 23
+    RIGHT_HIP = 24
+    LEFT_KNEE = 25
+    RIGHT_KNEE = 26
+    LEFT_ANKLE = 27
+    RIGHT_ANKLE = 28
+    LEFT_HEEL = 29
+    RIGHT_HEEL = 30
+    LEFT_FOOT_INDEX = 31
+    RIGHT_FOOT_INDEX = 32
+
+
+#: The joints every angle needs; their mean visibility is the frame's quality.
+CORE_JOINTS = (
+    Joint.LEFT_SHOULDER,
+    Joint.RIGHT_SHOULDER,
+    Joint.LEFT_HIP,
+    Joint.RIGHT_HIP,
+    Joint.LEFT_KNEE,
+    Joint.RIGHT_KNEE,
+)
+
+#: Joints that must be in the picture for the whole body to show.
+WHOLE_BODY_JOINTS = (*CORE_JOINTS, Joint.NOSE, Joint.LEFT_ANKLE, Joint.RIGHT_ANKLE)
+
+
+class ExerciseStage(StrEnum):
+    """The stages of ``lumbar-flexion`` that motion analysis understands."""
+
+    SUPINE = "supine"
+    SEATED = "seated"
+    STANDING = "standing"
+
+
+class Measure(StrEnum):
+    TRUNK_FLEXION = "trunk_flexion"
+    HIP_FLEXION = "hip_flexion"
+
+
+def primary_measure(stage: ExerciseStage) -> Measure:
+    """Supine is measured by hip flexion; seated and standing by trunk flexion."""
+    return Measure.HIP_FLEXION if stage is ExerciseStage.SUPINE else Measure.TRUNK_FLEXION
+
+
+class Facing(StrEnum):
+    """The image side the person's front faces."""
+
+    LEFT = "left"
+    RIGHT = "right"
+
+    @property
+    def sign(self) -> int:
+        return 1 if self is Facing.RIGHT else -1
+
+
+@dataclass(frozen=True, slots=True)
+class Keypoint:
+    """One landmark in display pixels, with MediaPipe's visibility (0-1)."""
+
+    x_px: float
+    y_px: float
+    visibility: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class PoseLandmarks:
+    """The landmarks of one detected person in one frame, with the frame's size."""
+
+    points: Mapping[Joint, Keypoint]
+    width_px: int
+    height_px: int
+
+    def __getitem__(self, joint: Joint) -> Keypoint:
+        return self.points[joint]
+
+    def mid(self, left: Joint, right: Joint) -> tuple[float, float]:
+        a, b = self.points[left], self.points[right]
+        return ((a.x_px + b.x_px) / 2.0, (a.y_px + b.y_px) / 2.0)
+
+    def shoulder_mid(self) -> tuple[float, float]:
+        return self.mid(Joint.LEFT_SHOULDER, Joint.RIGHT_SHOULDER)
+
+    def hip_mid(self) -> tuple[float, float]:
+        return self.mid(Joint.LEFT_HIP, Joint.RIGHT_HIP)
+
+    def knee_mid(self) -> tuple[float, float]:
+        return self.mid(Joint.LEFT_KNEE, Joint.RIGHT_KNEE)
+
+    def torso_length_px(self) -> float:
+        return math.dist(self.shoulder_mid(), self.hip_mid())
+
+    def mean_visibility(self, joints: Iterable[Joint] = CORE_JOINTS) -> float:
+        values = [self.points[j].visibility for j in joints if j in self.points]
+        return statistics.fmean(values) if values else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class FrameAngles:
+    trunk_flexion_deg: float
+    hip_flexion_deg: float
+    knee_to_chest_ratio: float
+
+    def value(self, measure: Measure) -> float:
+        if measure is Measure.TRUNK_FLEXION:
+            return self.trunk_flexion_deg
+        return self.hip_flexion_deg
+
+
+def angle_at_deg(a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]) -> float:
+    """The angle ABC at vertex B, 0-180 degrees (0 when A and C coincide in direction)."""
+    ux, uy = a[0] - b[0], a[1] - b[1]
+    vx, vy = c[0] - b[0], c[1] - b[1]
+    norm = math.hypot(ux, uy) * math.hypot(vx, vy)
+    if norm == 0.0:
+        return 0.0
+    cosine = max(-1.0, min(1.0, (ux * vx + uy * vy) / norm))
+    return math.degrees(math.acos(cosine))
+
+
+def trunk_flexion_deg(pose: PoseLandmarks, facing: Facing) -> float:
+    """Angle of hip-mid→shoulder-mid from vertical; positive towards the facing side.
+
+    0 upright, 90 horizontal, above 90 when the shoulders drop below the hips,
+    negative for a back-bend. Range (-180, 180].
+    """
+    sx, sy = pose.shoulder_mid()
+    hx, hy = pose.hip_mid()
+    forward = (sx - hx) * facing.sign
+    up = hy - sy  # image y grows downwards
+    return math.degrees(math.atan2(forward, up))
+
+
+def hip_flexion_deg(pose: PoseLandmarks) -> float:
+    """180 − angle(shoulder-mid, hip-mid, knee-mid); 0 when trunk and thigh are in line."""
+    return 180.0 - angle_at_deg(pose.shoulder_mid(), pose.hip_mid(), pose.knee_mid())
+
+
+def knee_to_chest_ratio(pose: PoseLandmarks) -> float:
+    """Distance knee-mid to shoulder-mid divided by the torso length of the same frame."""
+    torso = pose.torso_length_px()
+    if torso == 0.0:
+        return math.inf
+    return math.dist(pose.knee_mid(), pose.shoulder_mid()) / torso
+
+
+def frame_angles(pose: PoseLandmarks, facing: Facing) -> FrameAngles:
+    return FrameAngles(
+        trunk_flexion_deg=trunk_flexion_deg(pose, facing),
+        hip_flexion_deg=hip_flexion_deg(pose),
+        knee_to_chest_ratio=knee_to_chest_ratio(pose),
+    )
+
+
+def facing_vote(pose: PoseLandmarks) -> float:
+    """Evidence for facing right (> 0) or left (< 0) in one frame, from nose and toes.
+
+    The nose sits in front of the ears, and the toes in front of the heels; each
+    cue is weighted by the visibility of the landmarks it uses and normalised by the
+    torso length so that frames of any size count alike.
+    """
+    torso = pose.torso_length_px() or 1.0
+    vote = 0.0
+    points = pose.points
+    ears = [points[j] for j in (Joint.LEFT_EAR, Joint.RIGHT_EAR) if j in points]
+    if Joint.NOSE in points and ears:
+        nose = points[Joint.NOSE]
+        ear_x = statistics.fmean(e.x_px for e in ears)
+        weight = nose.visibility * statistics.fmean(e.visibility for e in ears)
+        vote += weight * _clip((nose.x_px - ear_x) / (0.1 * torso))
+    for toe_joint, heel_joint in (
+        (Joint.LEFT_FOOT_INDEX, Joint.LEFT_HEEL),
+        (Joint.RIGHT_FOOT_INDEX, Joint.RIGHT_HEEL),
+    ):
+        if toe_joint in points and heel_joint in points:
+            toe, heel = points[toe_joint], points[heel_joint]
+            weight = toe.visibility * heel.visibility
+            vote += weight * _clip((toe.x_px - heel.x_px) / (0.1 * torso))
+    return vote
+
+
+def facing_from_votes(votes: Iterable[float]) -> Facing:
+    """The facing side over many frames; ties go to the right."""
+    return Facing.LEFT if sum(votes) < 0.0 else Facing.RIGHT
+
+
+def _clip(value: float) -> float:
+    return max(-1.0, min(1.0, value))
+
+
+# Typical body proportions in MediaPipe's landmarks, as fractions of the torso
+# length (shoulder-mid to hip-mid): the width across the shoulders and the hips.
+SHOULDER_WIDTH_PER_TORSO = 0.85
+HIP_WIDTH_PER_TORSO = 0.6
+#: "About ±20°" of side-on (SPEC §6), with a margin for landmark noise.
+SIDE_VIEW_LIMIT_DEG = 25.0
+
+
+def view_yaw_deg(pose: PoseLandmarks) -> float:
+    """How far the camera is from side-on, 0 (side-on) to 90 (front or back) degrees.
+
+    Seen from the side the left and right shoulders (and hips) overlap; seen from
+    the front they are a body width apart. The apparent width over the torso length,
+    against the typical full width, is the sine of the yaw.
+    """
+    torso = pose.torso_length_px()
+    if torso == 0.0:
+        return 90.0
+    shoulders = math.dist(_xy(pose[Joint.LEFT_SHOULDER]), _xy(pose[Joint.RIGHT_SHOULDER])) / (
+        torso * SHOULDER_WIDTH_PER_TORSO
+    )
+    hips = math.dist(_xy(pose[Joint.LEFT_HIP]), _xy(pose[Joint.RIGHT_HIP])) / (
+        torso * HIP_WIDTH_PER_TORSO
+    )
+    return math.degrees(math.asin(min(1.0, (shoulders + hips) / 2.0)))
+
+
+def _xy(point: Keypoint) -> tuple[float, float]:
+    return (point.x_px, point.y_px)
+
+
+@dataclass(frozen=True, slots=True)
+class ViewAssessment:
+    side_view: bool
+    facing: Facing | None
+    yaw_deg: float | None
+    message: str | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "side_view": self.side_view,
+            "facing": None if self.facing is None else self.facing.value,
+            "message": self.message,
+        }
+
+
+NO_PERSON_MESSAGE = (
+    "no person found: make sure your whole body is in the picture and the room is well lit"
+)
+TURN_SIDE_ON_MESSAGE = (
+    "the camera does not see you side-on: place it level with your hips, at a right "
+    "angle to the direction you face, so it sees your side"
+)
+
+
+def assess_view(yaws_deg: Iterable[float], facing_votes: Iterable[float]) -> ViewAssessment:
+    """Side view or not, over the frames where a person was found (median yaw)."""
+    yaws = list(yaws_deg)
+    if not yaws:
+        return ViewAssessment(False, None, None, NO_PERSON_MESSAGE)
+    yaw = statistics.median(yaws)
+    facing = facing_from_votes(facing_votes)
+    if yaw > SIDE_VIEW_LIMIT_DEG:
+        return ViewAssessment(False, facing, yaw, TURN_SIDE_ON_MESSAGE)
+    return ViewAssessment(True, facing, yaw, None)
+
+
+def whole_body_visible(pose: PoseLandmarks, min_visibility: float = 0.5) -> bool:
+    """Every joint needed is inside the frame and visible enough."""
+    for joint in WHOLE_BODY_JOINTS:
+        point = pose.points.get(joint)
+        if point is None or point.visibility < min_visibility:
+            return False
+        if not (0.0 <= point.x_px <= pose.width_px and 0.0 <= point.y_px <= pose.height_px):
+            return False
+    return True
