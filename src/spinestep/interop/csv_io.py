@@ -1,0 +1,254 @@
+"""CSV export and import of a patient's sessions and of their decisions.
+
+Two kinds of file, told apart by their header row:
+
+- sessions: ``session_id,at,stage,completed,reps,effort,pain_before,pain_during,
+  pain_after,location_before,location_after`` (the JSON names of SPEC §3.1);
+- decisions: ``decision_id,at,decision,urgency,current_stage,next_stage,rules,message,
+  rules_version``; ``rules`` holds the deciding rule(s) separated by spaces (``R8``,
+  or ``R1:saddle_anaesthesia`` per flag).
+
+Reading checks every row before returning anything; the first bad value is reported by
+its line number and column (``line 4, pain_after: must be an integer 0-10``), so an
+importer either gets the whole file or nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Protocol, TypeVar
+
+from spinestep.domain.model import Decision, Effort, Location, SessionRecord, Urgency
+from spinestep.errors import InvalidInput
+from spinestep.services.record_types import DecisionEntry, SessionEntry
+
+SESSION_COLUMNS = (
+    "session_id",
+    "at",
+    "stage",
+    "completed",
+    "reps",
+    "effort",
+    "pain_before",
+    "pain_during",
+    "pain_after",
+    "location_before",
+    "location_after",
+)
+DECISION_COLUMNS = (
+    "decision_id",
+    "at",
+    "decision",
+    "urgency",
+    "current_stage",
+    "next_stage",
+    "rules",
+    "message",
+    "rules_version",
+)
+
+E = TypeVar("E", bound=Enum)
+_DIGITS = re.compile(r"[0-9]{1,6}")
+_RULE = re.compile(r"R[0-9]+(:[a-z_]+)?")
+
+
+@dataclass(frozen=True, slots=True)
+class CsvContents:
+    """What a CSV file held: sessions or decisions (the other is empty)."""
+
+    sessions: tuple[SessionEntry, ...] = ()
+    decisions: tuple[DecisionEntry, ...] = ()
+
+
+def sessions_csv(sessions: Iterable[SessionEntry]) -> str:
+    rows = []
+    for entry in sessions:
+        r = entry.record
+        rows.append(
+            (
+                entry.id,
+                r.at.isoformat(),
+                r.stage,
+                "true" if r.completed else "false",
+                "" if r.reps is None else r.reps,
+                r.effort.value,
+                r.pain_before,
+                r.pain_during,
+                r.pain_after,
+                r.location_before.code,
+                r.location_after.code,
+            )
+        )
+    return _write(SESSION_COLUMNS, rows)
+
+
+def decisions_csv(decisions: Iterable[DecisionEntry]) -> str:
+    rows = [
+        (
+            d.id,
+            d.at.isoformat(),
+            d.decision.value,
+            d.urgency.value,
+            d.current_stage,
+            "" if d.next_stage is None else d.next_stage,
+            " ".join(d.rules),
+            d.message,
+            d.rules_version,
+        )
+        for d in decisions
+    ]
+    return _write(DECISION_COLUMNS, rows)
+
+
+def read_csv(text: str) -> CsvContents:
+    """Parse a sessions or decisions CSV; raise ``InvalidInput`` at the first bad row."""
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
+    try:
+        header = tuple(next(reader))
+    except StopIteration:
+        raise InvalidInput("line 1", "the file is empty") from None
+    except csv.Error as error:
+        raise InvalidInput("line 1", f"not CSV ({error})") from None
+    if header == SESSION_COLUMNS:
+        return CsvContents(sessions=tuple(_rows(reader, header, _session)))
+    if header == DECISION_COLUMNS:
+        return CsvContents(decisions=tuple(_rows(reader, header, _decision)))
+    raise InvalidInput(
+        "line 1", "header must be the sessions or the decisions columns of spinestep"
+    )
+
+
+T = TypeVar("T")
+
+
+class _Row:
+    def __init__(self, line: int, values: dict[str, str]) -> None:
+        self.line = line
+        self.values = values
+
+    def fail(self, column: str, problem: str) -> InvalidInput:
+        return InvalidInput(f"line {self.line}, {column}", problem)
+
+    def text(self, column: str) -> str:
+        return self.values[column]
+
+    def integer(self, column: str, low: int, high: int, *, optional: bool = False) -> int | None:
+        raw = self.values[column].strip()
+        if optional and raw == "":
+            return None
+        if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
+            empty = " or empty" if optional else ""
+            raise self.fail(column, f"must be an integer {low}-{high}{empty}")
+        return int(raw)
+
+    def required_int(self, column: str, low: int, high: int) -> int:
+        value = self.integer(column, low, high)
+        assert value is not None
+        return value
+
+    def boolean(self, column: str) -> bool:
+        raw = self.values[column].strip()
+        if raw not in ("true", "false"):
+            raise self.fail(column, "must be true or false")
+        return raw == "true"
+
+    def choice(self, column: str, enum: type[E]) -> E:
+        raw = self.values[column].strip()
+        for member in enum:
+            if member.value == raw:
+                return member
+        raise self.fail(column, "must be one of " + ", ".join(str(m.value) for m in enum))
+
+    def location(self, column: str) -> Location:
+        raw = self.values[column].strip()
+        if raw not in Location.codes():
+            raise self.fail(column, "must be one of " + ", ".join(Location.codes()))
+        return Location.from_code(raw)
+
+    def timestamp(self, column: str) -> datetime:
+        raw = self.values[column].strip()
+        try:
+            value = datetime.fromisoformat(raw)
+        except ValueError:
+            raise self.fail(column, "must be an RFC 3339 timestamp") from None
+        if "T" not in raw.upper() or value.tzinfo is None:
+            raise self.fail(column, "must be an RFC 3339 timestamp with Z or an offset")
+        return value
+
+    def identifier(self, column: str) -> str:
+        raw = self.values[column].strip()
+        if not raw:
+            raise self.fail(column, "must not be empty")
+        return raw
+
+
+class _Reader(Protocol):
+    line_num: int
+
+    def __next__(self) -> list[str]: ...
+
+
+def _rows(reader: _Reader, header: tuple[str, ...], parse: Callable[[_Row], T]) -> list[T]:
+    out: list[T] = []
+    while True:
+        row_line = reader.line_num + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return out
+        except csv.Error as error:
+            raise InvalidInput(f"line {row_line}", f"not CSV ({error})") from None
+        if not values:
+            continue
+        if len(values) != len(header):
+            raise InvalidInput(
+                f"line {row_line}", f"has {len(values)} fields, expected {len(header)}"
+            )
+        out.append(parse(_Row(row_line, dict(zip(header, values, strict=True)))))
+
+
+def _session(row: _Row) -> SessionEntry:
+    record = SessionRecord(
+        at=row.timestamp("at"),
+        stage=row.required_int("stage", 1, 99),
+        completed=row.boolean("completed"),
+        reps=row.integer("reps", 0, 1000, optional=True),
+        effort=row.choice("effort", Effort),
+        pain_before=row.required_int("pain_before", 0, 10),
+        pain_during=row.required_int("pain_during", 0, 10),
+        pain_after=row.required_int("pain_after", 0, 10),
+        location_before=row.location("location_before"),
+        location_after=row.location("location_after"),
+    )
+    return SessionEntry(id=row.identifier("session_id"), record=record)
+
+
+def _decision(row: _Row) -> DecisionEntry:
+    rules = tuple(row.text("rules").split())
+    if not rules or not all(_RULE.fullmatch(rule) for rule in rules):
+        raise row.fail("rules", "must list rule ids such as R8 or R1:saddle_anaesthesia")
+    return DecisionEntry(
+        id=row.identifier("decision_id"),
+        at=row.timestamp("at"),
+        decision=row.choice("decision", Decision),
+        urgency=row.choice("urgency", Urgency),
+        current_stage=row.required_int("current_stage", 1, 99),
+        next_stage=row.integer("next_stage", 1, 99, optional=True),
+        rules=rules,
+        message=row.text("message"),
+        rules_version=row.text("rules_version"),
+    )
+
+
+def _write(header: tuple[str, ...], rows: Iterable[tuple[object, ...]]) -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()

@@ -1,0 +1,146 @@
+"""CSV export and import of sessions and decisions: round trip, and bad rows named by line."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spinestep.domain.model import Effort, Location, SessionRecord
+from spinestep.errors import InvalidInput
+from spinestep.interop.csv_io import (
+    DECISION_COLUMNS,
+    SESSION_COLUMNS,
+    decisions_csv,
+    read_csv,
+    sessions_csv,
+)
+from spinestep.services.record_types import SessionEntry
+from tests.interop.sample_records import sample_records
+
+SESSION_HEADER = (
+    "session_id,at,stage,completed,reps,effort,pain_before,pain_during,pain_after,"
+    "location_before,location_after"
+)
+GOOD_ROW = "1,2026-11-02T08:00:00+01:00,1,true,10,easy,6,5,4,thigh,buttock"
+
+
+def test_sessions_file_has_the_spec_column_names_and_values() -> None:
+    text = sessions_csv(sample_records().sessions)
+    lines = text.split("\r\n")
+    assert lines[0] == SESSION_HEADER
+    assert lines[1] == GOOD_ROW
+    # The stopped-early session: not completed, no reps recorded, hard, spread below the knee.
+    assert lines[5] == "5,2026-11-05T09:30:00+00:00,2,false,,hard,3,4,4,back,below_knee"
+
+
+def test_sessions_round_trip() -> None:
+    sessions = sample_records().sessions
+    assert read_csv(sessions_csv(sessions)).sessions == sessions
+
+
+def test_decisions_round_trip_including_quotes_and_commas_in_messages() -> None:
+    decisions = sample_records().decisions
+    text = decisions_csv(decisions)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert tuple(rows[0]) == DECISION_COLUMNS
+    assert rows[2][6] == "R4" and rows[2][5] == ""
+    back = read_csv(text)
+    assert back.decisions == decisions
+    assert back.sessions == ()
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            "1,2026-11-02T08:00:00+01:00,1,true,10,easy,6,5,11,thigh,buttock",
+            "line 3, pain_after: must be an integer 0-10",
+        ),
+        (
+            "1,2026-11-02T08:00:00,1,true,10,easy,6,5,4,thigh,buttock",
+            "line 3, at: must be an RFC 3339 timestamp with Z or an offset",
+        ),
+        (
+            "1,2026-11-02T08:00:00Z,1,yes,10,easy,6,5,4,thigh,buttock",
+            "line 3, completed: must be true or false",
+        ),
+        (
+            "1,2026-11-02T08:00:00Z,1,true,10,Easy,6,5,4,thigh,buttock",
+            "line 3, effort: must be one of easy, moderate, hard",
+        ),
+        (
+            "1,2026-11-02T08:00:00Z,1,true,10,easy,6,5,4,knee,buttock",
+            "line 3, location_before: must be one of none, back, buttock, thigh, below_knee, foot",
+        ),
+        (
+            "1,2026-11-02T08:00:00Z,1,true,-1,easy,6,5,4,thigh,buttock",
+            "line 3, reps: must be an integer 0-1000 or empty",
+        ),
+        ("1,2026-11-02T08:00:00Z,1,true,10,easy", "line 3: has 6 fields, expected 11"),
+    ],
+)
+def test_a_malformed_row_is_reported_by_its_line(row: str, message: str) -> None:
+    text = "\r\n".join([SESSION_HEADER, GOOD_ROW, row, GOOD_ROW]) + "\r\n"
+    with pytest.raises(InvalidInput) as caught:
+        read_csv(text)
+    assert str(caught.value) == message
+
+
+def test_line_numbers_count_physical_lines_of_quoted_multiline_fields() -> None:
+    header = ",".join(DECISION_COLUMNS)
+    good = '1,2026-11-03T08:20:00+01:00,progress,none,1,2,R8,"two\nlines",1'
+    bad = "2,2026-11-05T09:40:00Z,stop,soon,2,,R4,fine,1"
+    bad = bad.replace("stop", "halt")
+    with pytest.raises(InvalidInput) as caught:
+        read_csv("\n".join([header, good, bad]) + "\n")
+    assert str(caught.value).startswith("line 4, decision: must be one of")
+
+
+def test_unknown_header_and_empty_file_are_refused() -> None:
+    with pytest.raises(InvalidInput, match="line 1: header must be"):
+        read_csv("at,pain\n2026-11-02T08:00:00Z,3\n")
+    with pytest.raises(InvalidInput, match="line 1: the file is empty"):
+        read_csv("")
+
+
+def test_decision_rules_must_be_rule_ids() -> None:
+    header = ",".join(DECISION_COLUMNS)
+    row = "1,2026-11-03T08:20:00+01:00,progress,none,1,2,because,text,1"
+    with pytest.raises(InvalidInput, match="line 2, rules"):
+        read_csv(f"{header}\n{row}\n")
+
+
+def test_a_header_only_file_holds_nothing() -> None:
+    assert read_csv(SESSION_HEADER + "\r\n").sessions == ()
+    assert tuple(SESSION_HEADER.split(",")) == SESSION_COLUMNS
+
+
+_sessions = st.builds(
+    SessionRecord,
+    at=st.datetimes(
+        min_value=datetime(2020, 1, 1),
+        max_value=datetime(2030, 1, 1),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=-3, minutes=-30))]),
+    ),
+    stage=st.integers(1, 4),
+    effort=st.sampled_from(Effort),
+    pain_before=st.integers(0, 10),
+    pain_during=st.integers(0, 10),
+    pain_after=st.integers(0, 10),
+    location_before=st.sampled_from(Location),
+    location_after=st.sampled_from(Location),
+    completed=st.booleans(),
+    reps=st.none() | st.integers(0, 100),
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(_sessions, max_size=8))
+def test_any_sessions_survive_the_csv_round_trip(records: list[SessionRecord]) -> None:
+    sessions = tuple(SessionEntry(id=str(i + 1), record=r) for i, r in enumerate(records))
+    assert read_csv(sessions_csv(sessions)).sessions == sessions
