@@ -8,7 +8,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spinestep.domain.change import ChangeVerdict, Measure, change_verdict, compute_change
+from spinestep.domain.change import (
+    ChangeVerdict,
+    Measure,
+    change_between,
+    change_verdict,
+    compute_change,
+    measure_of,
+)
+from spinestep.domain.scoring import (
+    Bothersomeness,
+    Instrument,
+    score_nprs,
+    score_odi,
+    score_psfs,
+    score_startback,
+)
 from spinestep.errors import InvalidInput
 
 IMPROVED = ChangeVerdict.IMPORTANT_IMPROVEMENT
@@ -155,6 +170,34 @@ def test_rejects_values_outside_the_measure(
 ) -> None:
     with pytest.raises(InvalidInput, match=message):
         compute_change(measure, baseline, followup)  # type: ignore[arg-type]
+
+
+def test_change_between_two_odi_results_uses_the_reported_scores() -> None:
+    # 16/45 → 35.56 (moderate), then 10/50 → 20.00: 15.56 points, 15.56 / 35.56 = 43.757…%
+    before = score_odi([2, 1, 2, 1, 2, 1, 2, None, 2, 3])
+    after = score_odi([1] * 10)
+    result = change_between(before, after)
+    assert result.measure is Measure.ODI
+    assert (result.improvement, result.improvement_percent) == (Decimal("15.56"), Decimal("43.76"))
+    assert result.verdict is IMPROVED
+
+
+def test_change_between_psfs_results_and_nprs_results() -> None:
+    # PSFS 11/3 = 3.67 → 17/3 = 5.67: 2.00 points up → important
+    assert change_between(score_psfs([3, 4, 4]), score_psfs([5, 6, 6])).verdict is IMPROVED
+    # NPRS 4 → 6: 2 points worse
+    assert change_between(score_nprs(4), score_nprs(6)).verdict is WORSE
+
+
+def test_change_between_needs_the_same_instrument_and_a_change_measure() -> None:
+    with pytest.raises(InvalidInput, match=r"^followup: is nprs, but the baseline is odi$"):
+        change_between(score_odi([1] * 10), score_nprs(3))
+    startback = score_startback([0] * 8, Bothersomeness.SLIGHTLY)
+    with pytest.raises(InvalidInput, match=r"^instrument: startback has no change measure$"):
+        change_between(startback, startback)
+    with pytest.raises(InvalidInput, match=r"^instrument: startback has no change measure$"):
+        measure_of(Instrument.STARTBACK)
+    assert measure_of(Instrument.RMDQ) is Measure.RMDQ
 
 
 # --- invariants -----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from spinestep.domain.numbers import (
     decimal_to_json,
     round_half_up_2dp,
 )
+from spinestep.domain.scoring import Instrument, ScoreResult, StartBackResult
 from spinestep.errors import InvalidInput
 
 
@@ -153,3 +154,27 @@ def _checked_value(measure: Measure, value: object, path: str) -> Fraction:
     if measure.integer_valued:
         return Fraction(check_int(value, 0, measure.maximum, path))
     return Fraction(check_number(value, 0, measure.maximum, path))
+
+
+def measure_of(instrument: Instrument) -> Measure:
+    """The change measure of a questionnaire; STarT Back is a screening tool and has none."""
+    try:
+        return Measure(instrument.value)
+    except ValueError:
+        raise InvalidInput("instrument", f"{instrument.value} has no change measure") from None
+
+
+def change_between(baseline: ScoreResult, followup: ScoreResult) -> ChangeResult:
+    """The change from one scored questionnaire to a later one of the same instrument.
+
+    Uses the scores as reported (ODI and PSFS rounded to 2 decimals), so the verdict
+    matches what ``spinestep score`` gives for the two numbers a clinician sees.
+    """
+    if baseline.instrument is not followup.instrument:
+        raise InvalidInput(
+            "followup",
+            f"is {followup.instrument.value}, but the baseline is {baseline.instrument.value}",
+        )
+    if isinstance(baseline, StartBackResult) or isinstance(followup, StartBackResult):
+        raise InvalidInput("instrument", "startback has no change measure")
+    return compute_change(measure_of(baseline.instrument), baseline.score, followup.score)

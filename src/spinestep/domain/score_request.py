@@ -183,6 +183,7 @@ def _array(value: object, path: str, *, nullable_items: bool = False) -> tuple[A
 
 def _enum(enum: type[_E], value: object, path: str) -> _E:
     choices = ", ".join(str(member.value) for member in enum)
+    _not_null(value, path)
     if not isinstance(value, str):
         raise InvalidInput(path, f"must be one of {choices}")
     for member in enum:
