@@ -93,7 +93,9 @@ def main() -> None:
     command = Path(sys.executable).with_name("spinestep")
     if command.exists():
         started = time.perf_counter()
-        subprocess.run([str(command), "decide"], input=text.encode(), check=True, capture_output=True)
+        subprocess.run(
+            [str(command), "decide"], input=text.encode(), check=True, capture_output=True
+        )
         cold_ms = (time.perf_counter() - started) * 1000
         results["cli_cold_start_ms"] = round(cold_ms, 1)
         print(f"spinestep decide, one subprocess call (cold start): {cold_ms:.0f} ms")

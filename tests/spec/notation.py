@@ -54,7 +54,11 @@ def sessions_from_notation(text: str) -> list[dict[str, Any]]:
 
 def settings_from_notation(text: str) -> dict[str, int]:
     """``pas=2 days=1 wp=3`` -> progress_after_sessions, min_days_at_stage, worsening_points."""
-    names = {"pas": "progress_after_sessions", "days": "min_days_at_stage", "wp": "worsening_points"}
+    names = {
+        "pas": "progress_after_sessions",
+        "days": "min_days_at_stage",
+        "wp": "worsening_points",
+    }
     text = text.strip()
     if text in ("", "-", "default"):
         return {}

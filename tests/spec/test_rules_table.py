@@ -53,7 +53,9 @@ class Row:
 
 def read_rows() -> list[Row]:
     rows = []
-    lines = [line for line in TABLE.read_text(encoding="utf-8").splitlines() if line.startswith("|")]
+    lines = [
+        line for line in TABLE.read_text(encoding="utf-8").splitlines() if line.startswith("|")
+    ]
     header = tuple(cell.strip() for cell in lines[0].strip("|").split("|"))
     assert header == COLUMNS
     for line in lines[2:]:
