@@ -1,0 +1,340 @@
+"""A clinician steering a programme: resume, resolve red flags, prescribe and adjust.
+
+Every change is recorded with who and when (a programme event and an audit entry).
+The local person (CLI on their own machine) and a self-managed patient may resume
+after confirming they have seen a clinician, and record what that clinician found.
+"""
+
+from __future__ import annotations
+
+from spinestep.domain.model import DirectionalPreference, Dose, RuleSettings
+from spinestep.domain.redflags import RED_FLAGS
+from spinestep.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from spinestep.services.access import audit, audit_read, load_patient, require_clinical
+from spinestep.services.context import Actor, ServiceContext
+from spinestep.services.deciding import protocol_of
+from spinestep.services.onboarding import (
+    check_direction,
+    check_protocol_and_stage,
+    check_settings,
+)
+from spinestep.services.ports import UnitOfWork
+from spinestep.services.records import (
+    AssignmentRecord,
+    EventKind,
+    PatientRecord,
+    ProgrammeEvent,
+    ProgrammeStatus,
+    Role,
+)
+from spinestep.services.views import DecisionView, PatientSummary, RedFlagView
+
+MAX_NOTE_CHARS = 2000
+
+
+def _note(text: str, name: str) -> str:
+    stripped = text.strip()
+    if not stripped:
+        raise InvalidInput(name, "must not be empty")
+    if len(stripped) > MAX_NOTE_CHARS:
+        raise InvalidInput(name, f"must be at most {MAX_NOTE_CHARS} characters")
+    return stripped
+
+
+def _may_self_confirm(actor: Actor, patient: PatientRecord) -> bool:
+    """A person without a clinician may confirm they have seen one (SPEC §3.5)."""
+    if actor.local:
+        return True
+    return (
+        actor.role is Role.PATIENT
+        and patient.self_managed
+        and patient.clinician_id is None
+        and actor.user_id is not None
+        and patient.user_id == actor.user_id
+    )
+
+
+def _assignment(uow: UnitOfWork, patient_id: int) -> AssignmentRecord:
+    assignment = uow.assignments.current_for(patient_id)
+    if assignment is None:
+        raise NotFound(f"patient {patient_id} has no programme yet")
+    return assignment
+
+
+def _event(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    actor: Actor,
+    assignment: AssignmentRecord,
+    kind: EventKind,
+    reason: str,
+) -> None:
+    assert assignment.id is not None
+    uow.events.add(
+        ProgrammeEvent(
+            patient_id=assignment.patient_id,
+            assignment_id=assignment.id,
+            kind=kind,
+            at=ctx.clock.now(),
+            reason=reason,
+            actor_user_id=actor.user_id,
+        )
+    )
+
+
+def red_flags(ctx: ServiceContext, actor: Actor, patient_id: int) -> tuple[RedFlagView, ...]:
+    """Every red flag report of the patient, oldest first."""
+    with ctx.uow() as uow:
+        load_patient(uow, actor, patient_id)
+        reports = uow.red_flags.for_patient(patient_id)
+        audit_read(uow, ctx.clock, actor, "patient.red_flags", patient_id)
+        uow.commit()
+    views = []
+    for report in reports:
+        assert report.id is not None
+        flag = RED_FLAGS[report.code]
+        views.append(
+            RedFlagView(
+                id=report.id,
+                code=report.code,
+                question=flag.question,
+                urgency=flag.urgency,
+                decision=flag.decision,
+                reported_at=report.reported_at,
+                source=report.source,
+                resolved_at=report.resolved_at,
+                resolved_by=report.resolved_by,
+                outcome=report.outcome,
+            )
+        )
+    return tuple(views)
+
+
+def resolve_red_flag(
+    ctx: ServiceContext, actor: Actor, patient_id: int, report_id: int, outcome: str
+) -> RedFlagView:
+    """Record the outcome of the review or referral and close the flag (who, when; audited)."""
+    text = _note(outcome, "outcome")
+    with ctx.uow() as uow:
+        patient = load_patient(uow, actor, patient_id)
+        if not (actor.is_clinical or _may_self_confirm(actor, patient)):
+            raise PermissionDenied("only a clinician may resolve a red flag")
+        report = uow.red_flags.get(report_id)
+        if report is None or report.patient_id != patient_id:
+            raise NotFound(f"no red flag report with id {report_id}")
+        if report.resolved_at is not None:
+            raise Conflict(f"red flag report {report_id} is already resolved")
+        report.resolved_at = ctx.clock.now()
+        report.resolved_by = actor.user_id
+        report.resolved_by_self = not actor.is_clinical
+        report.outcome = text
+        uow.red_flags.update(report)
+        audit(uow, ctx.clock, actor, "red_flag.resolve", patient_id)
+        uow.commit()
+    flag = RED_FLAGS[report.code]
+    return RedFlagView(
+        id=report_id,
+        code=report.code,
+        question=flag.question,
+        urgency=flag.urgency,
+        decision=flag.decision,
+        reported_at=report.reported_at,
+        source=report.source,
+        resolved_at=report.resolved_at,
+        resolved_by=report.resolved_by,
+        outcome=report.outcome,
+    )
+
+
+def resume(ctx: ServiceContext, actor: Actor, patient_id: int, note: str) -> None:
+    """Resume a paused programme: a clinician, or the person confirming they have seen one.
+
+    Refused (Conflict) while a red flag is unresolved or when the programme is not paused.
+    """
+    text = _note(note, "note")
+    with ctx.uow() as uow:
+        patient = load_patient(uow, actor, patient_id)
+        if not (actor.is_clinical or _may_self_confirm(actor, patient)):
+            raise PermissionDenied("your clinician resumes the programme after seeing you")
+        assignment = _assignment(uow, patient_id)
+        if assignment.status is not ProgrammeStatus.PAUSED:
+            raise Conflict("the programme is not paused")
+        open_flags = uow.red_flags.unresolved_for(patient_id)
+        if open_flags:
+            codes = ", ".join(report.code for report in open_flags)
+            raise Conflict(f"resolve the open red flags first: {codes}")
+        assignment.status = ProgrammeStatus.ACTIVE
+        assignment.paused_reason = None
+        assignment.paused_at = None
+        assignment.updated_at = ctx.clock.now()
+        uow.assignments.update(assignment)
+        who = "clinician" if actor.is_clinical else "person confirmed seeing a clinician"
+        _event(uow, ctx, actor, assignment, EventKind.RESUME, f"{who}: {text}")
+        audit(uow, ctx.clock, actor, "programme.resume", patient_id)
+        uow.commit()
+
+
+def prescribe(
+    ctx: ServiceContext,
+    actor: Actor,
+    patient_id: int,
+    protocol_id: str,
+    start_stage: int,
+    directional_preference: DirectionalPreference = DirectionalPreference.UNKNOWN,
+    clearance: bool = True,
+    settings: RuleSettings | None = None,
+) -> int:
+    """Start a new programme assignment for the patient; returns its id."""
+    check_protocol_and_stage(protocol_id, start_stage)
+    check_direction(protocol_id, directional_preference)
+    rule_settings = settings or RuleSettings()
+    check_settings(rule_settings)
+    with ctx.uow() as uow:
+        patient = load_patient(uow, actor, patient_id)
+        require_clinical(actor, patient, "prescribe a programme")
+        now = ctx.clock.now()
+        assignment = uow.assignments.add(
+            AssignmentRecord(
+                patient_id=patient_id,
+                protocol_id=protocol_id,
+                current_stage=start_stage,
+                created_at=now,
+                updated_at=now,
+                progress_after_sessions=rule_settings.progress_after_sessions,
+                min_days_at_stage=rule_settings.min_days_at_stage,
+                worsening_points=rule_settings.worsening_points,
+                clearance=clearance,
+                cleared_by=actor.user_id if clearance else None,
+                cleared_at=now if clearance else None,
+                directional_preference=directional_preference,
+            )
+        )
+        assert assignment.id is not None
+        _event(
+            uow,
+            ctx,
+            actor,
+            assignment,
+            EventKind.PRESCRIBE,
+            f"{protocol_id} from stage {start_stage}",
+        )
+        audit(uow, ctx.clock, actor, "programme.prescribe", patient_id)
+        uow.commit()
+    return assignment.id
+
+
+def adjust(
+    ctx: ServiceContext,
+    actor: Actor,
+    patient_id: int,
+    *,
+    stage: int | None = None,
+    doses: dict[int, Dose | None] | None = None,
+    settings: RuleSettings | None = None,
+    clearance: bool | None = None,
+    directional_preference: DirectionalPreference | None = None,
+) -> None:
+    """Change the current programme; only the arguments given change.
+
+    ``doses`` sets a per-stage dose override (``None`` removes it, back to the protocol's).
+    """
+    with ctx.uow() as uow:
+        patient = load_patient(uow, actor, patient_id)
+        require_clinical(actor, patient, "change the programme")
+        assignment = _assignment(uow, patient_id)
+        protocol = protocol_of(assignment)
+        changes: list[tuple[EventKind, str]] = []
+        if stage is not None:
+            check_protocol_and_stage(assignment.protocol_id, stage)
+            changes.append((EventKind.STAGE_CHANGE, f"stage {assignment.current_stage} to {stage}"))
+            assignment.current_stage = stage
+        if doses:
+            overrides = dict(assignment.dose_overrides)
+            for number, dose in doses.items():
+                if not 1 <= number <= protocol.final_stage:
+                    raise InvalidInput(f"doses.{number}", "is not a stage of the protocol")
+                if dose is None:
+                    overrides.pop(str(number), None)
+                else:
+                    _check_dose(number, dose)
+                    overrides[str(number)] = dose.to_json()
+            assignment.dose_overrides = overrides
+            changes.append((EventKind.SETTINGS_CHANGE, "dose"))
+        if settings is not None:
+            check_settings(settings)
+            assignment.progress_after_sessions = settings.progress_after_sessions
+            assignment.min_days_at_stage = settings.min_days_at_stage
+            assignment.worsening_points = settings.worsening_points
+            changes.append((EventKind.SETTINGS_CHANGE, "rule settings"))
+        if directional_preference is not None:
+            check_direction(assignment.protocol_id, directional_preference)
+            assignment.directional_preference = directional_preference
+            changes.append(
+                (EventKind.SETTINGS_CHANGE, f"preference {directional_preference.value}")
+            )
+        if clearance is not None:
+            assignment.clearance = clearance
+            assignment.cleared_by = actor.user_id if clearance else None
+            assignment.cleared_at = ctx.clock.now() if clearance else None
+            changes.append((EventKind.CLEARANCE, "cleared" if clearance else "clearance withdrawn"))
+        if not changes:
+            return
+        assignment.updated_at = ctx.clock.now()
+        uow.assignments.update(assignment)
+        for kind, reason in changes:
+            _event(uow, ctx, actor, assignment, kind, reason)
+        audit(uow, ctx.clock, actor, "programme.adjust", patient_id)
+        uow.commit()
+
+
+def _check_dose(number: int, dose: Dose) -> None:
+    path = f"doses.{number}"
+    if not 1 <= dose.reps <= 100:
+        raise InvalidInput(f"{path}.reps", "must be 1-100")
+    if not 0 <= dose.hold_s_min <= dose.hold_s_max <= 600:
+        raise InvalidInput(f"{path}.hold_s", "must be [min, max] with 0 <= min <= max <= 600")
+    if not 1 <= dose.sessions_per_day <= 24:
+        raise InvalidInput(f"{path}.sessions_per_day", "must be 1-24")
+
+
+def list_patients(ctx: ServiceContext, actor: Actor) -> tuple[PatientSummary, ...]:
+    """The patients the actor may see, the ones needing attention first."""
+    with ctx.uow() as uow:
+        if actor.local or actor.role is Role.ADMIN:
+            patients = uow.patients.list_all()
+        elif actor.role is Role.CLINICIAN and actor.user_id is not None:
+            patients = uow.patients.for_clinician(actor.user_id)
+        else:
+            raise PermissionDenied("only a clinician or admin may list patients")
+        summaries = [_summary(uow, patient) for patient in patients]
+        if actor.is_clinical:
+            audit(uow, ctx.clock, actor, "patient.list", None)
+        uow.commit()
+    return tuple(sorted(summaries, key=lambda s: (-s.attention_rank, s.id)))
+
+
+def _summary(uow: UnitOfWork, patient: PatientRecord) -> PatientSummary:
+    assert patient.id is not None
+    assignment = uow.assignments.current_for(patient.id)
+    flags = tuple(report.code for report in uow.red_flags.unresolved_for(patient.id))
+    last = uow.decisions.latest_for(patient.id)
+    sessions = uow.sessions.recent(assignment.id, 1) if assignment and assignment.id else []
+    paused = assignment is not None and assignment.status is ProgrammeStatus.PAUSED
+    rank = 0 if last is None else last.urgency.rank
+    rank = rank * 4 + (2 if flags else 0) + (1 if paused else 0)
+    return PatientSummary(
+        id=patient.id,
+        display_name=patient.display_name,
+        time_zone=patient.time_zone,
+        emergency_number=patient.emergency_number.value,
+        self_managed=patient.self_managed,
+        clinician_id=patient.clinician_id,
+        user_id=patient.user_id,
+        status=None if assignment is None else assignment.status,
+        current_stage=None if assignment is None else assignment.current_stage,
+        protocol_id=None if assignment is None else assignment.protocol_id,
+        open_red_flags=flags,
+        last_decision=None if last is None else DecisionView.of(last),
+        last_session_at=sessions[-1].at if sessions else None,
+        attention_rank=rank,
+    )

@@ -1,0 +1,180 @@
+"""Starting a person on a programme: profile, clearance, direction, start stage, red flags.
+
+spinestep refuses to start a programme without clearance (SPEC: safety stance). A
+"yes" to any onboarding red-flag question is stored and the rules run at once, which
+pauses the programme before the first session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from spinestep.domain.model import DirectionalPreference, EmergencyNumber, RuleSettings
+from spinestep.errors import InvalidInput, NotFound, PermissionDenied
+from spinestep.protocols import builtin_ids, load_builtin
+from spinestep.services.access import audit, require_role
+from spinestep.services.context import Actor, ServiceContext
+from spinestep.services.records import (
+    AssignmentRecord,
+    EventKind,
+    FlagSource,
+    PatientRecord,
+    ProgrammeEvent,
+    Role,
+)
+from spinestep.services.screening import ScreeningOutcome, store_screening
+
+MAX_NAME_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class OnboardingInput:
+    """Everything ``onboard`` needs. ``red_flag_answers`` maps onboarding codes to yes/no."""
+
+    display_name: str
+    time_zone: str
+    clearance: bool
+    emergency_number: EmergencyNumber = EmergencyNumber.EU
+    protocol_id: str = "lumbar-flexion"
+    start_stage: int = 1
+    directional_preference: DirectionalPreference = DirectionalPreference.UNKNOWN
+    red_flag_answers: dict[str, bool] = field(default_factory=dict)
+    settings: RuleSettings = field(default_factory=RuleSettings)
+    user_id: int | None = None
+    clinician_id: int | None = None
+    self_managed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class OnboardingOutcome:
+    patient_id: int
+    assignment_id: int
+    screening: ScreeningOutcome | None
+
+
+def check_time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput("time_zone", f"'{name}' is not an IANA time zone") from None
+    return name
+
+
+def check_display_name(name: str) -> str:
+    stripped = name.strip()
+    if not stripped or len(stripped) > MAX_NAME_CHARS:
+        raise InvalidInput("display_name", f"must be 1-{MAX_NAME_CHARS} characters")
+    return stripped
+
+
+def check_settings(settings: RuleSettings) -> None:
+    pas = settings.progress_after_sessions
+    if not 1 <= pas <= 50:
+        raise InvalidInput("settings.progress_after_sessions", "must be 1-50")
+    if not 1 <= settings.min_days_at_stage <= pas:
+        raise InvalidInput("settings.min_days_at_stage", f"must be 1-{pas}")
+    if not 1 <= settings.worsening_points <= 10:
+        raise InvalidInput("settings.worsening_points", "must be 1-10")
+
+
+def check_protocol_and_stage(protocol_id: str, stage: int) -> None:
+    if protocol_id not in builtin_ids():
+        raise InvalidInput("protocol", f"unknown protocol '{protocol_id}'")
+    final = load_builtin(protocol_id).final_stage
+    if type(stage) is not int or not 1 <= stage <= final:
+        raise InvalidInput("start_stage", f"must be 1-{final}")
+
+
+def check_direction(protocol_id: str, preference: DirectionalPreference) -> None:
+    direction = load_builtin(protocol_id).direction
+    if preference.value not in (direction.value, DirectionalPreference.UNKNOWN.value):
+        raise InvalidInput(
+            "directional_preference",
+            f"is {preference.value} but the protocol '{protocol_id}' uses {direction.value}; "
+            "choose a protocol in the preferred direction",
+        )
+
+
+def onboard(ctx: ServiceContext, actor: Actor, data: OnboardingInput) -> OnboardingOutcome:
+    """Create the patient profile and programme, and store the onboarding screening.
+
+    Raises InvalidInput when clearance is not given by the person themself (a clinician
+    may set up an uncleared programme and clear it later; no session is offered until
+    then), or when the time zone, stage, protocol or settings are out of range.
+    """
+    if not data.clearance and not actor.is_clinical:
+        raise InvalidInput(
+            "clearance",
+            "a clinician must clear you for these exercises before the programme starts",
+        )
+    name = check_display_name(data.display_name)
+    check_time_zone(data.time_zone)
+    check_protocol_and_stage(data.protocol_id, data.start_stage)
+    check_direction(data.protocol_id, data.directional_preference)
+    check_settings(data.settings)
+    if not actor.local:
+        require_role(actor, Role.CLINICIAN, Role.ADMIN, Role.PATIENT)
+        if actor.role is Role.PATIENT and data.user_id != actor.user_id:
+            raise PermissionDenied("a patient account may only set up its own profile")
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        for user_id in (data.user_id, data.clinician_id):
+            if user_id is not None and uow.users.get(user_id) is None:
+                raise NotFound(f"no user with id {user_id}")
+        clinician_id = data.clinician_id
+        if clinician_id is None and actor.role is Role.CLINICIAN and not actor.local:
+            clinician_id = actor.user_id
+        patient = uow.patients.add(
+            PatientRecord(
+                display_name=name,
+                time_zone=data.time_zone,
+                emergency_number=data.emergency_number,
+                created_at=now,
+                self_managed=data.self_managed and clinician_id is None,
+                user_id=data.user_id,
+                clinician_id=clinician_id,
+            )
+        )
+        assert patient.id is not None
+        assignment = uow.assignments.add(
+            AssignmentRecord(
+                patient_id=patient.id,
+                protocol_id=data.protocol_id,
+                current_stage=data.start_stage,
+                created_at=now,
+                updated_at=now,
+                progress_after_sessions=data.settings.progress_after_sessions,
+                min_days_at_stage=data.settings.min_days_at_stage,
+                worsening_points=data.settings.worsening_points,
+                clearance=data.clearance,
+                cleared_by=actor.user_id if data.clearance else None,
+                cleared_at=now if data.clearance else None,
+                directional_preference=data.directional_preference,
+            )
+        )
+        assert assignment.id is not None
+        uow.events.add(
+            ProgrammeEvent(
+                patient_id=patient.id,
+                assignment_id=assignment.id,
+                kind=EventKind.PRESCRIBE,
+                at=now,
+                reason=f"{data.protocol_id} from stage {data.start_stage}",
+                actor_user_id=actor.user_id,
+            )
+        )
+        audit(uow, ctx.clock, actor, "patient.create", patient.id)
+        screening = None
+        if data.red_flag_answers:
+            screening = store_screening(
+                uow,
+                ctx.clock,
+                actor,
+                patient,
+                assignment,
+                FlagSource.ONBOARDING,
+                data.red_flag_answers,
+            )
+        uow.commit()
+    return OnboardingOutcome(patient.id, assignment.id, screening)

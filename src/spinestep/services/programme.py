@@ -1,0 +1,143 @@
+"""What the patient does today, their history and pain trend, in their own time zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from spinestep.errors import NotFound
+from spinestep.services.access import audit_read, load_patient
+from spinestep.services.context import Actor, ServiceContext
+from spinestep.services.deciding import effective_dose, protocol_of, run_rules
+from spinestep.services.ports import UnitOfWork
+from spinestep.services.records import AssignmentRecord, PatientRecord, ProgrammeStatus
+from spinestep.services.screening import monthly_due
+from spinestep.services.views import (
+    DecisionView,
+    HistoryView,
+    PainPoint,
+    SessionView,
+    TodayView,
+)
+
+
+def local_day_bounds(time_zone: str, instant: datetime) -> tuple[date, datetime, datetime]:
+    """The patient's local date at ``instant`` and that day's start and end as instants."""
+    zone = ZoneInfo(time_zone)
+    local_date = instant.astimezone(zone).date()
+    start = datetime.combine(local_date, time(0), tzinfo=zone)
+    end = datetime.combine(local_date + timedelta(days=1), time(0), tzinfo=zone)
+    return local_date, start, end
+
+
+def _assignment(uow: UnitOfWork, patient: PatientRecord) -> AssignmentRecord:
+    assert patient.id is not None
+    assignment = uow.assignments.current_for(patient.id)
+    if assignment is None:
+        raise NotFound(f"patient {patient.id} has no programme yet")
+    return assignment
+
+
+def today(ctx: ServiceContext, actor: Actor, patient_id: int) -> TodayView:
+    """Stage, instructions, dose, sessions done today of those planned, last decision, pause."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        patient = load_patient(uow, actor, patient_id)
+        assignment = _assignment(uow, patient)
+        protocol = protocol_of(assignment)
+        stage = assignment.current_stage
+        dose = effective_dose(protocol, assignment, stage)
+        local_date, start, end = local_day_bounds(patient.time_zone, now)
+        done = [s for s in uow.sessions.for_patient(patient_id, start, end) if s.completed]
+        last = uow.decisions.latest_for(patient_id)
+        flags = tuple(report.code for report in uow.red_flags.unresolved_for(patient_id))
+        due = tuple(flag.code for flag in monthly_due(uow, patient_id, now))
+        audit_read(uow, ctx.clock, actor, "patient.today", patient_id)
+        uow.commit()
+    return TodayView(
+        patient_id=patient_id,
+        display_name=patient.display_name,
+        time_zone=patient.time_zone,
+        local_date=local_date,
+        emergency_number=patient.emergency_number.value,
+        protocol_id=protocol.id,
+        protocol_title=protocol.title,
+        stage=stage,
+        final_stage=protocol.final_stage,
+        stage_definition=protocol.stage(stage),
+        dose=dose,
+        sessions_done_today=len(done),
+        sessions_planned=dose.sessions_per_day,
+        status=assignment.status,
+        paused=assignment.status is ProgrammeStatus.PAUSED,
+        paused_reason=assignment.paused_reason,
+        paused_at=assignment.paused_at,
+        clearance=assignment.clearance,
+        directional_preference=assignment.directional_preference,
+        self_managed=patient.self_managed,
+        last_decision=None if last is None else DecisionView.of(last),
+        open_red_flags=flags,
+        monthly_check_due=due,
+    )
+
+
+def history(
+    ctx: ServiceContext,
+    actor: Actor,
+    patient_id: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> HistoryView:
+    """Sessions (oldest first) with their decisions, every decision, and the pain trend."""
+    with ctx.uow() as uow:
+        patient = load_patient(uow, actor, patient_id)
+        sessions = uow.sessions.for_patient(patient_id, since, until)
+        decisions = [
+            d
+            for d in uow.decisions.for_patient(patient_id)
+            if (since is None or d.made_at >= since) and (until is None or d.made_at < until)
+        ]
+        audit_read(uow, ctx.clock, actor, "patient.history", patient_id)
+        uow.commit()
+    zone = ZoneInfo(patient.time_zone)
+    trend = tuple(
+        PainPoint(
+            at=s.at,
+            local_date=s.at.astimezone(zone).date(),
+            stage=s.stage,
+            pain_before=s.pain_before,
+            pain_during=s.pain_during,
+            pain_after=s.pain_after,
+            completed=s.completed,
+        )
+        for s in sessions
+    )
+    return HistoryView(
+        patient_id=patient_id,
+        time_zone=patient.time_zone,
+        sessions=tuple(SessionView.of(s) for s in sessions),
+        decisions=tuple(DecisionView.of(d) for d in decisions),
+        pain_trend=trend,
+    )
+
+
+def evaluate(ctx: ServiceContext, actor: Actor, patient_id: int) -> DecisionView:
+    """Run the rules now on what is stored (e.g. after a clinician's change) and store it."""
+    with ctx.uow() as uow:
+        patient = load_patient(uow, actor, patient_id)
+        assignment = _assignment(uow, patient)
+        decision = run_rules(uow, ctx.clock, actor, patient, assignment)
+        uow.commit()
+    return DecisionView.of(decision)
+
+
+def first_patient_id(ctx: ServiceContext, actor: Actor) -> int | None:
+    """The id of the first visible patient profile (the one profile of a local install)."""
+    with ctx.uow() as uow:
+        if actor.local:
+            patient = uow.patients.first()
+        elif actor.user_id is not None:
+            patient = uow.patients.by_user(actor.user_id)
+        else:
+            patient = None
+    return None if patient is None else patient.id

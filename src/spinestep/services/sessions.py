@@ -1,0 +1,183 @@
+"""Recording an exercise session, and "stop now" (SPEC §3.1, §3.5).
+
+One unit of work per saved session: the session row, its decision (with inputs and
+rules version) and the programme's new stage or pause state are committed together,
+so an interrupted write leaves nothing half-saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from spinestep.domain.model import Effort, Location
+from spinestep.errors import InvalidInput, ProgrammePaused
+from spinestep.services.access import audit, load_patient
+from spinestep.services.context import Actor, ServiceContext
+from spinestep.services.deciding import run_rules
+from spinestep.services.ports import UnitOfWork
+from spinestep.services.records import (
+    AssignmentRecord,
+    PatientRecord,
+    ProgrammeStatus,
+    StoredSession,
+)
+from spinestep.services.views import DecisionView, SessionOutcome, SessionView
+
+MAX_REPS = 1000
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInput:
+    """What the person reports about one session. ``at`` defaults to now.
+
+    Pain is NPRS 0-10; locations are the most distant place symptoms reach.
+    """
+
+    effort: Effort
+    pain_before: int
+    pain_during: int
+    pain_after: int
+    location_before: Location
+    location_after: Location
+    completed: bool = True
+    reps: int | None = None
+    at: datetime | None = None
+    stopped_early: bool = False
+    motion: dict[str, Any] | None = field(default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class StopNowInput:
+    """The "stop now — my symptoms are spreading or getting worse" report.
+
+    ``pain_now`` is the worst pain during the session so far (also taken as pain
+    after); ``location_now`` is where the symptoms reach now.
+    """
+
+    pain_before: int
+    pain_now: int
+    location_before: Location
+    location_now: Location
+    reps_done: int = 0
+    effort: Effort = Effort.HARD
+    at: datetime | None = None
+
+
+def _check_pain(name: str, value: object) -> None:
+    if type(value) is not int or not 0 <= value <= 10:
+        raise InvalidInput(name, "must be a whole number 0-10")
+
+
+def validate(entry: SessionInput, now: datetime) -> None:
+    """Check ranges and types; every problem names the field."""
+    for name in ("pain_before", "pain_during", "pain_after"):
+        _check_pain(name, getattr(entry, name))
+    for name in ("location_before", "location_after"):
+        if not isinstance(getattr(entry, name), Location):
+            raise InvalidInput(name, f"must be one of {', '.join(Location.codes())}")
+    if not isinstance(entry.effort, Effort):
+        raise InvalidInput("effort", "must be easy, moderate or hard")
+    if entry.reps is not None and (type(entry.reps) is not int or not 0 <= entry.reps <= MAX_REPS):
+        raise InvalidInput("reps", f"must be a whole number 0-{MAX_REPS}")
+    if entry.at is not None:
+        if entry.at.tzinfo is None or entry.at.utcoffset() is None:
+            raise InvalidInput("at", "must carry a time zone offset")
+        if entry.at - now > FUTURE_TOLERANCE:
+            raise InvalidInput("at", "must not be in the future")
+
+
+def active_assignment(uow: UnitOfWork, patient: PatientRecord) -> AssignmentRecord:
+    """The patient's programme, if a session may be recorded on it now."""
+    assert patient.id is not None
+    assignment = uow.assignments.current_for(patient.id)
+    if assignment is None:
+        raise ProgrammePaused("no programme has been set up for this patient yet")
+    if assignment.status is ProgrammeStatus.PAUSED:
+        raise ProgrammePaused(
+            "the programme is paused until a clinician has seen you "
+            f"({assignment.paused_reason or 'stopped'}); see 'spinestep resume'"
+        )
+    if not assignment.clearance:
+        raise ProgrammePaused("the programme has not been cleared by a clinician yet")
+    if uow.red_flags.unresolved_for(patient.id):
+        raise ProgrammePaused("a red flag awaits a clinician's review; no session until then")
+    return assignment
+
+
+def local_now(patient: PatientRecord, now: datetime) -> datetime:
+    """``now`` in the patient's time zone (so the stored offset gives their local date)."""
+    return now.astimezone(ZoneInfo(patient.time_zone))
+
+
+def record_session(
+    ctx: ServiceContext, actor: Actor, patient_id: int, entry: SessionInput
+) -> SessionOutcome:
+    """Validate, store the session, run the rules, store and apply the decision; one commit.
+
+    Raises InvalidInput for out-of-range values, NotFound for an unknown or hidden
+    patient, ProgrammePaused when no session may be recorded now.
+    """
+    now = ctx.clock.now()
+    validate(entry, now)
+    with ctx.uow() as uow:
+        patient = load_patient(uow, actor, patient_id)
+        assignment = active_assignment(uow, patient)
+        assert assignment.id is not None and patient.id is not None
+        stage_before = assignment.current_stage
+        session = uow.sessions.add(
+            StoredSession(
+                patient_id=patient.id,
+                assignment_id=assignment.id,
+                at=entry.at if entry.at is not None else local_now(patient, now),
+                stage=stage_before,
+                completed=entry.completed,
+                reps=entry.reps,
+                effort=entry.effort,
+                pain_before=entry.pain_before,
+                pain_during=entry.pain_during,
+                pain_after=entry.pain_after,
+                location_before=entry.location_before,
+                location_after=entry.location_after,
+                stopped_early=entry.stopped_early,
+                motion=entry.motion,
+                created_at=now,
+            )
+        )
+        decision = run_rules(uow, ctx.clock, actor, patient, assignment, session.id)
+        audit(uow, ctx.clock, actor, "session.record", patient.id)
+        uow.commit()
+    return SessionOutcome(
+        session=SessionView.of(session),
+        decision=DecisionView.of(decision),
+        stage_before=stage_before,
+        stage_after=assignment.current_stage,
+        paused=assignment.status is ProgrammeStatus.PAUSED,
+        emergency_number=patient.emergency_number.value,
+    )
+
+
+def stop_now(
+    ctx: ServiceContext, actor: Actor, patient_id: int, report: StopNowInput
+) -> SessionOutcome:
+    """End the session at once: record it as not completed and run the rules now."""
+    return record_session(
+        ctx,
+        actor,
+        patient_id,
+        SessionInput(
+            effort=report.effort,
+            pain_before=report.pain_before,
+            pain_during=report.pain_now,
+            pain_after=report.pain_now,
+            location_before=report.location_before,
+            location_after=report.location_now,
+            completed=False,
+            reps=report.reps_done,
+            at=report.at,
+            stopped_early=True,
+        ),
+    )
