@@ -1,0 +1,343 @@
+"""Use cases behind exports and imports: a patient's stored records as ``PatientRecords``.
+
+``load_patient_records`` gathers everything the FHIR, CSV and PDF exports need in one
+read (audited). ``import_patient_records`` creates a new patient from records read from
+a Bundle, ``import_sessions`` / ``import_decisions`` add CSV rows to an existing one:
+each in a single unit of work, so a failure leaves nothing half-imported.
+
+Imported programmes arrive without clearance: a clinician clears the patient again
+before the rules offer sessions (the Bundle does not carry a clearance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from spinestep.domain.model import EmergencyNumber, StageDefinition
+from spinestep.domain.scoring import Instrument
+from spinestep.errors import InvalidInput, NotFound, ProtocolError
+from spinestep.protocols import builtin_ids, load_builtin
+from spinestep.services.access import audit, audit_read, load_patient, require_role
+from spinestep.services.context import Actor, ServiceContext
+from spinestep.services.deciding import effective_dose, protocol_of, session_record
+from spinestep.services.onboarding import check_time_zone
+from spinestep.services.ports import UnitOfWork
+from spinestep.services.questionnaire_scores import (
+    answers_from_json,
+    answers_to_json,
+    score_answers,
+)
+from spinestep.services.record_types import (
+    DecisionEntry,
+    FlagEntry,
+    PatientInfo,
+    PatientRecords,
+    ProgrammeInfo,
+    ProgrammeStatus,
+    QuestionnaireEntry,
+    RomEntry,
+    RomMeasure,
+    SessionEntry,
+    StagePlan,
+    StageStatus,
+)
+from spinestep.services.records import (
+    AssignmentRecord,
+    FlagSource,
+    PatientRecord,
+    RedFlagReport,
+    Role,
+    StoredDecision,
+    StoredQuestionnaire,
+    StoredSession,
+)
+from spinestep.services.records import ProgrammeStatus as StoredStatus
+
+_STATUS_OUT = {
+    StoredStatus.ACTIVE: ProgrammeStatus.ACTIVE,
+    StoredStatus.PAUSED: ProgrammeStatus.PAUSED,
+    StoredStatus.COMPLETED: ProgrammeStatus.COMPLETED,
+}
+_STATUS_IN = {value: key for key, value in _STATUS_OUT.items()}
+IMPORTED_NAME = "Imported patient"
+
+
+def load_patient_records(ctx: ServiceContext, actor: Actor, patient_id: int) -> PatientRecords:
+    """Everything held about one patient, for export."""
+    with ctx.uow() as uow:
+        patient = load_patient(uow, actor, patient_id)
+        records = _gather(uow, patient)
+        audit_read(uow, ctx.clock, actor, "records.export", patient_id)
+        uow.commit()
+    return records
+
+
+def _gather(uow: UnitOfWork, patient: PatientRecord) -> PatientRecords:
+    assert patient.id is not None
+    assignment = uow.assignments.current_for(patient.id)
+    sessions = uow.sessions.for_patient(patient.id)
+    questionnaires = [
+        QuestionnaireEntry(
+            id=str(q.id),
+            taken_at=q.taken_at,
+            answers=answers_from_json(
+                Instrument(q.instrument), {k: v for k, v in q.answers.items() if k != "instrument"}
+            ),
+        )
+        for q in uow.questionnaires.for_patient(patient.id)
+        if q.instrument != Instrument.NPRS.value
+    ]
+    return PatientRecords(
+        patient=PatientInfo(
+            id=str(patient.id), name=patient.display_name, time_zone=patient.time_zone
+        ),
+        programme=None if assignment is None else _programme(assignment),
+        sessions=tuple(SessionEntry(str(s.id), session_record(s)) for s in sessions),
+        decisions=tuple(_decision(d) for d in uow.decisions.for_patient(patient.id)),
+        questionnaires=tuple(questionnaires),
+        rom=tuple(rom for s in sessions if (rom := _rom(s)) is not None),
+        flags=tuple(
+            FlagEntry(code=f.code, raised_at=f.reported_at, resolved_at=f.resolved_at)
+            for f in uow.red_flags.for_patient(patient.id)
+        ),
+    )
+
+
+def _programme(assignment: AssignmentRecord) -> ProgrammeInfo:
+    protocol = protocol_of(assignment)
+    status = _STATUS_OUT[assignment.status]
+    stages = []
+    for stage in protocol.stages:
+        if stage.number < assignment.current_stage or status is ProgrammeStatus.COMPLETED:
+            stage_status = StageStatus.COMPLETED
+        elif stage.number == assignment.current_stage:
+            stage_status = StageStatus.IN_PROGRESS
+        else:
+            stage_status = StageStatus.NOT_STARTED
+        dose = effective_dose(protocol, assignment, stage.number)
+        stages.append(StagePlan(stage.number, stage.id, stage.title, dose, stage_status))
+    return ProgrammeInfo(
+        protocol_id=protocol.id,
+        title=protocol.title,
+        direction=protocol.direction,
+        current_stage=assignment.current_stage,
+        status=status,
+        started_at=assignment.created_at,
+        stages=tuple(stages),
+    )
+
+
+def _decision(entry: StoredDecision) -> DecisionEntry:
+    rules = tuple(
+        f"{r['rule']}:{r['flag']}" if r.get("flag") else str(r["rule"]) for r in entry.reasons
+    )
+    return DecisionEntry(
+        id=str(entry.id),
+        at=entry.made_at,
+        decision=entry.decision,
+        urgency=entry.urgency,
+        current_stage=entry.current_stage,
+        next_stage=entry.next_stage,
+        rules=rules,
+        message=entry.message,
+        rules_version=entry.rules_version,
+    )
+
+
+def _rom(entry: StoredSession) -> RomEntry | None:
+    motion = entry.motion or {}
+    rom = motion.get("rom_deg_median")
+    if not isinstance(rom, int | float) or isinstance(rom, bool):
+        return None
+    default = (
+        RomMeasure.HIP_FLEXION if motion.get("stage") == "supine" else RomMeasure.TRUNK_FLEXION
+    )
+    try:
+        measure = RomMeasure(motion.get("measure", default.value))
+    except ValueError:
+        return None
+    return RomEntry(
+        id=str(entry.id),
+        at=entry.at,
+        stage=entry.stage,
+        measure=measure,
+        rom_deg=Decimal(repr(float(rom))),
+    )
+
+
+def import_patient_records(ctx: ServiceContext, actor: Actor, records: PatientRecords) -> int:
+    """Store ``records`` (read from a Bundle) as a new patient; returns the new patient id."""
+    if records.sessions and records.programme is None:
+        raise InvalidInput("CarePlan", "sessions need the programme they belong to")
+    require_role(actor, Role.CLINICIAN, Role.ADMIN)
+    clinician_id = actor.user_id if actor.role is Role.CLINICIAN and not actor.local else None
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        patient = uow.patients.add(
+            PatientRecord(
+                display_name=records.patient.name or IMPORTED_NAME,
+                time_zone=check_time_zone(records.patient.time_zone),
+                emergency_number=EmergencyNumber.EU,
+                created_at=now,
+                self_managed=clinician_id is None,
+                clinician_id=clinician_id,
+            )
+        )
+        assert patient.id is not None
+        assignment = None
+        if records.programme is not None:
+            assignment = uow.assignments.add(_assignment(patient.id, records.programme))
+        motion = {rom.id: rom for rom in records.rom}
+        if assignment is not None:
+            assert assignment.id is not None
+            _add_sessions(uow, patient.id, assignment.id, records.sessions, now, motion)
+        for entry in records.questionnaires:
+            _add_questionnaire(uow, patient.id, entry)
+        for flag in records.flags:
+            uow.red_flags.add(
+                RedFlagReport(
+                    patient_id=patient.id,
+                    code=flag.code,
+                    reported_at=flag.raised_at,
+                    source=FlagSource.SESSION,
+                    resolved_at=flag.resolved_at,
+                    outcome="imported" if flag.resolved_at is not None else None,
+                )
+            )
+        audit(uow, ctx.clock, actor, "records.import", patient.id)
+        uow.commit()
+    return patient.id
+
+
+def import_sessions(
+    ctx: ServiceContext, actor: Actor, patient_id: int, sessions: Sequence[SessionEntry]
+) -> int:
+    """Add CSV sessions to the patient's current programme; returns how many were added."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        load_patient(uow, actor, patient_id)
+        assignment = uow.assignments.current_for(patient_id)
+        if assignment is None or assignment.id is None:
+            raise NotFound(f"patient {patient_id} has no programme yet")
+        final = protocol_of(assignment).final_stage
+        for index, entry in enumerate(sessions):
+            if not 1 <= entry.record.stage <= final:
+                raise InvalidInput(f"sessions[{index}].stage", f"must be 1-{final}")
+        _add_sessions(uow, patient_id, assignment.id, sessions, now, {})
+        audit(uow, ctx.clock, actor, "records.import_sessions", patient_id)
+        uow.commit()
+    return len(sessions)
+
+
+def import_decisions(
+    ctx: ServiceContext, actor: Actor, patient_id: int, decisions: Sequence[DecisionEntry]
+) -> int:
+    """Add CSV decisions to the patient's history (marked as imported in their inputs)."""
+    with ctx.uow() as uow:
+        load_patient(uow, actor, patient_id)
+        assignment = uow.assignments.current_for(patient_id)
+        for entry in decisions:
+            reasons: list[dict[str, Any]] = []
+            for rule in entry.rules:
+                rule_id, _, flag = rule.partition(":")
+                reason: dict[str, Any] = {"rule": rule_id, "text": entry.message}
+                if flag:
+                    reason["flag"] = flag
+                reasons.append(reason)
+            uow.decisions.add(
+                StoredDecision(
+                    patient_id=patient_id,
+                    assignment_id=None if assignment is None else assignment.id,
+                    made_at=entry.at,
+                    decision=entry.decision,
+                    urgency=entry.urgency,
+                    current_stage=entry.current_stage,
+                    next_stage=entry.next_stage,
+                    reasons=reasons,
+                    message=entry.message,
+                    dose=None,
+                    inputs={"imported": True},
+                    rules_version=entry.rules_version,
+                )
+            )
+        audit(uow, ctx.clock, actor, "records.import_decisions", patient_id)
+        uow.commit()
+    return len(decisions)
+
+
+def _assignment(patient_id: int, programme: ProgrammeInfo) -> AssignmentRecord:
+    if programme.protocol_id not in builtin_ids():
+        raise InvalidInput("CarePlan.instantiatesCanonical", "names an unknown protocol")
+    try:
+        protocol = load_builtin(programme.protocol_id)
+    except ProtocolError as error:
+        raise InvalidInput("CarePlan.instantiatesCanonical", str(error)) from None
+    if not 1 <= programme.current_stage <= protocol.final_stage:
+        raise InvalidInput("CarePlan.current-stage", f"must be 1-{protocol.final_stage}")
+    overrides: dict[str, Any] = {}
+    by_number: dict[int, StageDefinition] = {s.number: s for s in protocol.stages}
+    for plan in programme.stages:
+        stage = by_number.get(plan.number)
+        if stage is None or stage.id != plan.id:
+            raise InvalidInput(f"CarePlan.activity[{plan.number}]", "does not match the protocol")
+        if plan.dose != stage.dose:
+            overrides[str(plan.number)] = plan.dose.to_json()
+    return AssignmentRecord(
+        patient_id=patient_id,
+        protocol_id=protocol.id,
+        current_stage=programme.current_stage,
+        created_at=programme.started_at,
+        updated_at=programme.started_at,
+        dose_overrides=overrides,
+        status=_STATUS_IN.get(programme.status, StoredStatus.PAUSED),
+    )
+
+
+def _add_sessions(
+    uow: UnitOfWork,
+    patient_id: int,
+    assignment_id: int,
+    sessions: Sequence[SessionEntry],
+    now: datetime,
+    rom: dict[str, RomEntry],
+) -> None:
+    for entry in sessions:
+        r = entry.record
+        measured = rom.get(entry.id)
+        motion = None
+        if measured is not None:
+            motion = {"measure": measured.measure.value, "rom_deg_median": float(measured.rom_deg)}
+        uow.sessions.add(
+            StoredSession(
+                patient_id=patient_id,
+                assignment_id=assignment_id,
+                at=r.at,
+                stage=r.stage,
+                completed=r.completed,
+                effort=r.effort,
+                pain_before=r.pain_before,
+                pain_during=r.pain_during,
+                pain_after=r.pain_after,
+                location_before=r.location_before,
+                location_after=r.location_after,
+                created_at=now,
+                reps=r.reps,
+                motion=motion,
+            )
+        )
+
+
+def _add_questionnaire(uow: UnitOfWork, patient_id: int, entry: QuestionnaireEntry) -> None:
+    instrument = entry.instrument
+    uow.questionnaires.add(
+        StoredQuestionnaire(
+            patient_id=patient_id,
+            instrument=instrument.value,
+            taken_at=entry.taken_at,
+            answers={"instrument": instrument.value, **answers_to_json(entry.answers)},
+            score=score_answers(entry.answers).to_json(),
+        )
+    )
