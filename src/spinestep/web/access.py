@@ -1,0 +1,175 @@
+"""The one place where access is decided.
+
+Every route declares exactly one rule by depending on one of the typed aliases below;
+``tests/web/test_access_rules.py`` walks the route table and fails for a route without one.
+
+- ``Public``: anyone (login, setup, static files).
+- ``SignedIn``: any account.
+- ``PatientAccount``: a patient account, before its profile exists (onboarding).
+- ``PatientSelf``: a patient, and only their own record (the ``/me`` routes).
+- ``ClinicianOnly``: a clinician, on their own lists (patients, alerts, invites).
+- ``CareTeam``: the clinician of the patient named by ``{patient_id}``; anyone else gets
+  404, so the existence of other patients does not leak. Every use is audited.
+- ``AdminOnly``: an admin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Path, Request
+from starlette.exceptions import HTTPException
+
+from spinestep.errors import NotFound
+from spinestep.services.records import AuditEntry, PatientRecord, Role
+from spinestep.web.accesslog import route_template
+from spinestep.web.auth import principal_from_cookie, principal_from_token
+from spinestep.web.context import WebContext
+from spinestep.web.principal import Principal
+
+MAX_ID = 2**31 - 1
+
+
+class Rule(StrEnum):
+    PUBLIC = "public"
+    SIGNED_IN = "signed_in"
+    PATIENT_ACCOUNT = "patient_account"
+    PATIENT_SELF = "patient_self"
+    CLINICIAN = "clinician"
+    CARE_TEAM = "care_team"
+    ADMIN = "admin"
+
+
+def context(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.ctx
+    return ctx
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _mark(rule: Rule) -> Callable[[F], F]:
+    """Tag a dependency with the rule it enforces (read by the route-table test)."""
+
+    def decorate(func: F) -> F:
+        func.access_rule = rule  # type: ignore[attr-defined]
+        return func
+
+    return decorate
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _optional_principal(request: Request) -> Principal | None:
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    ctx = context(request)
+    if _is_api(request):
+        principal = principal_from_token(ctx, request)
+    else:
+        principal = principal_from_cookie(ctx, request)
+    request.state.principal = principal
+    return principal
+
+
+def _require(request: Request, roles: frozenset[Role]) -> Principal:
+    principal = _optional_principal(request)
+    if principal is None:
+        headers = {"WWW-Authenticate": "Bearer"} if _is_api(request) else None
+        raise HTTPException(401, "sign in first", headers=headers)
+    if principal.role not in roles:
+        raise HTTPException(403, "this account may not do that")
+    return principal
+
+
+_ALL = frozenset(Role)
+
+
+@_mark(Rule.PUBLIC)
+def public_access(request: Request) -> Principal | None:
+    return _optional_principal(request)
+
+
+@_mark(Rule.SIGNED_IN)
+def signed_in(request: Request) -> Principal:
+    return _require(request, _ALL)
+
+
+@_mark(Rule.PATIENT_ACCOUNT)
+def patient_account(request: Request) -> Principal:
+    return _require(request, frozenset({Role.PATIENT}))
+
+
+@_mark(Rule.CLINICIAN)
+def clinician_only(request: Request) -> Principal:
+    return _require(request, frozenset({Role.CLINICIAN}))
+
+
+@_mark(Rule.ADMIN)
+def admin_only(request: Request) -> Principal:
+    return _require(request, frozenset({Role.ADMIN}))
+
+
+@dataclass(frozen=True, slots=True)
+class PatientScope:
+    """A principal and the one patient record they may act on in this request."""
+
+    principal: Principal
+    patient: PatientRecord
+
+    @property
+    def patient_id(self) -> int:
+        assert self.patient.id is not None
+        return self.patient.id
+
+
+def own_profile(request: Request, principal: Principal) -> PatientScope | None:
+    """The patient profile of a patient account, or None before onboarding created it."""
+    with context(request).uow() as uow:
+        patient = uow.patients.by_user(principal.user_id)
+    return None if patient is None else PatientScope(principal, patient)
+
+
+@_mark(Rule.PATIENT_SELF)
+def patient_self(request: Request) -> PatientScope:
+    principal = _require(request, frozenset({Role.PATIENT}))
+    scope = own_profile(request, principal)
+    if scope is None:
+        raise NotFound("this account has no patient record yet: answer the first questions")
+    return scope
+
+
+@_mark(Rule.CARE_TEAM)
+def care_team(request: Request, patient_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> PatientScope:
+    principal = _require(request, frozenset({Role.CLINICIAN}))
+    ctx = context(request)
+    with ctx.uow() as uow:
+        patient = uow.patients.get(patient_id)
+        if patient is None or patient.clinician_id != principal.user_id:
+            raise NotFound("no such patient")
+        uow.audit.add(
+            AuditEntry(
+                action=f"{request.method} {route_template(request.scope)}",
+                at=ctx.clock.now(),
+                actor_user_id=principal.user_id,
+                patient_id=patient_id,
+            )
+        )
+        uow.commit()
+    return PatientScope(principal, patient)
+
+
+Public = Annotated[Principal | None, Depends(public_access)]
+SignedIn = Annotated[Principal, Depends(signed_in)]
+PatientAccount = Annotated[Principal, Depends(patient_account)]
+ClinicianOnly = Annotated[Principal, Depends(clinician_only)]
+AdminOnly = Annotated[Principal, Depends(admin_only)]
+PatientSelf = Annotated[PatientScope, Depends(patient_self)]
+CareTeam = Annotated[PatientScope, Depends(care_team)]
+Ctx = Annotated[WebContext, Depends(context)]

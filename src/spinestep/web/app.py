@@ -1,0 +1,68 @@
+"""The application factory: nothing is built at import time; ``create_app(settings)`` wires it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from spinestep.services.ports import Clock, PasswordHasher, UnitOfWorkFactory
+from spinestep.settings import Settings
+from spinestep.web.accesslog import AccessLogMiddleware
+from spinestep.web.context import WebContext
+from spinestep.web.errors import install_error_handlers
+from spinestep.web.headers import SecurityHeadersMiddleware
+from spinestep.web.mail import Mailer
+from spinestep.web.pages import Pages
+from spinestep.web.routers import ROUTERS
+from spinestep.web.security import LoginRateLimiter, SessionSigner, load_or_create_secret
+from spinestep.web.wiring import build_backend
+
+STATIC_DIR = Path(__file__).parent / "static"
+API_DESCRIPTION = (
+    "The spinestep JSON API. Authenticate with `Authorization: Bearer <token>`; a token "
+    "comes from `POST /api/v1/auth/token`. Patients reach only their own records (`/me`), "
+    "clinicians only their own patients."
+)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    uow: UnitOfWorkFactory | None = None,
+    clock: Clock | None = None,
+    hasher: PasswordHasher | None = None,
+    login_limiter: LoginRateLimiter | None = None,
+) -> FastAPI:
+    """Build the web app for ``settings``; the store is opened (and migrated) here."""
+    backend = build_backend(settings, uow=uow, clock=clock, hasher=hasher)
+    ctx = WebContext(
+        settings=settings,
+        uow=backend.uow,
+        clock=backend.clock,
+        hasher=backend.hasher,
+        signer=SessionSigner(load_or_create_secret(settings.secret_key, settings.data_dir)),
+        limiter=login_limiter or LoginRateLimiter(),
+        cookie_secure=settings.host not in ("127.0.0.1", "localhost", "::1"),
+    )
+    ctx.mailer = Mailer(settings)
+    ctx.pages = Pages(ctx)
+
+    app = FastAPI(
+        title="spinestep",
+        version="1",
+        description=API_DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.ctx = ctx
+    app.state.pages = ctx.pages
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(AccessLogMiddleware)
+    return app

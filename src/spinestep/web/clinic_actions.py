@@ -1,0 +1,148 @@
+"""The clinician's changes shared by pages and API: prescribe/adjust a plan, invite a patient."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.datastructures import FormData
+
+from spinestep.domain.model import DirectionalPreference, Dose, EmergencyNumber, RuleSettings
+from spinestep.errors import InvalidInput
+from spinestep.services import accounts, clinician, onboarding
+from spinestep.services.accounts import IssuedInvite
+from spinestep.services.deciding import effective_dose, protocol_of
+from spinestep.services.onboarding import OnboardingInput
+from spinestep.services.records import Role
+from spinestep.web import forms
+from spinestep.web.access import PatientScope
+from spinestep.web.context import WebContext
+from spinestep.web.principal import Principal
+
+
+@dataclass(frozen=True, slots=True)
+class PlanUpdate:
+    """What a clinician changes; ``None`` leaves a value as it is."""
+
+    protocol: str | None = None
+    stage: int | None = None
+    dose: Dose | None = None
+    progress_after_sessions: int | None = None
+    min_days_at_stage: int | None = None
+    worsening_points: int | None = None
+    clearance: bool | None = None
+    directional_preference: DirectionalPreference | None = None
+
+
+def plan_update_from_form(form: FormData) -> PlanUpdate:
+    preference = forms.text(form, "directional_preference", max_chars=20)
+    if preference not in {p.value for p in DirectionalPreference}:
+        raise InvalidInput("directional_preference", "choose flexion, extension or unknown")
+    hold_min = forms.integer(form, "hold_min", 0, 600, "shortest hold")
+    hold_max = forms.integer(form, "hold_max", 0, 600, "longest hold")
+    if hold_min > hold_max:
+        raise InvalidInput("hold_min", "the shortest hold must not be longer than the longest")
+    return PlanUpdate(
+        protocol=forms.text(form, "protocol", max_chars=64) or None,
+        stage=forms.integer(form, "current_stage", 1, 20, "stage"),
+        dose=Dose(
+            reps=forms.integer(form, "reps", 1, 100, "number of repetitions"),
+            hold_s_min=hold_min,
+            hold_s_max=hold_max,
+            sessions_per_day=forms.integer(form, "sessions_per_day", 1, 24, "sessions a day"),
+        ),
+        progress_after_sessions=forms.integer(form, "progress_after_sessions", 1, 50),
+        min_days_at_stage=forms.integer(form, "min_days_at_stage", 1, 50),
+        worsening_points=forms.integer(form, "worsening_points", 1, 10),
+        clearance=forms.checked(form, "clearance"),
+        directional_preference=DirectionalPreference(preference),
+    )
+
+
+def apply_plan_update(ctx: WebContext, scope: PatientScope, update: PlanUpdate) -> None:
+    """Prescribe a new programme when the protocol changes (or none exists), else adjust it."""
+    actor = scope.principal.actor
+    with ctx.uow() as uow:
+        assignment = uow.assignments.current_for(scope.patient_id)
+    settings: RuleSettings | None = None
+    if assignment is not None:
+        current = RuleSettings(
+            assignment.progress_after_sessions,
+            assignment.min_days_at_stage,
+            assignment.worsening_points,
+        )
+    else:
+        current = RuleSettings()
+    wanted = RuleSettings(
+        update.progress_after_sessions or current.progress_after_sessions,
+        update.min_days_at_stage or current.min_days_at_stage,
+        update.worsening_points or current.worsening_points,
+    )
+    if wanted != current:
+        settings = wanted
+    if assignment is None or (update.protocol and update.protocol != assignment.protocol_id):
+        protocol_id = update.protocol or "lumbar-flexion"
+        clinician.prescribe(
+            ctx.services,
+            actor,
+            scope.patient_id,
+            protocol_id,
+            update.stage or 1,
+            directional_preference=update.directional_preference or DirectionalPreference.UNKNOWN,
+            clearance=bool(update.clearance),
+            settings=wanted,
+        )
+        if update.dose is not None:
+            clinician.adjust(
+                ctx.services, actor, scope.patient_id, doses={update.stage or 1: update.dose}
+            )
+        return
+    stage = update.stage if update.stage != assignment.current_stage else None
+    doses: dict[int, Dose | None] | None = None
+    if update.dose is not None:
+        shown = effective_dose(protocol_of(assignment), assignment, assignment.current_stage)
+        if update.dose != shown:
+            doses = {update.stage or assignment.current_stage: update.dose}
+    clearance = update.clearance if update.clearance != assignment.clearance else None
+    preference = update.directional_preference
+    if preference == assignment.directional_preference:
+        preference = None
+    clinician.adjust(
+        ctx.services,
+        actor,
+        scope.patient_id,
+        stage=stage,
+        doses=doses,
+        settings=settings,
+        clearance=clearance,
+        directional_preference=preference,
+    )
+
+
+def invite_patient(
+    ctx: WebContext,
+    principal: Principal,
+    *,
+    email: str,
+    display_name: str,
+    time_zone: str,
+    emergency_number: str,
+) -> IssuedInvite:
+    """Create the patient's profile (not yet cleared) and a one-time link to claim it."""
+    accounts.normalise_email(email)
+    if emergency_number not in {e.value for e in EmergencyNumber}:
+        raise InvalidInput("emergency_number", "must be 112, 999 or 911")
+    outcome = onboarding.onboard(
+        ctx.services,
+        principal.actor,
+        OnboardingInput(
+            display_name=display_name,
+            time_zone=time_zone,
+            clearance=False,
+            emergency_number=EmergencyNumber(emergency_number),
+            clinician_id=principal.user_id,
+            self_managed=False,
+        ),
+    )
+    return accounts.create_invite(
+        ctx.services, principal.actor, email, Role.PATIENT, patient_id=outcome.patient_id
+    )

@@ -1,0 +1,32 @@
+"""Everything a request handler needs, built once by ``create_app`` and kept on ``app.state``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from spinestep.services.context import ServiceContext
+from spinestep.services.ports import Clock, PasswordHasher, UnitOfWorkFactory
+from spinestep.settings import Settings
+from spinestep.web.security import LoginRateLimiter, SessionSigner
+
+if TYPE_CHECKING:
+    from spinestep.web.mail import Mailer
+    from spinestep.web.pages import Pages
+
+
+@dataclass
+class WebContext:
+    settings: Settings
+    uow: UnitOfWorkFactory
+    clock: Clock
+    hasher: PasswordHasher
+    signer: SessionSigner
+    limiter: LoginRateLimiter = field(default_factory=LoginRateLimiter)
+    mailer: Mailer | None = None
+    pages: Pages | None = None
+    cookie_secure: bool = False
+
+    @property
+    def services(self) -> ServiceContext:
+        return ServiceContext(uow=self.uow, clock=self.clock, hasher=self.hasher)

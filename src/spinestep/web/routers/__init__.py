@@ -1,0 +1,21 @@
+"""One router per resource; ``ROUTERS`` is the order they are mounted in."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from spinestep.web.routers import (
+    admin_pages,
+    auth_pages,
+    clinic_pages,
+    patient_account_pages,
+    patient_pages,
+)
+
+ROUTERS: tuple[APIRouter, ...] = (
+    auth_pages.router,
+    patient_pages.router,
+    patient_account_pages.router,
+    clinic_pages.router,
+    admin_pages.router,
+)

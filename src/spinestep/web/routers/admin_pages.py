@@ -1,0 +1,78 @@
+"""The admin's pages: accounts, and carrying out deletion requests (SPEC §7)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+
+from spinestep.errors import Conflict, InvalidInput
+from spinestep.services import accounts, privacy
+from spinestep.services.records import Role
+from spinestep.web import forms
+from spinestep.web.access import MAX_ID, AdminOnly, Ctx
+from spinestep.web.pages import CheckedForm, PagesDep, redirect
+from spinestep.web.views_history import local_when
+
+router = APIRouter(include_in_schema=False)
+
+
+def _accounts_page(
+    request: Request, principal: AdminOnly, ctx: Ctx, pages: PagesDep, **values: Any
+) -> Response:
+    users = accounts.list_users(ctx.services, principal.actor)
+    values.setdefault("notice", None)
+    values.setdefault("error", None)
+    return pages.render(request, "admin/accounts.html", users=users, **values)
+
+
+@router.get("/admin")
+def accounts_page(request: Request, principal: AdminOnly, ctx: Ctx, pages: PagesDep) -> Response:
+    notice = "The account was added." if request.query_params.get("done") == "user" else None
+    return _accounts_page(request, principal, ctx, pages, notice=notice)
+
+
+@router.post("/admin/users")
+def add_account(
+    request: Request, principal: AdminOnly, ctx: Ctx, pages: PagesDep, form: CheckedForm
+) -> Response:
+    role = forms.text(form, "role", max_chars=20)
+    try:
+        if role not in {r.value for r in Role}:
+            raise InvalidInput("role", "choose clinician, admin or patient")
+        accounts.create_user(
+            ctx.services,
+            principal.actor,
+            forms.text(form, "email", max_chars=320, required=True),
+            forms.text(form, "display_name", max_chars=200, required=True),
+            Role(role),
+            forms.text(form, "password", max_chars=1000, required=True),
+        )
+    except (InvalidInput, Conflict) as error:
+        return _accounts_page(request, principal, ctx, pages, error=str(error))
+    return redirect("/admin?done=user")
+
+
+@router.get("/admin/deletions")
+def deletions_page(request: Request, principal: AdminOnly, ctx: Ctx, pages: PagesDep) -> Response:
+    pending = privacy.pending_deletions(ctx.services, principal.actor)
+    requests = [
+        {"id": r.id, "patient_id": r.patient_id, "when": local_when(r.requested_at, "UTC")}
+        for r in pending
+    ]
+    notice = "The deletion was carried out." if request.query_params.get("done") else None
+    return pages.render(request, "admin/deletions.html", requests=requests, notice=notice)
+
+
+@router.post("/admin/deletions/{request_id}/carry-out")
+def carry_out_deletion(
+    request_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    principal: AdminOnly,
+    ctx: Ctx,
+    form: CheckedForm,
+) -> Response:
+    if not forms.checked(form, "confirm"):
+        raise InvalidInput("confirm", "tick the box to confirm the retention check")
+    privacy.carry_out_deletion(ctx.services, principal.actor, request_id)
+    return redirect("/admin/deletions?done=1")

@@ -1,0 +1,253 @@
+"""Clinician pages: patient list, patient page, plan changes, flags, resume, alerts, invite."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from spinestep.errors import Conflict, InvalidInput, NotFound
+from spinestep.services import clinician, dashboard, programme
+from spinestep.services.views import TodayView
+from spinestep.web import forms
+from spinestep.web.access import CareTeam, ClinicianOnly, Ctx, PatientScope
+from spinestep.web.clinic_actions import (
+    apply_plan_update,
+    invite_patient,
+    plan_update_from_form,
+)
+from spinestep.web.context import WebContext
+from spinestep.web.pages import CheckedForm, PagesDep, redirect
+from spinestep.web.present import decision_out, plan_out
+from spinestep.web.routers.patient_account_pages import protocol_choices
+from spinestep.web.views_history import history_values, local_when
+
+router = APIRouter(include_in_schema=False)
+
+
+def _when(at: datetime | None, time_zone: str = "UTC") -> str | None:
+    return None if at is None else local_when(at, time_zone)
+
+
+@router.get("/clinic")
+def patient_list(request: Request, principal: ClinicianOnly, ctx: Ctx, pages: PagesDep) -> Response:
+    rows = dashboard.attention_list(ctx.services, principal.actor)
+    patients = [
+        {
+            "id": r.patient_id,
+            "display_name": r.display_name,
+            "level": r.attention.level,
+            "reason": r.reason,
+            "protocol": r.protocol_id,
+            "stage": r.stage,
+            "status": None if r.status is None else r.status.value,
+            "last_session": _when(r.last_session_at, r.time_zone),
+            "adherence": r.adherence_7d_percent,
+        }
+        for r in rows
+    ]
+    return pages.render(request, "clinic/patients.html", patients=patients)
+
+
+def _today_or_none(ctx: WebContext, scope: PatientScope) -> TodayView | None:
+    try:
+        return programme.today(ctx.services, scope.principal.actor, scope.patient_id)
+    except NotFound:
+        return None
+
+
+def _patient_values(ctx: WebContext, scope: PatientScope) -> dict[str, Any]:
+    actor = scope.principal.actor
+    today = _today_or_none(ctx, scope)
+    history = programme.history(ctx.services, actor, scope.patient_id)
+    zone = scope.patient.time_zone
+    flags = [
+        {
+            "id": f.id,
+            "question": f.question,
+            "urgency": f.urgency.value,
+            "when": _when(f.reported_at, zone),
+        }
+        for f in clinician.red_flags(ctx.services, actor, scope.patient_id)
+        if f.resolved_at is None
+    ]
+    timeline: list[dict[str, Any]] = []
+    for s in history.sessions:
+        timeline.append(
+            {
+                "kind": "session",
+                "at": s.at,
+                "when": _when(s.at, zone),
+                "s": {
+                    "stage": s.stage,
+                    "pain_before": s.pain_before,
+                    "pain_during": s.pain_during,
+                    "pain_after": s.pain_after,
+                    "location_before": s.location_before.code,
+                    "location_after": s.location_after.code,
+                    "effort": s.effort.value,
+                    "completed": s.completed,
+                },
+            }
+        )
+    for d in history.decisions:
+        timeline.append(
+            {
+                "kind": "decision",
+                "at": d.made_at,
+                "when": _when(d.made_at, zone),
+                "d": decision_out(d),
+            }
+        )
+    timeline.sort(
+        key=lambda item: (item["at"], 0 if item["kind"] == "session" else 1), reverse=True
+    )
+    values = history_values(history, today, ctx.clock.now()) if history.sessions else {}
+    with ctx.uow() as uow:
+        assignment = uow.assignments.current_for(scope.patient_id)
+    settings = {
+        "progress_after_sessions": assignment.progress_after_sessions if assignment else 3,
+        "min_days_at_stage": assignment.min_days_at_stage if assignment else 2,
+        "worsening_points": assignment.worsening_points if assignment else 2,
+    }
+    return {
+        "patient": {"id": scope.patient_id, "display_name": scope.patient.display_name},
+        "plan": None if today is None else plan_out(today, []),
+        "flags": flags,
+        "timeline": timeline[:200],
+        "protocols": protocol_choices(),
+        "max_stages": 4,
+        "settings": settings,
+        "sessions": values.get("sessions", []),
+        "pain_chart": values.get("pain_chart", ""),
+        "stage_chart": values.get("stage_chart", ""),
+        "adherence_chart": values.get("adherence_chart", ""),
+        "adherence_text": values.get("adherence_text", ""),
+    }
+
+
+def _patient_page(
+    request: Request,
+    ctx: WebContext,
+    scope: PatientScope,
+    pages: PagesDep,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return pages.render(
+        request,
+        "clinic/patient.html",
+        status_code=status_code,
+        notice=notice,
+        error=error,
+        **_patient_values(ctx, scope),
+    )
+
+
+@router.get("/clinic/patients/{patient_id}")
+def patient_page(request: Request, scope: CareTeam, ctx: Ctx, pages: PagesDep) -> Response:
+    notice = {
+        "plan": "The programme was saved.",
+        "resolved": "The red flag was resolved.",
+        "resumed": "The programme was resumed.",
+    }.get(request.query_params.get("done", ""))
+    return _patient_page(request, ctx, scope, pages, notice=notice)
+
+
+@router.post("/clinic/patients/{patient_id}/plan")
+def patient_plan(
+    request: Request, scope: CareTeam, ctx: Ctx, pages: PagesDep, form: CheckedForm
+) -> Response:
+    try:
+        apply_plan_update(ctx, scope, plan_update_from_form(form))
+    except (InvalidInput, Conflict) as error:
+        return _patient_page(request, ctx, scope, pages, error=str(error), status_code=422)
+    return redirect(f"/clinic/patients/{scope.patient_id}?done=plan")
+
+
+@router.post("/clinic/patients/{patient_id}/red-flags/{flag_id}/resolve")
+def patient_resolve_flag(
+    request: Request,
+    flag_id: int,
+    scope: CareTeam,
+    ctx: Ctx,
+    pages: PagesDep,
+    form: CheckedForm,
+) -> Response:
+    try:
+        clinician.resolve_red_flag(
+            ctx.services,
+            scope.principal.actor,
+            scope.patient_id,
+            flag_id,
+            forms.text(form, "outcome", max_chars=2000, required=True),
+        )
+    except (InvalidInput, Conflict) as error:
+        return _patient_page(request, ctx, scope, pages, error=str(error), status_code=422)
+    return redirect(f"/clinic/patients/{scope.patient_id}?done=resolved")
+
+
+@router.post("/clinic/patients/{patient_id}/resume")
+def patient_resume(
+    request: Request, scope: CareTeam, ctx: Ctx, pages: PagesDep, form: CheckedForm
+) -> Response:
+    note = forms.text(form, "note", max_chars=2000) or "reviewed by the clinician"
+    try:
+        clinician.resume(ctx.services, scope.principal.actor, scope.patient_id, note)
+    except (InvalidInput, Conflict) as error:
+        return _patient_page(request, ctx, scope, pages, error=str(error), status_code=409)
+    return redirect(f"/clinic/patients/{scope.patient_id}?done=resumed")
+
+
+@router.get("/clinic/alerts")
+def alerts_page(request: Request, principal: ClinicianOnly, ctx: Ctx, pages: PagesDep) -> Response:
+    alerts = [
+        {
+            "patient_id": a.patient_id,
+            "display_name": a.display_name,
+            "urgency": a.urgency.value,
+            "summary": a.summary + (" (resolved)" if a.resolved else ""),
+            "when": _when(a.at),
+        }
+        for a in dashboard.alerts(ctx.services, principal.actor)
+    ]
+    return pages.render(request, "clinic/alerts.html", alerts=alerts)
+
+
+@router.get("/clinic/invite")
+def invite_page(request: Request, principal: ClinicianOnly, pages: PagesDep) -> Response:
+    return pages.render(request, "clinic/invite.html", link=None, default_tz="UTC", error=None)
+
+
+@router.post("/clinic/invite")
+def invite_submit(
+    request: Request, principal: ClinicianOnly, ctx: Ctx, pages: PagesDep, form: CheckedForm
+) -> Response:
+    try:
+        issued = invite_patient(
+            ctx,
+            principal,
+            email=forms.text(form, "email", max_chars=320, required=True),
+            display_name=forms.text(form, "display_name", max_chars=200) or "New patient",
+            time_zone=forms.text(form, "time_zone", max_chars=64) or "UTC",
+            emergency_number=forms.text(form, "emergency_number", max_chars=3) or "112",
+        )
+    except (InvalidInput, Conflict) as error:
+        return pages.render(
+            request,
+            "clinic/invite.html",
+            status_code=422,
+            link=None,
+            default_tz="UTC",
+            error=str(error),
+        )
+    link = f"{request.base_url}invite/{issued.token}"
+    expires = issued.expires_at.astimezone(ZoneInfo("UTC")).strftime("%d %b %Y %H:%M UTC")
+    return pages.render(
+        request, "clinic/invite.html", link=link, expires=expires, default_tz="UTC", error=None
+    )

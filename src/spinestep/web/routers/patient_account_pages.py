@@ -1,0 +1,153 @@
+"""The patient's account pages: onboarding questions, self-confirmed resume, my data."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from spinestep.domain.model import EmergencyNumber
+from spinestep.domain.redflags import flags_for_onboarding
+from spinestep.errors import InvalidInput, PermissionDenied
+from spinestep.protocols import builtin_protocols
+from spinestep.services import clinician, onboarding, portal, privacy, screening
+from spinestep.services.onboarding import OnboardingInput
+from spinestep.services.records import FlagSource
+from spinestep.web import forms
+from spinestep.web.access import Ctx, PatientAccount, PatientSelf
+from spinestep.web.pages import CheckedForm, PagesDep, redirect
+from spinestep.web.security import SESSION_COOKIE
+
+router = APIRouter(include_in_schema=False)
+
+
+def protocol_choices() -> list[tuple[str, str]]:
+    return [(pid, p.title) for pid, p in sorted(builtin_protocols().items())]
+
+
+def _profile_id(ctx: Ctx, principal: PatientAccount) -> int | None:
+    with ctx.uow() as uow:
+        patient = uow.patients.by_user(principal.user_id)
+    return None if patient is None else patient.id
+
+
+@router.get("/onboarding")
+def onboarding_page(
+    request: Request, principal: PatientAccount, ctx: Ctx, pages: PagesDep
+) -> Response:
+    patient_id = _profile_id(ctx, principal)
+    if patient_id is not None and portal.onboarding_screened(
+        ctx.services, principal.actor, patient_id
+    ):
+        return redirect("/today")
+    return pages.render(
+        request,
+        "patient/onboarding.html",
+        needs_profile=patient_id is None,
+        flags=flags_for_onboarding(),
+        protocols=protocol_choices(),
+    )
+
+
+@router.post("/onboarding")
+def onboarding_submit(
+    request: Request, principal: PatientAccount, ctx: Ctx, pages: PagesDep, form: CheckedForm
+) -> Response:
+    patient_id = _profile_id(ctx, principal)
+    actor = principal.actor
+    try:
+        answers = {f.code: forms.yes_no(form, f"flag_{f.code}") for f in flags_for_onboarding()}
+        if patient_id is None:
+            number = forms.text(form, "emergency_number", max_chars=3)
+            protocol = forms.text(form, "protocol", max_chars=64)
+            if protocol not in builtin_protocols():
+                raise InvalidInput("protocol", "choose one of the programmes")
+            onboarding.onboard(
+                ctx.services,
+                actor,
+                OnboardingInput(
+                    display_name=forms.text(form, "display_name", max_chars=200, required=True),
+                    time_zone=forms.text(form, "time_zone", max_chars=64, required=True),
+                    clearance=forms.checked(form, "clearance"),
+                    emergency_number=EmergencyNumber(number)
+                    if number in {e.value for e in EmergencyNumber}
+                    else EmergencyNumber.EU,
+                    protocol_id=protocol,
+                    red_flag_answers=answers,
+                    user_id=principal.user_id,
+                    self_managed=True,
+                ),
+            )
+        elif not portal.onboarding_screened(ctx.services, actor, patient_id):
+            screening.record_screening(
+                ctx.services, actor, patient_id, answers, FlagSource.ONBOARDING
+            )
+    except InvalidInput as error:
+        return pages.render(
+            request,
+            "patient/onboarding.html",
+            status_code=422,
+            error=error.problem if error.path.startswith("flag_") else str(error),
+            needs_profile=patient_id is None,
+            flags=flags_for_onboarding(),
+            protocols=protocol_choices(),
+        )
+    return redirect("/today")
+
+
+@router.get("/resume")
+def resume_page(request: Request, scope: PatientSelf, pages: PagesDep) -> Response:
+    if not scope.patient.self_managed:
+        raise PermissionDenied("your clinician resumes the programme after seeing you")
+    return pages.render(request, "patient/resume.html")
+
+
+@router.post("/resume")
+def resume_submit(scope: PatientSelf, ctx: Ctx, form: CheckedForm) -> Response:
+    if not forms.checked(form, "confirm"):
+        raise InvalidInput("confirm", "tick the box to confirm you have seen a clinician")
+    clinician.resume(
+        ctx.services, scope.principal.actor, scope.patient_id, "seen a clinician (self-confirmed)"
+    )
+    return redirect("/today")
+
+
+@router.get("/my-data")
+def my_data_page(request: Request, scope: PatientSelf, pages: PagesDep) -> Response:
+    return pages.render(
+        request, "patient/data.html", self_managed=scope.patient.self_managed, notice=None
+    )
+
+
+@router.post("/my-data/export")
+def my_data_export(scope: PatientSelf, ctx: Ctx, form: CheckedForm) -> Response:
+    data = privacy.export_patient_data(ctx.services, scope.principal.actor, scope.patient_id)
+    body = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    return Response(
+        body,
+        media_type="application/json",
+        headers={
+            "content-disposition": 'attachment; filename="spinestep-my-data.json"',
+            "cache-control": "no-store",
+        },
+    )
+
+
+@router.post("/my-data/delete")
+def my_data_delete(
+    request: Request, scope: PatientSelf, ctx: Ctx, pages: PagesDep, form: CheckedForm
+) -> Response:
+    if not forms.checked(form, "confirm"):
+        raise InvalidInput("confirm", "tick the box to confirm")
+    outcome = privacy.delete_account(ctx.services, scope.principal.actor, scope.patient_id)
+    if outcome.deleted:
+        response = redirect("/login")
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+    return pages.render(
+        request,
+        "patient/data.html",
+        self_managed=False,
+        notice="Your request has been sent to the clinic's administrator.",
+    )

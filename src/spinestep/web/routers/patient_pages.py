@@ -1,0 +1,229 @@
+"""The patient's pages: Today, the guided session, the decision, history, my data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from spinestep.errors import InvalidInput, NotFound
+from spinestep.services import portal, programme, screening, sessions
+from spinestep.services.records import FlagSource
+from spinestep.services.sessions import SessionInput, StopNowInput
+from spinestep.services.views import TodayView
+from spinestep.web import forms
+from spinestep.web.access import Ctx, PatientAccount, PatientScope, PatientSelf, own_profile
+from spinestep.web.context import WebContext
+from spinestep.web.pages import CheckedForm, PagesDep, redirect
+from spinestep.web.present import decision_out, plan_out
+from spinestep.web.views_history import history_values
+
+router = APIRouter(include_in_schema=False)
+
+STEPS = ("check", "before", "exercise", "after", "stop")
+_TITLES = {
+    "check": "Safety check",
+    "before": "Before you start",
+    "exercise": "Exercise",
+    "after": "How was it?",
+    "stop": "Stopping now",
+}
+_NEXT = {
+    "check": "Continue",
+    "before": "Start the exercise",
+    "exercise": "I have finished",
+    "after": "Save the session",
+    "stop": "Save and stop",
+}
+
+
+def _today(ctx: WebContext, scope: PatientScope) -> TodayView | None:
+    try:
+        return programme.today(ctx.services, scope.principal.actor, scope.patient_id)
+    except NotFound:
+        return None
+
+
+def figure_alt(stage_id: str) -> str:
+    return {
+        "supine": "Drawing: lying on the back, pulling both knees to the chest",
+        "seated": "Drawing: sitting on a chair, bending forward towards the floor",
+        "standing": "Drawing: standing, bending forward with hands sliding down the legs",
+        "prone_lying": "Drawing: lying face down, relaxed",
+        "prone_on_elbows": "Drawing: lying face down, propped on the elbows",
+        "prone_press_up": "Drawing: lying face down, pushing the chest up with the arms",
+        "standing_extension": "Drawing: standing with hands on the low back, leaning back",
+    }.get(stage_id, "Drawing of the exercise position")
+
+
+@router.get("/today")
+def today_page(request: Request, principal: PatientAccount, ctx: Ctx, pages: PagesDep) -> Response:
+    scope = own_profile(request, principal)
+    if scope is None or not portal.onboarding_screened(
+        ctx.services, principal.actor, scope.patient_id
+    ):
+        return redirect("/onboarding")
+    today = _today(ctx, scope)
+    plan = None
+    if today is not None:
+        plan = plan_out(today, [])
+    return pages.render(
+        request,
+        "patient/today.html",
+        plan=plan,
+        self_managed=scope.patient.self_managed,
+        can_start=today is not None and today.can_exercise,
+        figure_alt="" if today is None else figure_alt(today.stage_definition.id),
+    )
+
+
+def _carried(form: FormData | None, names: tuple[str, ...]) -> dict[str, str]:
+    if form is None:
+        return {}
+    out: dict[str, str] = {}
+    for name in names:
+        value = form.get(name)
+        if isinstance(value, str) and value and len(value) <= 20:
+            out[name] = value
+    return out
+
+
+_CARRY = ("pain_before", "location_before", "reps")
+
+
+def _render_step(
+    request: Request,
+    ctx: WebContext,
+    scope: PatientScope,
+    pages: PagesDep,
+    step: str,
+    carried: dict[str, str],
+    error: str | None = None,
+    today: TodayView | None = None,
+) -> Response:
+    values: dict[str, Any] = {}
+    if step == "check":
+        values["flags"] = screening.session_questions(
+            ctx.services, scope.principal.actor, scope.patient_id
+        )
+    if step in ("exercise", "stop") or today is None:
+        today = today or _today(ctx, scope)
+        if today is None:
+            return redirect("/today")
+        values["stage"] = plan_out(today, []).stage
+        values["figure_alt"] = figure_alt(today.stage_definition.id)
+    return pages.render(
+        request,
+        "patient/session.html",
+        status_code=200 if error is None else 422,
+        step=step,
+        step_number=min(STEPS.index(step) + 1, 4),
+        step_title=_TITLES[step],
+        next_label=_NEXT[step],
+        carried=carried,
+        error=error,
+        known_before="pain_before" in carried and "location_before" in carried,
+        emergency_number=scope.patient.emergency_number.value,
+        **values,
+    )
+
+
+@router.get("/session")
+def session_start(request: Request, scope: PatientSelf, ctx: Ctx, pages: PagesDep) -> Response:
+    today = _today(ctx, scope)
+    if today is None or not today.can_exercise:
+        return redirect("/today")
+    return _render_step(request, ctx, scope, pages, "check", {}, today=today)
+
+
+@router.post("/session")
+def session_step(
+    request: Request, scope: PatientSelf, ctx: Ctx, pages: PagesDep, form: CheckedForm
+) -> Response:
+    step = forms.text(form, "step", max_chars=10)
+    if step not in STEPS:
+        step = "check"
+    action = forms.text(form, "action", max_chars=10)
+    carried = _carried(form, _CARRY)
+    actor = scope.principal.actor
+    if action == "stop" and step != "stop":
+        return _render_step(request, ctx, scope, pages, "stop", carried)
+    try:
+        if step == "check":
+            questions = screening.session_questions(ctx.services, actor, scope.patient_id)
+            answers = {q.code: forms.yes_no(form, f"flag_{q.code}") for q in questions}
+            outcome = screening.record_screening(
+                ctx.services, actor, scope.patient_id, answers, FlagSource.SESSION
+            )
+            if not outcome.clear:
+                return redirect("/decision")
+            return _render_step(request, ctx, scope, pages, "before", {})
+        if step == "before":
+            carried = {
+                "pain_before": str(forms.pain(form, "pain_before")),
+                "location_before": forms.location(form, "location_before").code,
+            }
+            return _render_step(request, ctx, scope, pages, "exercise", carried)
+        if step == "exercise":
+            carried["reps"] = str(forms.integer(form, "reps", 0, 1000, "number of repetitions"))
+            return _render_step(request, ctx, scope, pages, "after", carried)
+        if step == "after":
+            sessions.record_session(
+                ctx.services,
+                actor,
+                scope.patient_id,
+                SessionInput(
+                    effort=forms.effort(form),
+                    pain_before=forms.pain(form, "pain_before"),
+                    pain_during=forms.pain(form, "pain_during"),
+                    pain_after=forms.pain(form, "pain_after"),
+                    location_before=forms.location(form, "location_before"),
+                    location_after=forms.location(form, "location_after"),
+                    reps=forms.integer(form, "reps", 0, 1000, "number of repetitions"),
+                    completed=True,
+                ),
+            )
+            return redirect("/decision")
+        # step == "stop"
+        pain_now = forms.pain(form, "pain_now")
+        location_now = forms.location(form, "location_now")
+        sessions.stop_now(
+            ctx.services,
+            actor,
+            scope.patient_id,
+            StopNowInput(
+                pain_before=forms.pain(form, "pain_before"),
+                pain_now=pain_now,
+                location_before=forms.location(form, "location_before"),
+                location_now=location_now,
+                reps_done=forms.integer(form, "reps", 0, 1000) if "reps" in carried else 0,
+            ),
+        )
+        return redirect("/decision")
+    except InvalidInput as error:
+        return _render_step(request, ctx, scope, pages, step, carried, error=error.problem)
+
+
+@router.get("/decision")
+def decision_page(request: Request, scope: PatientSelf, ctx: Ctx, pages: PagesDep) -> Response:
+    today = _today(ctx, scope)
+    decision = None
+    if today is not None and today.last_decision is not None:
+        decision = decision_out(today.last_decision)
+    return pages.render(
+        request,
+        "patient/decision.html",
+        decision=decision,
+        emergency_number=scope.patient.emergency_number.value,
+    )
+
+
+@router.get("/history")
+def history_page(request: Request, scope: PatientSelf, ctx: Ctx, pages: PagesDep) -> Response:
+    view = programme.history(ctx.services, scope.principal.actor, scope.patient_id)
+    today = _today(ctx, scope)
+    return pages.render(
+        request, "patient/history.html", **history_values(view, today, ctx.clock.now())
+    )

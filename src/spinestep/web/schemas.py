@@ -1,0 +1,311 @@
+"""The JSON shapes of the API (requests strict, responses documented). Separate from the tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+LocationCode = Literal["none", "back", "buttock", "thigh", "below_knee", "foot"]
+EffortCode = Literal["easy", "moderate", "hard"]
+RoleCode = Literal["patient", "clinician", "admin"]
+PreferenceCode = Literal["flexion", "extension", "unknown"]
+EmergencyCode = Literal["112", "999", "911"]
+Pain = Annotated[int, Field(ge=0, le=10, strict=True)]
+
+
+def _no_nul(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters")
+    return text
+
+
+Text = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_no_nul)]
+ShortText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+    AfterValidator(_no_nul),
+]
+Email = Annotated[
+    str,
+    StringConstraints(
+        min_length=3, max_length=320, strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+$"
+    ),
+    AfterValidator(_no_nul),
+]
+Password = Annotated[str, StringConstraints(min_length=10, max_length=200), AfterValidator(_no_nul)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    path: str | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+# --- authentication ------------------------------------------------------------------
+
+
+class TokenRequest(Strict):
+    email: Email
+    password: Annotated[
+        str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)
+    ]
+    label: ShortText = "api"
+
+
+class TokenOut(BaseModel):
+    token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime | None
+
+
+class AccountOut(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    role: RoleCode
+
+
+class AccountCreate(Strict):
+    email: Email
+    display_name: ShortText
+    role: RoleCode
+    password: Password
+
+
+class InviteAccept(Strict):
+    token: Annotated[str, StringConstraints(min_length=10, max_length=200), AfterValidator(_no_nul)]
+    display_name: ShortText
+    password: Password
+
+
+# --- the patient's plan and sessions -----------------------------------------------------
+
+
+class DoseOut(BaseModel):
+    reps: int
+    hold_s: list[int]
+    sessions_per_day: int
+
+
+class DoseIn(Strict):
+    reps: Annotated[int, Field(ge=1, le=100, strict=True)]
+    hold_s: Annotated[
+        list[Annotated[int, Field(ge=0, le=600, strict=True)]], Field(min_length=2, max_length=2)
+    ]
+    sessions_per_day: Annotated[int, Field(ge=1, le=24, strict=True)]
+
+
+class ReasonOut(BaseModel):
+    rule: str
+    text: str
+    flag: str | None = None
+
+
+class ResponsesOut(BaseModel):
+    during: str
+    after: str
+    location: str
+
+
+class DecisionOut(BaseModel):
+    decision: str
+    urgency: str
+    current_stage: int
+    next_stage: int | None
+    continue_programme: bool
+    responses: ResponsesOut | None
+    reasons: list[ReasonOut]
+    message: str
+    dose: DoseOut | None
+    made_at: datetime | None = None
+    rules_version: str = ""
+
+
+class StageOut(BaseModel):
+    number: int
+    id: str
+    title: str
+    instructions: list[str]
+    dose: DoseOut
+
+
+class PlanOut(BaseModel):
+    protocol: str
+    protocol_title: str
+    direction: str
+    stage: StageOut
+    stage_count: int
+    status: str
+    paused: bool
+    paused_reason: str | None
+    clearance: bool
+    directional_preference: PreferenceCode
+    sessions_today: int
+    sessions_planned_today: int
+    time_zone: str
+    emergency_number: str
+    session_flags: list[str]
+    latest_decision: DecisionOut | None
+
+
+class ScreeningIn(Strict):
+    answers: Annotated[
+        dict[Annotated[str, StringConstraints(max_length=64)], bool], Field(max_length=32)
+    ]
+
+
+class SessionIn(Strict):
+    pain_before: Pain
+    pain_during: Pain
+    pain_after: Pain
+    location_before: LocationCode
+    location_after: LocationCode
+    effort: EffortCode
+    reps: Annotated[int, Field(ge=0, le=1000, strict=True)]
+    completed: bool = True
+
+
+class StopNowIn(Strict):
+    pain_before: Pain | None = None
+    pain_during: Pain | None = None
+    location_before: LocationCode | None = None
+    location_after: LocationCode | None = None
+    reps: Annotated[int, Field(ge=0, le=1000, strict=True)] = 0
+
+
+class SessionOut(BaseModel):
+    id: int
+    at: datetime
+    stage: int
+    completed: bool
+    reps: int | None
+    effort: str
+    pain_before: int
+    pain_during: int
+    pain_after: int
+    location_before: str
+    location_after: str
+
+
+class RedFlagOut(BaseModel):
+    id: int
+    code: str
+    question: str
+    urgency: str
+    reported_at: datetime
+    resolved: bool
+    resolved_at: datetime | None
+    outcome: str | None
+
+
+class HistoryOut(BaseModel):
+    sessions: list[SessionOut]
+    decisions: list[DecisionOut]
+
+
+class SelfResumeIn(Strict):
+    confirm_seen_clinician: Literal[True]
+
+
+class DeletionOut(BaseModel):
+    status: Literal["deleted", "requested"]
+    message: str
+
+
+# --- the clinician ---------------------------------------------------------------------
+
+
+class AttentionOut(BaseModel):
+    rank: int
+    level: str
+    reason: str
+
+
+class PatientSummaryOut(BaseModel):
+    id: int
+    display_name: str
+    protocol: str | None
+    stage: int | None
+    status: str | None
+    attention: AttentionOut
+    adherence_7d_percent: int | None
+
+
+class PatientDetailOut(BaseModel):
+    id: int
+    display_name: str
+    time_zone: str
+    emergency_number: str
+    plan: PlanOut | None
+    red_flags: list[RedFlagOut]
+    sessions: list[SessionOut]
+    decisions: list[DecisionOut]
+
+
+class SettingsIn(Strict):
+    progress_after_sessions: Annotated[int, Field(ge=1, le=50, strict=True)] | None = None
+    min_days_at_stage: Annotated[int, Field(ge=1, le=50, strict=True)] | None = None
+    worsening_points: Annotated[int, Field(ge=1, le=10, strict=True)] | None = None
+
+
+class PlanUpdateIn(Strict):
+    protocol: Annotated[str, StringConstraints(max_length=64)] | None = None
+    current_stage: Annotated[int, Field(ge=1, le=20, strict=True)] | None = None
+    dose: DoseIn | None = None
+    settings: SettingsIn | None = None
+    clearance: bool | None = None
+    directional_preference: PreferenceCode | None = None
+    reason: Text = ""
+
+
+class ResolveFlagIn(Strict):
+    outcome: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=2000, strip_whitespace=True),
+        AfterValidator(_no_nul),
+    ]
+
+
+class ResumeIn(Strict):
+    note: Text = ""
+
+
+class InviteIn(Strict):
+    email: Email
+    time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "UTC"
+    emergency_number: EmergencyCode = "112"
+
+
+class InviteOut(BaseModel):
+    url: str
+    expires_at: datetime
+
+
+class AlertOut(BaseModel):
+    patient_id: int
+    display_name: str
+    kind: str
+    urgency: str
+    at: datetime
+    summary: str
+
+
+class DeletionRequestOut(BaseModel):
+    id: int
+    patient_id: int | None
+    requested_at: datetime
+    status: str
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")

@@ -1,0 +1,153 @@
+"""Signed session cookies, session-bound CSRF tokens and the login rate limiter.
+
+The session cookie is stateless: ``base64(json) . hmac``. It carries the account id, a
+random nonce and an expiry. The CSRF token of a form is an HMAC of that nonce, so it is
+bound to the browser session and changes at every login.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+SESSION_COOKIE = "spinestep_session"
+SESSION_LIFETIME_S = 12 * 3600
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+def load_or_create_secret(configured: str, data_dir: Path) -> bytes:
+    """The configured secret, else one kept in ``data_dir/secret_key`` (made on first use)."""
+    if configured:
+        return configured.encode()
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip().encode()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key.encode()
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserSession:
+    """What the session cookie says: who (``None`` before login), a nonce, when it ends."""
+
+    account_id: str | None
+    nonce: str
+    expires_at: int
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class SessionSigner:
+    """Signs and checks session cookies and CSRF tokens with one secret key."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._key = hashlib.sha256(b"spinestep-session|" + secret).digest()
+        self._csrf_key = hashlib.sha256(b"spinestep-csrf|" + secret).digest()
+
+    def new_session(self, account_id: str | None, now_s: float | None = None) -> BrowserSession:
+        now = time.time() if now_s is None else now_s
+        return BrowserSession(account_id, secrets.token_urlsafe(18), int(now) + SESSION_LIFETIME_S)
+
+    def dump(self, session: BrowserSession) -> str:
+        body = _b64(
+            json.dumps(
+                {"a": session.account_id, "n": session.nonce, "e": session.expires_at},
+                separators=(",", ":"),
+            ).encode()
+        )
+        return f"{body}.{self._sign(body)}"
+
+    def load(self, cookie: str | None, now_s: float | None = None) -> BrowserSession | None:
+        """The session in a cookie, or ``None`` when it is missing, forged or expired."""
+        if not cookie or "." not in cookie or len(cookie) > 512:
+            return None
+        body, _, signature = cookie.partition(".")
+        if not hmac.compare_digest(signature, self._sign(body)):
+            return None
+        try:
+            data = json.loads(_unb64(body))
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        account, nonce, expires = data.get("a"), data.get("n"), data.get("e")
+        if not isinstance(nonce, str) or not isinstance(expires, int):
+            return None
+        if account is not None and not isinstance(account, str):
+            return None
+        now = time.time() if now_s is None else now_s
+        if expires < now:
+            return None
+        return BrowserSession(account, nonce, expires)
+
+    def csrf_token(self, session: BrowserSession) -> str:
+        return _b64(hmac.new(self._csrf_key, session.nonce.encode(), hashlib.sha256).digest())
+
+    def csrf_ok(self, session: BrowserSession | None, token: str | None) -> bool:
+        if session is None or not token:
+            return False
+        return hmac.compare_digest(token, self.csrf_token(session))
+
+    def _sign(self, body: str) -> str:
+        return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
+
+
+class LoginRateLimiter:
+    """At most ``max_failures`` failed logins per key within ``window_s`` seconds.
+
+    Keys are the client address and the username tried, each counted on its own, so
+    neither guessing many passwords for one account nor spraying many accounts works.
+    """
+
+    def __init__(self, max_failures: int = 5, window_s: float = 300.0) -> None:
+        self.max_failures = max_failures
+        self.window_s = window_s
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def blocked(self, keys: list[str], now_s: float | None = None) -> bool:
+        now = time.monotonic() if now_s is None else now_s
+        with self._lock:
+            return any(len(self._recent(key, now)) >= self.max_failures for key in keys)
+
+    def record_failure(self, keys: list[str], now_s: float | None = None) -> None:
+        now = time.monotonic() if now_s is None else now_s
+        with self._lock:
+            for key in keys:
+                self._recent(key, now).append(now)
+
+    def reset(self, keys: list[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self._failures.setdefault(key, deque())
+        while times and times[0] <= now - self.window_s:
+            times.popleft()
+        if len(self._failures) > 100_000:  # bound memory under a spray of usernames
+            self._failures = {key: times}
+        return times
+
+
+def rate_limit_keys(client_host: str, username: str) -> list[str]:
+    digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+    return [f"ip:{client_host}", f"user:{digest}"]

@@ -1,0 +1,72 @@
+// spinestep guided session: repetition counter, hold countdown and an optional beep.
+// Progressive enhancement: without JavaScript the form still works (type the reps done).
+(function () {
+  "use strict";
+  var root = document.getElementById("rep-trainer");
+  if (!root) { return; }
+  var target = parseInt(root.getAttribute("data-reps"), 10) || 10;
+  var holdMin = parseFloat(root.getAttribute("data-hold-min")) || 1;
+  var holdMax = parseFloat(root.getAttribute("data-hold-max")) || 2;
+  var holdS = Math.max(holdMin, Math.min(holdMax, (holdMin + holdMax) / 2));
+  var repsField = document.getElementById("reps");
+  var countEl = document.getElementById("rep-count");
+  var clockEl = document.getElementById("hold-clock");
+  var statusEl = document.getElementById("rep-status");
+  var startBtn = document.getElementById("rep-start");
+  var soundBox = document.getElementById("sound-cue");
+  var done = 0;
+  var running = false;
+  var audio = null;
+
+  root.hidden = false;
+
+  function beep(freq, ms) {
+    if (!soundBox || !soundBox.checked) { return; }
+    try {
+      if (!audio) { audio = new (window.AudioContext || window.webkitAudioContext)(); }
+      var osc = audio.createOscillator();
+      var gain = audio.createGain();
+      osc.frequency.value = freq;
+      gain.gain.value = 0.15;
+      osc.connect(gain); gain.connect(audio.destination);
+      osc.start();
+      osc.stop(audio.currentTime + ms / 1000);
+    } catch (e) { soundBox.checked = false; }
+  }
+
+  function say(text) { statusEl.textContent = text; }
+
+  function finishRep() {
+    done += 1;
+    countEl.textContent = String(done);
+    if (repsField) { repsField.value = String(done); }
+    beep(660, 180);
+    running = false;
+    clockEl.textContent = "";
+    if (done >= target) {
+      say("All " + target + " repetitions done. Well done — continue below.");
+      startBtn.disabled = true;
+    } else {
+      say("Repetition " + done + " of " + target + " done. Return to the start position, then press the button for the next one.");
+      startBtn.textContent = "Start repetition " + (done + 1);
+      startBtn.focus();
+    }
+  }
+
+  startBtn.addEventListener("click", function () {
+    if (running || done >= target) { return; }
+    running = true;
+    var remaining = Math.round(holdS * 10) / 10;
+    say("Move into the position and hold.");
+    beep(440, 120);
+    var started = performance.now();
+    function tick() {
+      var left = holdS - (performance.now() - started) / 1000;
+      if (left <= 0) { finishRep(); return; }
+      clockEl.textContent = left.toFixed(1) + " s";
+      window.setTimeout(tick, 100);
+    }
+    clockEl.textContent = remaining.toFixed(1) + " s";
+    window.setTimeout(tick, 100);
+  });
+})();
