@@ -101,3 +101,9 @@ def integrity_ok(engine: Engine) -> bool:
         integrity = connection.exec_driver_sql("PRAGMA integrity_check").scalars().all()
         dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
     return integrity == ["ok"] and not dangling
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema back to ``revision`` (``base`` drops every table). For admins and tests."""
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), revision)

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from spinestep.errors import Conflict
 from spinestep.services.records import (
     ApiTokenRecord,
     AssignmentRecord,
@@ -71,7 +72,7 @@ class _Repository(Generic[RecordT, RowT]):
         values.pop("id", None)
         row = self.row_type(**values)
         self._session.add(row)
-        self._session.flush()
+        self._flush()
         record.id = row.id  # type: ignore[attr-defined]
         return record
 
@@ -86,7 +87,16 @@ class _Repository(Generic[RecordT, RowT]):
         for name, value in self._values(record).items():
             if name != "id":
                 setattr(row, name, value)
-        self._session.flush()
+        self._flush()
+
+    def _flush(self) -> None:
+        try:
+            self._session.flush()
+        except sa.exc.IntegrityError:
+            self._session.rollback()
+            raise Conflict(
+                f"the change clashes with stored {self.row_type.__tablename__}"
+            ) from None
 
     def _delete(self, record_id: int) -> None:
         self._session.execute(sa.delete(self.row_type).where(self.row_type.id == record_id))  # type: ignore[attr-defined]

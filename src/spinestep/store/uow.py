@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from spinestep.errors import StorageError
+from spinestep.errors import Conflict, StorageError
 from spinestep.services import ports
 from spinestep.services.ports import UnitOfWorkFactory
 from spinestep.store.engine import make_engine, migrate
@@ -93,9 +93,12 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         try:
             self._require().commit()
-        except sa.exc.IntegrityError as error:
+        except sa.exc.IntegrityError:
             self._require().rollback()
-            raise StorageError("the change clashes with stored records") from error
+            raise Conflict("the change clashes with stored records") from None
+        except sa.exc.OperationalError as error:
+            self._require().rollback()
+            raise StorageError(f"the database could not save ({type(error).__name__})") from error
 
     def rollback(self) -> None:
         self._require().rollback()

@@ -1,0 +1,50 @@
+"""A writer process for the durability test: saves sessions in a loop until it is killed.
+
+Run as ``python -m tests.store.kill_writer URL``. It prints ``ready`` once set up and
+``saved <n>`` after each commit, where n is the number of sessions it has been told are
+saved so far in this run.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from spinestep.domain.model import Effort, Location
+from spinestep.services import onboarding, sessions
+from spinestep.services.context import Actor, ServiceContext, SystemClock
+from spinestep.services.programme import first_patient_id
+from spinestep.store import open_store
+
+
+def main(url: str) -> None:
+    _engine, uow = open_store(url)
+    ctx = ServiceContext(uow=uow, clock=SystemClock())
+    actor = Actor.local_person()
+    patient_id = first_patient_id(ctx, actor)
+    if patient_id is None:
+        patient_id = onboarding.onboard(
+            ctx, actor, onboarding.OnboardingInput("Writer", "Europe/London", clearance=True)
+        ).patient_id
+    print("ready", flush=True)
+    saved = 0
+    while True:
+        sessions.record_session(
+            ctx,
+            actor,
+            patient_id,
+            sessions.SessionInput(
+                effort=Effort.EASY,
+                pain_before=2,
+                pain_during=2,
+                pain_after=2,
+                location_before=Location.BACK,
+                location_after=Location.BACK,
+                reps=10,
+            ),
+        )
+        saved += 1
+        print(f"saved {saved}", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
