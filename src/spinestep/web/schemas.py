@@ -176,10 +176,12 @@ class SessionIn(Strict):
 
 
 class StopNowIn(Strict):
-    pain_before: Pain | None = None
-    pain_during: Pain | None = None
-    location_before: LocationCode | None = None
-    location_after: LocationCode | None = None
+    """`pain_now`: the worst pain during the session so far; `location_now`: where it reaches."""
+
+    pain_before: Pain
+    pain_now: Pain
+    location_before: LocationCode
+    location_now: LocationCode
     reps: Annotated[int, Field(ge=0, le=1000, strict=True)] = 0
 
 
@@ -282,6 +284,7 @@ class ResumeIn(Strict):
 
 class InviteIn(Strict):
     email: Email
+    display_name: ShortText
     time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "UTC"
     emergency_number: EmergencyCode = "112"
 
@@ -309,3 +312,48 @@ class DeletionRequestOut(BaseModel):
 
 def dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json")
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers a route can give (always ``ErrorBody``)."""
+    described = {
+        400: "Malformed request",
+        401: "Missing, unknown or expired bearer token",
+        403: "This account may not do that",
+        404: "No such record, or not one of yours",
+        409: "Clashes with the current state (e.g. the programme is paused)",
+        422: "Invalid input; `path` names the offending value",
+        429: "Too many failed attempts",
+        503: "The database is unavailable",
+    }
+    return {status: {"model": ErrorBody, "description": described[status]} for status in statuses}
+
+
+class OnboardingIn(Strict):
+    display_name: ShortText
+    time_zone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "UTC"
+    emergency_number: EmergencyCode = "112"
+    protocol: Annotated[str, StringConstraints(max_length=64)] = "lumbar-flexion"
+    clearance_confirmed: bool
+    red_flag_answers: Annotated[
+        dict[Annotated[str, StringConstraints(max_length=64)], bool], Field(max_length=32)
+    ]
+
+
+class ScreeningOut(BaseModel):
+    flagged: list[str]
+    decision: DecisionOut | None
+
+
+class QuestionOut(BaseModel):
+    code: str
+    question: str
+    urgency: str
+
+
+class SessionOutcomeOut(BaseModel):
+    session: SessionOut
+    decision: DecisionOut
+    stage_before: int
+    stage_after: int
+    paused: bool

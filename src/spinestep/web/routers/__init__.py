@@ -6,6 +6,10 @@ from fastapi import APIRouter
 
 from spinestep.web.routers import (
     admin_pages,
+    api_admin,
+    api_auth,
+    api_clinic,
+    api_me,
     auth_pages,
     clinic_pages,
     patient_account_pages,
@@ -13,6 +17,10 @@ from spinestep.web.routers import (
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
+    api_auth.router,
+    api_me.router,
+    api_clinic.router,
+    api_admin.router,
     auth_pages.router,
     patient_pages.router,
     patient_account_pages.router,

@@ -7,16 +7,14 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from spinestep.domain.model import EmergencyNumber
 from spinestep.domain.redflags import flags_for_onboarding
 from spinestep.errors import InvalidInput, PermissionDenied
 from spinestep.protocols import builtin_protocols
-from spinestep.services import clinician, onboarding, portal, privacy, screening
-from spinestep.services.onboarding import OnboardingInput
-from spinestep.services.records import FlagSource
+from spinestep.services import clinician, portal, privacy
 from spinestep.web import forms
 from spinestep.web.access import Ctx, PatientAccount, PatientSelf
 from spinestep.web.pages import CheckedForm, PagesDep, redirect
+from spinestep.web.patient_actions import NewProfile, onboard_account
 from spinestep.web.security import SESSION_COOKIE
 
 router = APIRouter(include_in_schema=False)
@@ -55,34 +53,18 @@ def onboarding_submit(
     request: Request, principal: PatientAccount, ctx: Ctx, pages: PagesDep, form: CheckedForm
 ) -> Response:
     patient_id = _profile_id(ctx, principal)
-    actor = principal.actor
     try:
         answers = {f.code: forms.yes_no(form, f"flag_{f.code}") for f in flags_for_onboarding()}
+        profile = None
         if patient_id is None:
-            number = forms.text(form, "emergency_number", max_chars=3)
-            protocol = forms.text(form, "protocol", max_chars=64)
-            if protocol not in builtin_protocols():
-                raise InvalidInput("protocol", "choose one of the programmes")
-            onboarding.onboard(
-                ctx.services,
-                actor,
-                OnboardingInput(
-                    display_name=forms.text(form, "display_name", max_chars=200, required=True),
-                    time_zone=forms.text(form, "time_zone", max_chars=64, required=True),
-                    clearance=forms.checked(form, "clearance"),
-                    emergency_number=EmergencyNumber(number)
-                    if number in {e.value for e in EmergencyNumber}
-                    else EmergencyNumber.EU,
-                    protocol_id=protocol,
-                    red_flag_answers=answers,
-                    user_id=principal.user_id,
-                    self_managed=True,
-                ),
+            profile = NewProfile(
+                display_name=forms.text(form, "display_name", max_chars=200, required=True),
+                time_zone=forms.text(form, "time_zone", max_chars=64, required=True),
+                emergency_number=forms.text(form, "emergency_number", max_chars=3),
+                protocol=forms.text(form, "protocol", max_chars=64),
+                clearance_confirmed=forms.checked(form, "clearance"),
             )
-        elif not portal.onboarding_screened(ctx.services, actor, patient_id):
-            screening.record_screening(
-                ctx.services, actor, patient_id, answers, FlagSource.ONBOARDING
-            )
+        onboard_account(ctx, principal, patient_id, answers, profile)
     except InvalidInput as error:
         return pages.render(
             request,

@@ -16,6 +16,7 @@ from spinestep.services.views import TodayView
 from spinestep.web import forms
 from spinestep.web.access import Ctx, PatientAccount, PatientScope, PatientSelf, own_profile
 from spinestep.web.context import WebContext
+from spinestep.web.notify import notify_clinician
 from spinestep.web.pages import CheckedForm, PagesDep, redirect
 from spinestep.web.present import decision_out, plan_out
 from spinestep.web.views_history import history_values
@@ -158,6 +159,7 @@ def session_step(
                 ctx.services, actor, scope.patient_id, answers, FlagSource.SESSION
             )
             if not outcome.clear:
+                notify_clinician(ctx, scope.patient_id, outcome.decision)
                 return redirect("/decision")
             return _render_step(request, ctx, scope, pages, "before", {})
         if step == "before":
@@ -170,7 +172,7 @@ def session_step(
             carried["reps"] = str(forms.integer(form, "reps", 0, 1000, "number of repetitions"))
             return _render_step(request, ctx, scope, pages, "after", carried)
         if step == "after":
-            sessions.record_session(
+            recorded = sessions.record_session(
                 ctx.services,
                 actor,
                 scope.patient_id,
@@ -185,11 +187,12 @@ def session_step(
                     completed=True,
                 ),
             )
+            notify_clinician(ctx, scope.patient_id, recorded.decision)
             return redirect("/decision")
         # step == "stop"
         pain_now = forms.pain(form, "pain_now")
         location_now = forms.location(form, "location_now")
-        sessions.stop_now(
+        stopped = sessions.stop_now(
             ctx.services,
             actor,
             scope.patient_id,
@@ -201,6 +204,7 @@ def session_step(
                 reps_done=forms.integer(form, "reps", 0, 1000) if "reps" in carried else 0,
             ),
         )
+        notify_clinician(ctx, scope.patient_id, stopped.decision)
         return redirect("/decision")
     except InvalidInput as error:
         return _render_step(request, ctx, scope, pages, step, carried, error=error.problem)

@@ -1,0 +1,89 @@
+"""API: bearer tokens, the caller's account, accepting an invitation, and a health check."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+
+from spinestep.services import accounts
+from spinestep.services.context import Actor
+from spinestep.web.access import Ctx, Public, SignedIn
+from spinestep.web.auth import bearer_token, token_hash
+from spinestep.web.schemas import AccountOut, InviteAccept, TokenOut, TokenRequest, error_responses
+from spinestep.web.security import rate_limit_keys
+
+router = APIRouter(tags=["auth"])
+TOKEN_LIFETIME = timedelta(days=30)
+
+
+@router.get("/api/v1/health", responses=error_responses(400))
+def health(principal: Public) -> dict[str, str]:
+    """Liveness check; answers without touching the database."""
+    return {"status": "ok"}
+
+
+@router.post(
+    "/api/v1/auth/token",
+    status_code=201,
+    response_model=TokenOut,
+    responses=error_responses(401, 422, 429),
+)
+def issue_token(body: TokenRequest, request: Request, principal: Public, ctx: Ctx) -> TokenOut:
+    """Exchange e-mail and password for a bearer token (valid 30 days). Rate limited."""
+    client = request.client.host if request.client else "unknown"
+    keys = rate_limit_keys(client, body.email)
+    if ctx.limiter.blocked(keys):
+        raise HTTPException(
+            429,
+            "too many failed attempts; wait and try again",
+            headers={"retry-after": str(int(ctx.limiter.window_s))},
+        )
+    user = accounts.authenticate(ctx.services, body.email, body.password)
+    if user is None or user.id is None:
+        ctx.limiter.record_failure(keys)
+        raise HTTPException(401, "e-mail or password is wrong")
+    ctx.limiter.reset(keys[1:])
+    issued = accounts.issue_api_token(
+        ctx.services, Actor.for_user(user), user.id, body.label, lifetime=TOKEN_LIFETIME
+    )
+    return TokenOut(token=issued.token, expires_at=issued.expires_at)
+
+
+@router.delete("/api/v1/auth/token", status_code=204, responses=error_responses(401))
+def revoke_token(request: Request, principal: SignedIn, ctx: Ctx) -> Response:
+    """Revoke the bearer token used for this request."""
+    token = bearer_token(request)
+    assert token is not None
+    with ctx.uow() as uow:
+        record = uow.tokens.by_hash(token_hash(token))
+    if record is not None and record.id is not None:
+        accounts.revoke_api_token(ctx.services, principal.actor, record.id)
+    return Response(status_code=204)
+
+
+@router.get("/api/v1/account", response_model=AccountOut, responses=error_responses(401))
+def my_account(principal: SignedIn) -> AccountOut:
+    return AccountOut(
+        id=principal.user_id,
+        email=principal.email,
+        display_name=principal.display_name,
+        role=principal.role.value,
+    )
+
+
+@router.post(
+    "/api/v1/invites/accept",
+    status_code=201,
+    response_model=AccountOut,
+    responses=error_responses(404, 409, 422),
+)
+def accept_invite(body: InviteAccept, principal: Public, ctx: Ctx) -> AccountOut:
+    """Use a one-time invitation: creates the account (linked to the invited patient profile)."""
+    user = accounts.accept_invite(ctx.services, body.token, body.display_name, body.password)
+    assert user.id is not None
+    return AccountOut(
+        id=user.id, email=user.email, display_name=user.display_name, role=user.role.value
+    )

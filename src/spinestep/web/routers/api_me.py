@@ -1,0 +1,212 @@
+"""API for a patient's own record (``/api/v1/me``): plan, safety check, sessions, history, data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from spinestep.domain.model import Effort, Location
+from spinestep.domain.redflags import flags_for_session
+from spinestep.services import clinician, privacy, programme, screening, sessions
+from spinestep.services.records import FlagSource
+from spinestep.services.sessions import SessionInput, StopNowInput
+from spinestep.services.views import SessionOutcome
+from spinestep.web.access import Ctx, PatientAccount, PatientSelf, own_profile
+from spinestep.web.notify import notify_clinician
+from spinestep.web.patient_actions import NewProfile, onboard_account
+from spinestep.web.present import decision_out, plan_out, session_out
+from spinestep.web.schemas import (
+    DecisionOut,
+    DeletionOut,
+    HistoryOut,
+    OnboardingIn,
+    PlanOut,
+    QuestionOut,
+    ScreeningIn,
+    ScreeningOut,
+    SelfResumeIn,
+    SessionIn,
+    SessionOutcomeOut,
+    StopNowIn,
+    error_responses,
+)
+
+router = APIRouter(tags=["patient"])
+_PATIENT_ERRORS = error_responses(401, 403, 404)
+
+
+def _questions(ctx: Ctx, scope: PatientSelf) -> list[QuestionOut]:
+    flags = screening.session_questions(ctx.services, scope.principal.actor, scope.patient_id)
+    return [QuestionOut(code=f.code, question=f.question, urgency=f.urgency.value) for f in flags]
+
+
+@router.get("/api/v1/me/plan", response_model=PlanOut, responses=_PATIENT_ERRORS)
+def my_plan(scope: PatientSelf, ctx: Ctx) -> PlanOut:
+    """Today: stage, instructions, dose, sessions done today of those planned, pause state."""
+    today = programme.today(ctx.services, scope.principal.actor, scope.patient_id)
+    return plan_out(today, [f.code for f in flags_for_session()])
+
+
+@router.post(
+    "/api/v1/me/onboarding",
+    status_code=201,
+    response_model=ScreeningOut,
+    responses=error_responses(401, 403, 409, 422),
+)
+def my_onboarding(
+    body: OnboardingIn, request: Request, principal: PatientAccount, ctx: Ctx
+) -> ScreeningOut:
+    """Answer the onboarding questions; a self-managed person also creates their profile."""
+    scope = own_profile(request, principal)
+    outcome = onboard_account(
+        ctx,
+        principal,
+        None if scope is None else scope.patient_id,
+        dict(body.red_flag_answers),
+        NewProfile(
+            display_name=body.display_name,
+            time_zone=body.time_zone,
+            emergency_number=body.emergency_number,
+            protocol=body.protocol,
+            clearance_confirmed=body.clearance_confirmed,
+        ),
+    )
+    if outcome is None:
+        return ScreeningOut(flagged=[], decision=None)
+    return ScreeningOut(
+        flagged=list(outcome.flagged),
+        decision=None if outcome.decision is None else decision_out(outcome.decision),
+    )
+
+
+@router.get(
+    "/api/v1/me/screening-questions", response_model=list[QuestionOut], responses=_PATIENT_ERRORS
+)
+def my_screening_questions(scope: PatientSelf, ctx: Ctx) -> list[QuestionOut]:
+    """The red-flag questions to ask before a session now."""
+    return _questions(ctx, scope)
+
+
+@router.post(
+    "/api/v1/me/screening",
+    status_code=201,
+    response_model=ScreeningOut,
+    responses=error_responses(401, 403, 404, 422),
+)
+def my_screening(body: ScreeningIn, scope: PatientSelf, ctx: Ctx) -> ScreeningOut:
+    """Record the safety check before a session; a "yes" pauses the programme at once."""
+    outcome = screening.record_screening(
+        ctx.services,
+        scope.principal.actor,
+        scope.patient_id,
+        dict(body.answers),
+        FlagSource.SESSION,
+    )
+    notify_clinician(ctx, scope.patient_id, outcome.decision)
+    return ScreeningOut(
+        flagged=list(outcome.flagged),
+        decision=None if outcome.decision is None else decision_out(outcome.decision),
+    )
+
+
+def _outcome(outcome: SessionOutcome) -> SessionOutcomeOut:
+    return SessionOutcomeOut(
+        session=session_out(outcome.session),
+        decision=decision_out(outcome.decision),
+        stage_before=outcome.stage_before,
+        stage_after=outcome.stage_after,
+        paused=outcome.paused,
+    )
+
+
+@router.post(
+    "/api/v1/me/sessions",
+    status_code=201,
+    response_model=SessionOutcomeOut,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def my_session(body: SessionIn, scope: PatientSelf, ctx: Ctx) -> SessionOutcomeOut:
+    """Record a session; the rules decide at once and the decision comes back with its reasons."""
+    outcome = sessions.record_session(
+        ctx.services,
+        scope.principal.actor,
+        scope.patient_id,
+        SessionInput(
+            effort=Effort(body.effort),
+            pain_before=body.pain_before,
+            pain_during=body.pain_during,
+            pain_after=body.pain_after,
+            location_before=Location.from_code(body.location_before),
+            location_after=Location.from_code(body.location_after),
+            completed=body.completed,
+            reps=body.reps,
+        ),
+    )
+    notify_clinician(ctx, scope.patient_id, outcome.decision)
+    return _outcome(outcome)
+
+
+@router.post(
+    "/api/v1/me/stop-now",
+    status_code=201,
+    response_model=SessionOutcomeOut,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def my_stop_now(body: StopNowIn, scope: PatientSelf, ctx: Ctx) -> SessionOutcomeOut:
+    """ "Stop now — my symptoms are spreading or getting worse": saved as not completed."""
+    outcome = sessions.stop_now(
+        ctx.services,
+        scope.principal.actor,
+        scope.patient_id,
+        StopNowInput(
+            pain_before=body.pain_before,
+            pain_now=body.pain_now,
+            location_before=Location.from_code(body.location_before),
+            location_now=Location.from_code(body.location_now),
+            reps_done=body.reps,
+        ),
+    )
+    notify_clinician(ctx, scope.patient_id, outcome.decision)
+    return _outcome(outcome)
+
+
+@router.get("/api/v1/me/decision", response_model=DecisionOut | None, responses=_PATIENT_ERRORS)
+def my_decision(scope: PatientSelf, ctx: Ctx) -> DecisionOut | None:
+    """The latest decision with its reasons (null before the first session)."""
+    today = programme.today(ctx.services, scope.principal.actor, scope.patient_id)
+    return None if today.last_decision is None else decision_out(today.last_decision)
+
+
+@router.get("/api/v1/me/history", response_model=HistoryOut, responses=_PATIENT_ERRORS)
+def my_history(scope: PatientSelf, ctx: Ctx) -> HistoryOut:
+    view = programme.history(ctx.services, scope.principal.actor, scope.patient_id)
+    return HistoryOut(
+        sessions=[session_out(s) for s in view.sessions],
+        decisions=[decision_out(d) for d in view.decisions],
+    )
+
+
+@router.post(
+    "/api/v1/me/resume", status_code=204, responses=error_responses(401, 403, 404, 409, 422)
+)
+def my_resume(body: SelfResumeIn, scope: PatientSelf, ctx: Ctx) -> None:
+    """A self-managed person confirms they have seen a clinician (clinic patients: 403)."""
+    clinician.resume(
+        ctx.services, scope.principal.actor, scope.patient_id, "seen a clinician (self-confirmed)"
+    )
+
+
+@router.get("/api/v1/me/export", response_model=dict[str, Any], responses=_PATIENT_ERRORS)
+def my_export(scope: PatientSelf, ctx: Ctx) -> dict[str, Any]:
+    """Everything held about me, as one JSON object."""
+    return privacy.export_patient_data(ctx.services, scope.principal.actor, scope.patient_id)
+
+
+@router.delete("/api/v1/me", response_model=DeletionOut, responses=_PATIENT_ERRORS)
+def delete_me(scope: PatientSelf, ctx: Ctx) -> DeletionOut:
+    """Self-managed: delete my account and data now. Clinic patient: ask the clinic's admin."""
+    outcome = privacy.delete_account(ctx.services, scope.principal.actor, scope.patient_id)
+    if outcome.deleted:
+        return DeletionOut(status="deleted", message="your account and all your data were deleted")
+    return DeletionOut(status="requested", message="the clinic's admin will carry out the deletion")
