@@ -10,6 +10,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import SupportsIndex, overload
 
+import pytest
+
 from spinestep.domain.model import (
     Decision,
     DecisionInput,
@@ -22,6 +24,7 @@ from spinestep.domain.model import (
     Urgency,
 )
 from spinestep.domain.rules import RULES_VERSION, decide
+from spinestep.errors import InvalidInput
 from spinestep.protocols import load_builtin
 
 FLEXION = load_builtin("lumbar-flexion")
@@ -217,3 +220,8 @@ def test_look_back_grows_with_progress_after_sessions_only() -> None:
     result = decide(ready(2, sessions=history, settings=RuleSettings(5, 2, 2)))
     assert result.decision is Decision.PROGRESS
     assert min(history.read) == len(history) - 5
+
+
+def test_a_current_stage_outside_the_protocol_is_invalid_input() -> None:
+    with pytest.raises(InvalidInput, match=r"^current_stage: "):
+        decide(ready(4))

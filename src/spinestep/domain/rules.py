@@ -23,6 +23,7 @@ from spinestep.domain.model import (
 )
 from spinestep.domain.redflags import RedFlag, most_urgent_first
 from spinestep.domain.responses import derive_responses, is_peripheralised, is_worse, qualifies
+from spinestep.errors import InvalidInput
 
 RULES_VERSION = "2026.11-1"
 
@@ -47,11 +48,19 @@ _SEE_CLINICIAN = "Please contact your clinician before you exercise again."
 
 
 def decide(inp: DecisionInput) -> DecisionResult:
-    """Apply R1..R9 in order; the first rule that applies decides."""
+    """Apply R1..R9 in order; the first rule that applies decides.
+
+    Raises InvalidInput only for input no parser would let through (a current stage
+    outside the protocol, an unknown red flag code).
+    """
     sessions = inp.sessions
     last = sessions[-1] if sessions else None
     responses = derive_responses(last) if last is not None else None
     stage = inp.current_stage
+    if not 1 <= stage <= inp.protocol.final_stage:
+        raise InvalidInput(
+            "current_stage", f"must be a stage of {inp.protocol.id} (1-{inp.protocol.final_stage})"
+        )
 
     def result(
         decision: Decision,
