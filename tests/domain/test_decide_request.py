@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from spinestep.domain.decide_request import parse_decide_json, parse_decide_request
+from spinestep.domain.decide_request import in_time_order, parse_decide_json, parse_decide_request
 from spinestep.domain.model import DirectionalPreference, Dose, Effort, Location, RuleSettings
 from spinestep.errors import InvalidInput
 from spinestep.protocols import builtin_protocols
@@ -116,3 +116,20 @@ def test_extension_allows_stage_four_and_flexion_does_not() -> None:
     )
     with pytest.raises(InvalidInput, match=r"^current_stage: must be an integer 1-3$"):
         parse_decide_request({"current_stage": 4, "sessions": []}, PROTOCOLS)
+
+
+def test_in_time_order_for_records_built_elsewhere() -> None:
+    inp = parse_decide_request(
+        {
+            "current_stage": 1,
+            "sessions": [
+                session("2026-11-20T09:00:00+01:00", pain_before=1),  # 08:00Z
+                session("2026-11-20T08:00:00Z", pain_before=2),  # 08:00Z, equal instant
+                session("2026-11-20T07:00:00Z", pain_before=3),
+            ],
+        },
+        PROTOCOLS,
+    )
+    shuffled = [inp.sessions[2], inp.sessions[0], inp.sessions[1]]
+    assert [s.pain_before for s in in_time_order(shuffled)] == [3, 1, 2]
+    assert [s.pain_before for s in in_time_order(reversed(shuffled))] == [3, 2, 1]

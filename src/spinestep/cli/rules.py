@@ -18,7 +18,7 @@ from spinestep.domain.model import EmergencyNumber, ProtocolDefinition
 from spinestep.domain.protocol import protocol_to_json
 from spinestep.domain.rules import decide
 from spinestep.errors import InvalidInput, SpinestepError
-from spinestep.protocols import builtin_ids, builtin_protocols, load_builtin, load_file
+from spinestep.protocols import builtin_protocols, load_builtin, load_file
 
 
 def decide_text(text: str | bytes, emergency_number: str = EmergencyNumber.EU.value) -> str:
@@ -111,7 +111,7 @@ def show_command(
         str,
         typer.Argument(
             metavar="ID",
-            help=f"Protocol id, one of: {', '.join(builtin_ids())}.",
+            help="Protocol id, as listed by 'spinestep protocols list'.",
             show_default=False,
         ),
     ],

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -141,10 +141,17 @@ def parse_decide_request(
 def _sessions(value: object, final: int) -> tuple[SessionRecord, ...]:
     if type(value) is not list:
         raise InvalidInput("sessions", f"must be a list of sessions, got {_kind(value)}")
-    records = [_session(item, f"sessions[{index}]", final) for index, item in enumerate(value)]
-    # Aware datetimes compare by UTC instant; sorted() is stable for equal instants.
-    records.sort(key=_instant)
-    return tuple(records)
+    return in_time_order(
+        [_session(item, f"sessions[{index}]", final) for index, item in enumerate(value)]
+    )
+
+
+def in_time_order(sessions: Iterable[SessionRecord]) -> tuple[SessionRecord, ...]:
+    """Oldest first by UTC instant; equal instants keep the order given (stable sort).
+
+    Aware datetimes compare by instant whatever their offsets.
+    """
+    return tuple(sorted(sessions, key=_instant))
 
 
 def _instant(session: SessionRecord) -> datetime:
