@@ -130,6 +130,8 @@ def test_in_time_order_for_records_built_elsewhere() -> None:
         },
         PROTOCOLS,
     )
-    shuffled = [inp.sessions[2], inp.sessions[0], inp.sessions[1]]
-    assert [s.pain_before for s in in_time_order(shuffled)] == [3, 1, 2]
-    assert [s.pain_before for s in in_time_order(reversed(shuffled))] == [3, 2, 1]
+    assert [s.pain_before for s in inp.sessions] == [3, 1, 2]
+    shuffled = [inp.sessions[2], inp.sessions[0], inp.sessions[1]]  # pain_before 2, 3, 1
+    # 2 and 1 share an instant: whichever is given first stays first.
+    assert [s.pain_before for s in in_time_order(shuffled)] == [3, 2, 1]
+    assert [s.pain_before for s in in_time_order(reversed(shuffled))] == [3, 1, 2]
