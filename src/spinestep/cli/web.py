@@ -1,9 +1,124 @@
-"""Commands of the spinestep CLI (placeholder until filled in)."""
+"""``spinestep serve``, ``spinestep user add`` and ``spinestep demo``: the web app's commands."""
 
 from __future__ import annotations
 
+import getpass
+import logging
+import sys
+
 import typer
+
+from spinestep.errors import InvalidInput
+from spinestep.services import accounts, portal
+from spinestep.services.context import Actor, ServiceContext, SystemClock
+from spinestep.services.passwords import Argon2PasswordHasher
+from spinestep.services.records import Role
+from spinestep.settings import Settings, load_settings
+
+_DB_HELP = "SQLAlchemy URL of the database (default: SPINESTEP_DATABASE_URL or SQLite)."
+_INSTALLER = Actor(role=Role.ADMIN, user_id=None, local=True)
+
+
+def _settings(database_url: str | None) -> Settings:
+    settings = load_settings()
+    if database_url:
+        settings = settings.model_copy(update={"database_url": database_url})
+    return settings
+
+
+def _services(settings: Settings) -> ServiceContext:
+    from spinestep.store.uow import open_store
+
+    _engine, uow = open_store(settings.resolved_database_url())
+    return ServiceContext(uow=uow, clock=SystemClock(), hasher=Argon2PasswordHasher())
+
+
+def serve(
+    host: str = typer.Option(None, help="Address to listen on (default from settings: 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port (default from settings: 8000)."),
+    database_url: str = typer.Option(
+        None, "--database-url", help="SQLAlchemy URL of the database."
+    ),
+) -> None:
+    """Start the web app (SQLite by default; PostgreSQL with SPINESTEP_DATABASE_URL)."""
+    import uvicorn
+
+    from spinestep.web.app import create_app
+
+    settings = _settings(database_url)
+    updates: dict[str, object] = {}
+    if host:
+        updates["host"] = host
+    if port:
+        updates["port"] = port
+    settings = settings.model_copy(update=updates)
+    if not 0 < settings.port < 65536:
+        raise InvalidInput("port", "must be 1-65535")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    app = create_app(settings)
+    shown = f"[{settings.host}]" if ":" in settings.host else settings.host
+    print(f"spinestep is running at http://{shown}:{settings.port}/  (Ctrl+C to stop)", flush=True)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        log_config=None,
+        server_header=False,
+    )
+
+
+user_app = typer.Typer(help="Manage accounts of the web app.", no_args_is_help=True)
+
+
+@user_app.command("add")
+def user_add(
+    email: str = typer.Argument(..., help="E-mail address (the sign-in name)."),
+    name: str = typer.Option(..., "--name", help="Name shown in the app."),
+    role: str = typer.Option("admin", "--role", help="admin, clinician or patient."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input."
+    ),
+    database_url: str = typer.Option(
+        None, "--database-url", help="SQLAlchemy URL of the database."
+    ),
+) -> None:
+    """Add an account (the first admin of a fresh install, or any other)."""
+    if role not in {r.value for r in Role}:
+        raise InvalidInput("role", "must be admin, clinician or patient")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise InvalidInput("password", "the two entries differ")
+    ctx = _services(_settings(database_url))
+    user = accounts.create_user(ctx, _INSTALLER, email, name, Role(role), password)
+    print(f"added {user.role.value} account {user.email}")
+
+
+def demo(
+    database_url: str = typer.Option(
+        None, "--database-url", help="SQLAlchemy URL of the database."
+    ),
+) -> None:
+    """Fill an empty database with a demo clinic: clinicians, patients, weeks of sessions."""
+    from spinestep.services.demo import build_demo
+
+    ctx = _services(_settings(database_url))
+    if portal.has_users(ctx):
+        raise InvalidInput("database", "already has accounts; the demo needs an empty database")
+    assert ctx.hasher is not None
+    summary = build_demo(ctx.uow, ctx.hasher, ctx.clock)
+    print(f"demo clinic created; every account's password is: {summary.password}")
+    for account in summary.accounts:
+        story = f"  ({account.story})" if account.story else ""
+        print(f"  {account.role.value:<9} {account.email}{story}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the application."""
+    app.command("serve")(serve)
+    app.command("demo")(demo)
+    app.add_typer(user_app, name="user")

@@ -97,7 +97,11 @@ def _row(uow: UnitOfWork, patient: PatientRecord, now: datetime) -> AttentionRow
     assert patient.id is not None
     assignment = uow.assignments.current_for(patient.id)
     flags = uow.red_flags.unresolved_for(patient.id)
-    last = uow.decisions.latest_for(patient.id)
+    week_ago = now - ADHERENCE_WINDOW
+    regressed = any(
+        d.decision is Decision.REGRESS and d.made_at >= week_ago
+        for d in uow.decisions.for_patient(patient.id)
+    )
     recent = uow.sessions.for_patient(patient.id, now - 2 * ADHERENCE_WINDOW, None)
     done_now = sum(1 for s in recent if s.completed and s.at >= now - ADHERENCE_WINDOW)
     done_before = sum(1 for s in recent if s.completed and s.at < now - ADHERENCE_WINDOW)
@@ -120,10 +124,14 @@ def _row(uow: UnitOfWork, patient: PatientRecord, now: datetime) -> AttentionRow
         attention, reason = Attention.FLAG_REVIEW, "red flag awaiting review"
     elif assignment is not None and assignment.status is ProgrammeStatus.PAUSED:
         attention, reason = Attention.STOPPED, "programme paused after a stop"
-    elif last is not None and last.decision is Decision.REGRESS:
-        attention, reason = Attention.REGRESSED, "moved back a stage"
+    elif regressed:
+        attention, reason = Attention.REGRESSED, "moved back a stage this week"
     elif falling:
         attention, reason = Attention.FALLING_ADHERENCE, "fewer sessions than planned"
+    elif assignment is not None and not assignment.clearance:
+        reason = "awaiting your clearance"
+    elif assignment is not None and assignment.status is ProgrammeStatus.COMPLETED:
+        reason = "programme complete: maintenance"
     return AttentionRow(
         patient_id=patient.id,
         display_name=patient.display_name,
