@@ -1,9 +1,165 @@
-"""Commands of the spinestep CLI (placeholder until filled in)."""
+"""``spinestep analyze`` and ``spinestep coach``: motion analysis on this machine.
+
+Frames never leave the computer. The heavy libraries (OpenCV, MediaPipe, SciPy) come
+with the optional ``spinestep[motion]`` extra and are imported only when a command runs.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
+
+from spinestep.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from spinestep.domain.kinematics import ExerciseStage
+    from spinestep.motion.analysis import ImageAnalysis, VideoAnalysis
+    from spinestep.motion.pipeline import ProgressCallback
+
+
+class StageOption(StrEnum):
+    SUPINE = "supine"
+    SEATED = "seated"
+    STANDING = "standing"
+
+
+def _progress_bar(description: str) -> tuple[ProgressCallback | None, object]:
+    """A progress bar on standard error when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        return None, None
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} frames"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task(description, total=None)
+
+    def update(done: int, total: int | None) -> None:
+        bar.update(task, completed=done, total=total)
+
+    bar.start()
+    return update, bar
+
+
+def _stop(bar: object) -> None:
+    if bar is not None:
+        bar.stop()  # type: ignore[attr-defined]
+
+
+def _print_video(analysis: VideoAnalysis) -> None:
+    out = analysis.to_json()
+    view = analysis.view
+    print(f"stage {out['stage']}, measured by {str(out['measure']).replace('_', ' ')}")
+    print(
+        f"{out['frames']} frames, {out['duration_s']} s at {out['fps']} fps; "
+        f"person found in {round(analysis.detected_fraction * 100)} % of frames"
+    )
+    if view.message:
+        print(f"camera: {view.message}")
+    else:
+        print(f"camera: side view, facing {out['view']['facing']}")  # type: ignore[index]
+    if out["baseline_deg"] is not None:
+        print(f"start posture (baseline): {out['baseline_deg']}°")
+    for rep in out["reps"]:  # type: ignore[attr-defined]
+        rom = "-" if rep["rom_deg"] is None else f"{rep['rom_deg']}°"
+        held = "held" if rep["held"] else "not held"
+        print(
+            f"  rep {rep['index']}: {rep['start_s']}-{rep['end_s']} s, range {rom}, "
+            f"hold {rep['hold_s']} s ({held})"
+        )
+    median = out["rom_deg_median"]
+    print(
+        f"{out['rep_count']} reps, {out['held_count']} held for 0.8 s or more"
+        + ("" if median is None else f", median range {median}°")
+    )
+
+
+def _print_image(analysis: ImageAnalysis) -> None:
+    out = analysis.to_json()
+    angles = out["angles"]
+    if analysis.view.message:
+        print(f"camera: {analysis.view.message}")
+    if analysis.angles is not None:
+        assert isinstance(angles, dict)
+        print(f"trunk flexion {angles['trunk_flexion_deg']}°")
+        print(f"hip flexion {angles['hip_flexion_deg']}°")
+        print(f"knee-to-chest ratio {angles['knee_to_chest_ratio']}")
+
+
+def analyze(
+    file: Path = typer.Argument(..., help="A video or a photo (told apart by content)."),
+    stage: StageOption = typer.Option(..., "--stage", help="Which exercise the video shows."),
+    as_json: bool = typer.Option(False, "--json", help="Write only the JSON result."),
+    annotated: Path | None = typer.Option(
+        None,
+        "--annotated",
+        help="Write the video with skeleton, angle, reps and hold (.webm/.mp4).",
+    ),
+    plot: Path | None = typer.Option(None, "--plot", help="Write the angle-over-time plot (.png)."),
+) -> None:
+    """Count repetitions, check each hold and measure the range in a recorded video or photo."""
+    from spinestep.domain.kinematics import ExerciseStage
+    from spinestep.motion.availability import require_motion
+
+    require_motion()
+    from spinestep.motion.media import silenced_native_stderr
+
+    with silenced_native_stderr():
+        _analyze(file, ExerciseStage(stage.value), as_json, annotated, plot)
+
+
+def _analyze(
+    file: Path, stage: ExerciseStage, as_json: bool, annotated: Path | None, plot: Path | None
+) -> None:
+    from spinestep.motion.media import MediaKind, media_kind
+    from spinestep.motion.pipeline import analyze_file
+    from spinestep.motion.render import check_video_path, write_annotated_video, write_plot
+
+    if annotated is not None:
+        check_video_path(annotated)
+    if plot is not None and plot.suffix.lower() != ".png":
+        raise InvalidInput("--plot", f"{plot.name}: use a .png file name")
+    if media_kind(file) is MediaKind.IMAGE and (annotated or plot):
+        raise InvalidInput("--annotated/--plot", "need a video; this file is a still image")
+    progress, bar = _progress_bar("analysing")
+    try:
+        result = analyze_file(file, stage, progress=progress)
+    finally:
+        _stop(bar)
+    from spinestep.motion.analysis import ImageAnalysis
+
+    if isinstance(result, ImageAnalysis):
+        if as_json:
+            print(json.dumps(result.to_json()))
+        else:
+            _print_image(result)
+        return
+    if annotated is not None:
+        poses = [o.pose for o in result.observations]
+        progress, bar = _progress_bar("drawing")
+        try:
+            write_annotated_video(file, result.analysis, poses, annotated, progress)
+        finally:
+            _stop(bar)
+    if plot is not None:
+        write_plot(result.analysis, plot)
+    if as_json:
+        print(json.dumps(result.analysis.to_json()))
+    else:
+        _print_video(result.analysis)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the application."""
+    """Add ``analyze`` and ``coach`` to the application."""
+    app.command("analyze")(analyze)

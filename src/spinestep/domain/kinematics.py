@@ -181,27 +181,34 @@ def frame_angles(pose: PoseLandmarks, facing: Facing) -> FrameAngles:
 def facing_vote(pose: PoseLandmarks) -> float:
     """Evidence for facing right (> 0) or left (< 0) in one frame, from nose and toes.
 
-    The nose sits in front of the ears, and the toes in front of the heels; each
-    cue is weighted by the visibility of the landmarks it uses and normalised by the
-    torso length so that frames of any size count alike.
+    The nose lies in front of the ears: on which side of the trunk's axis the
+    ear→nose direction points tells the facing side whether the person stands,
+    bends or lies. Toes lie in front of the heels while the foot is flat. Each cue
+    is weighted by the visibility of its landmarks and scaled by the torso length.
     """
     torso = pose.torso_length_px() or 1.0
-    vote = 0.0
     points = pose.points
+    vote = 0.0
     ears = [points[j] for j in (Joint.LEFT_EAR, Joint.RIGHT_EAR) if j in points]
     if Joint.NOSE in points and ears:
         nose = points[Joint.NOSE]
         ear_x = statistics.fmean(e.x_px for e in ears)
+        ear_y = statistics.fmean(e.y_px for e in ears)
+        sx, sy = pose.shoulder_mid()
+        hx, hy = pose.hip_mid()
+        # cross product of the trunk axis (hip→shoulder) and the face direction (ear→nose)
+        cross = (sx - hx) * (nose.y_px - ear_y) - (sy - hy) * (nose.x_px - ear_x)
         weight = nose.visibility * statistics.fmean(e.visibility for e in ears)
-        vote += weight * _clip((nose.x_px - ear_x) / (0.1 * torso))
+        vote += weight * _clip(cross / (0.1 * torso * torso))
     for toe_joint, heel_joint in (
         (Joint.LEFT_FOOT_INDEX, Joint.LEFT_HEEL),
         (Joint.RIGHT_FOOT_INDEX, Joint.RIGHT_HEEL),
     ):
         if toe_joint in points and heel_joint in points:
             toe, heel = points[toe_joint], points[heel_joint]
-            weight = toe.visibility * heel.visibility
-            vote += weight * _clip((toe.x_px - heel.x_px) / (0.1 * torso))
+            dx, dy = toe.x_px - heel.x_px, toe.y_px - heel.y_px
+            if abs(dx) > abs(dy):  # a flat foot points the way the person faces
+                vote += 0.5 * toe.visibility * heel.visibility * _clip(dx / (0.1 * torso))
     return vote
 
 

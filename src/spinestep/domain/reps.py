@@ -14,6 +14,7 @@ and live coaching (fed one sample at a time), so both count the same way.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections import deque
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ REST_BAND_MIN_DEG = 5.0
 HOLD_BAND_DEG = 10.0
 HOLD_MAX_SPEED_DEG_S = 30.0
 HELD_MIN_S = 0.8
+#: A hold is not broken by a glitch shorter than this (one or two jittery frames).
+HOLD_BRIDGE_S = 0.1
 #: How much of the time before a rep is kept to find when the movement started.
 PRE_REP_MEMORY_S = 10.0
 
@@ -287,30 +290,21 @@ def measure_rep(index: int, samples: list[AngleSample], baseline_deg: float) -> 
     assert peak.angle_deg is not None
     peak_deg = peak.angle_deg
     speeds = angular_speeds(samples)
-    best: tuple[int, int] | None = None
-    run_start: int | None = None
-    for i, (sample, speed) in enumerate(zip(samples, speeds, strict=True)):
-        ok = (
-            sample.angle_deg is not None
-            and speed is not None
-            and sample.angle_deg >= peak_deg - HOLD_BAND_DEG
-            and speed < HOLD_MAX_SPEED_DEG_S
-        )
-        if ok:
-            if run_start is None:
-                run_start = i
-            if best is None or samples[i].t_s - samples[run_start].t_s > (
-                samples[best[1]].t_s - samples[best[0]].t_s
-            ):
-                best = (run_start, i)
-        else:
-            run_start = None
+    qualifies = [
+        sample.angle_deg is not None
+        and speed is not None
+        and sample.angle_deg >= peak_deg - HOLD_BAND_DEG
+        and speed < HOLD_MAX_SPEED_DEG_S
+        for sample, speed in zip(samples, speeds, strict=True)
+    ]
+    best = _longest_run(samples, qualifies)
     hold_s = 0.0
     hold_start_s = hold_end_s = None
     rom_deg = peak_deg - baseline_deg
     if best is not None:
         hold_start_s, hold_end_s = samples[best[0]].t_s, samples[best[1]].t_s
-        hold_s = hold_end_s - hold_start_s
+        # n frames in a row last n frame intervals: count the last frame's own interval.
+        hold_s = hold_end_s - hold_start_s + _frame_interval_s(samples)
     held = hold_s >= HELD_MIN_S
     if held and best is not None:
         hold_angles = [
@@ -332,6 +326,30 @@ def measure_rep(index: int, samples: list[AngleSample], baseline_deg: float) -> 
         detected_fraction=len(detected) / len(samples),
         visibility=statistics.fmean(s.visibility for s in detected) if detected else 0.0,
     )
+
+
+def _frame_interval_s(samples: list[AngleSample]) -> float:
+    gaps = [b.t_s - a.t_s for a, b in itertools.pairwise(samples) if b.t_s > a.t_s]
+    return statistics.median(gaps) if gaps else 0.0
+
+
+def _longest_run(samples: list[AngleSample], qualifies: list[bool]) -> tuple[int, int] | None:
+    """First and last index of the longest stretch of qualifying samples, in time;
+    gaps shorter than ``HOLD_BRIDGE_S`` between qualifying samples do not break it."""
+    best: tuple[int, int] | None = None
+    run: tuple[int, int] | None = None
+    for i, ok in enumerate(qualifies):
+        if not ok:
+            continue
+        if run is not None and samples[i].t_s - samples[run[1]].t_s <= HOLD_BRIDGE_S + 1e-9:
+            run = (run[0], i)
+        else:
+            run = (i, i)
+        if best is None or (
+            samples[run[1]].t_s - samples[run[0]].t_s > samples[best[1]].t_s - samples[best[0]].t_s
+        ):
+            best = run
+    return best
 
 
 @dataclass(frozen=True, slots=True)

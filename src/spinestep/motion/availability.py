@@ -1,0 +1,24 @@
+"""Whether the optional ``spinestep[motion]`` extra is installed."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from spinestep.errors import MotionUnavailable
+
+INSTALL_HINT = "pip install 'spinestep[motion]'"
+_REQUIRED = ("cv2", "mediapipe", "scipy")
+
+
+def missing_modules() -> list[str]:
+    return [name for name in _REQUIRED if importlib.util.find_spec(name) is None]
+
+
+def require_motion() -> None:
+    """Raise :class:`MotionUnavailable` naming the install command when the extra is absent."""
+    missing = missing_modules()
+    if missing:
+        raise MotionUnavailable(
+            "motion analysis needs the optional motion extra "
+            f"(missing: {', '.join(missing)}); install it with: {INSTALL_HINT}"
+        )

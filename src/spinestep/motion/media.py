@@ -1,0 +1,238 @@
+"""Reading frames: images and videos told apart by content, rotation applied, real timestamps.
+
+OpenCV is imported lazily so that importing this module costs nothing without the
+motion extra.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from spinestep.errors import MediaError
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    Image = npt.NDArray[Any]
+else:
+    Image = Any
+
+#: Frames are analysed (and drawn) at this width at most.
+ANALYSIS_WIDTH_PX = 640
+
+
+class MediaKind(StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+
+
+_IMAGE_SIGNATURES: tuple[tuple[int, bytes], ...] = (
+    (0, b"\xff\xd8\xff"),  # JPEG
+    (0, b"\x89PNG\r\n\x1a\n"),  # PNG
+    (0, b"BM"),  # BMP
+    (0, b"II*\x00"),  # TIFF, little-endian
+    (0, b"MM\x00*"),  # TIFF, big-endian
+    (8, b"WEBP"),  # WebP (RIFF....WEBP)
+)
+_VIDEO_SIGNATURES: tuple[tuple[int, bytes], ...] = (
+    (4, b"ftyp"),  # MP4, MOV, 3GP, M4V
+    (0, b"\x1a\x45\xdf\xa3"),  # Matroska, WebM
+    (8, b"AVI "),  # AVI (RIFF....AVI )
+    (0, b"OggS"),  # Ogg
+    (0, b"FLV"),  # Flash video
+    (0, b"\x00\x00\x01\xba"),  # MPEG program stream
+    (0, b"\x30\x26\xb2\x75"),  # ASF, WMV
+    (4, b"moov"),  # QuickTime without ftyp
+    (4, b"mdat"),
+    (4, b"wide"),
+)
+
+
+def sniff_kind(head: bytes) -> MediaKind | None:
+    """The kind of media from its first bytes; None when no signature matches."""
+    for offset, magic in _IMAGE_SIGNATURES:
+        if head[offset : offset + len(magic)] == magic:
+            return MediaKind.IMAGE
+    for offset, magic in _VIDEO_SIGNATURES:
+        if head[offset : offset + len(magic)] == magic:
+            return MediaKind.VIDEO
+    if len(head) > 376 and head[0] == 0x47 and head[188] == 0x47 and head[376] == 0x47:
+        return MediaKind.VIDEO  # MPEG transport stream
+    return None
+
+
+def media_kind(path: Path) -> MediaKind:
+    """Image or video, by the file's content (not its name)."""
+    if not path.exists():
+        raise MediaError(f"{path}: no such file")
+    if not path.is_file():
+        raise MediaError(f"{path}: not a file")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(512)
+    except OSError as error:
+        raise MediaError(f"{path}: cannot be read ({error.strerror})") from error
+    if not head:
+        raise MediaError(f"{path}: the file is empty, not a video or image")
+    # Unknown signatures are left to FFmpeg, which knows many more containers.
+    return sniff_kind(head) or MediaKind.VIDEO
+
+
+def fit_width(image: Image, width_px: int = ANALYSIS_WIDTH_PX) -> Image:
+    import cv2
+
+    height, width = image.shape[:2]
+    if width <= width_px:
+        return image
+    new_height = max(1, round(height * width_px / width))
+    resized: Image = cv2.resize(image, (width_px, new_height), interpolation=cv2.INTER_AREA)
+    return resized
+
+
+def read_image(path: Path) -> Image:
+    """Decode an image, EXIF orientation applied, scaled to the analysis width."""
+    import cv2
+    import numpy as np
+
+    data = np.fromfile(str(path), dtype=np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if image is None:
+        raise MediaError(f"{path}: the image cannot be decoded")
+    return fit_width(image)
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    index: int
+    t_s: float
+    image: Image
+
+
+@dataclass(frozen=True, slots=True)
+class VideoInfo:
+    nominal_fps: float | None
+    frame_count: int | None
+    rotation_deg: int
+
+
+class VideoSource:
+    """A video file opened with FFmpeg: frames as displayed, with their own timestamps."""
+
+    def __init__(self, path: Path) -> None:
+        import cv2
+
+        self.path = path
+        with silenced_native_stderr():
+            capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+        if not capture.isOpened():
+            capture.release()
+            raise MediaError(f"{path}: not a video that spinestep can read")
+        capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+        fps = float(capture.get(cv2.CAP_PROP_FPS))
+        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        self.info = VideoInfo(
+            nominal_fps=fps if 0.0 < fps < 1000.0 else None,
+            frame_count=count if count > 0 else None,
+            rotation_deg=int(capture.get(cv2.CAP_PROP_ORIENTATION_META)),
+        )
+        self._capture = capture
+
+    def frames(self) -> Iterator[Frame]:
+        """Every frame in order. Timestamps come from the stream; if they are missing or
+        go backwards, the nominal frame rate fills in."""
+        import cv2
+
+        capture = self._capture
+        frame_s = 1.0 / (self.info.nominal_fps or 30.0)
+        last_t = -1.0
+        index = 0
+        while True:
+            ok, image = capture.read()
+            if not ok or image is None:
+                break
+            t_s = float(capture.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0
+            if not t_s > last_t:
+                t_s = last_t + frame_s if index else 0.0
+            last_t = t_s
+            yield Frame(index, t_s, fit_width(image))
+            index += 1
+        if index == 0:
+            raise MediaError(f"{self.path}: the video has no frames that can be decoded")
+
+    def close(self) -> None:
+        self._capture.release()
+
+
+def prefetch(frames: Iterator[Frame], depth: int = 8) -> Iterator[Frame]:
+    """Decode in a background thread so decoding overlaps pose estimation."""
+    buffer: queue.Queue[Frame | Exception | None] = queue.Queue(maxsize=depth)
+
+    def produce() -> None:
+        try:
+            for frame in frames:
+                buffer.put(frame)
+        except Exception as error:  # noqa: BLE001 - handed to the consumer, re-raised there
+            buffer.put(error)
+            return
+        buffer.put(None)
+
+    worker = threading.Thread(target=produce, name="spinestep-decode", daemon=True)
+    worker.start()
+    while True:
+        item = buffer.get()
+        if item is None:
+            break
+        if isinstance(item, Exception):
+            raise item
+        yield item
+    worker.join()
+
+
+class silenced_native_stderr:  # noqa: N801 - a context manager, named like one
+    """Send file descriptor 2 to /dev/null while native code (MediaPipe, FFmpeg) logs.
+
+    MediaPipe's worker threads log at unpredictable moments, so the commands keep
+    this on for their whole run. Python's own ``sys.stderr`` (messages, progress
+    bars) is moved to a copy of the real descriptor meanwhile, so it still shows.
+    """
+
+    def __enter__(self) -> None:
+        sys.stderr.flush()
+        self._saved_fd = os.dup(2)
+        null_fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null_fd, 2)
+        os.close(null_fd)
+        self._original = sys.stderr
+        self._replacement: TextIO | None = None
+        if _is_fd_2(sys.stderr):
+            self._replacement = open(
+                os.dup(self._saved_fd),
+                "w",
+                buffering=1,
+                encoding=getattr(sys.stderr, "encoding", None) or "utf-8",
+                errors="backslashreplace",
+            )
+            sys.stderr = self._replacement
+
+    def __exit__(self, *exc: object) -> None:
+        if self._replacement is not None:
+            self._replacement.flush()
+            sys.stderr = self._original
+            self._replacement.close()
+        os.dup2(self._saved_fd, 2)
+        os.close(self._saved_fd)
+
+
+def _is_fd_2(stream: object) -> bool:
+    try:
+        return stream.fileno() == 2  # type: ignore[attr-defined, no-any-return]
+    except (AttributeError, OSError, ValueError):
+        return False
