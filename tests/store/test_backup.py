@@ -1,0 +1,152 @@
+"""Backup and restore on SQLite and PostgreSQL: the restored database equals the original."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from spinestep.domain.model import Effort, Location
+from spinestep.errors import Conflict, InvalidInput
+from spinestep.services.records import StoredSession
+from spinestep.store.backup import backup, restore
+from tests.services.history_builder import (
+    START,
+    Store,
+    build_history,
+    open_test_store,
+    second_database_url,
+    store,
+)
+
+__all__ = ["second_database_url", "store"]
+
+
+def all_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (alembic_version included), ordered by primary key."""
+    metadata = sa.MetaData()
+    metadata.reflect(bind=engine)
+    out = {}
+    with engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            order = list(table.primary_key.columns) or list(table.columns)
+            out[table.name] = [
+                tuple(row) for row in connection.execute(sa.select(table).order_by(*order))
+            ]
+    return out
+
+
+def test_restored_database_equals_the_original(
+    store: Store, database_url: str, second_database_url: str, tmp_path: Path
+) -> None:
+    build_history(store)
+    original = all_rows(store.engine)
+    assert len(original["sessions"]) == 5 and len(original["decisions"]) == 5
+    file = tmp_path / "spinestep.backup"
+    summary = backup(database_url, file)
+    assert summary.rows == sum(len(rows) for name, rows in original.items()) - 1  # alembic
+    restore(second_database_url, file)
+    target = sa.create_engine(second_database_url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        assert all_rows(target) == original
+    finally:
+        target.dispose()
+
+
+def test_restore_asks_before_replacing_records(
+    store: Store, database_url: str, tmp_path: Path
+) -> None:
+    build_history(store)
+    file = tmp_path / "before.backup"
+    backup(database_url, file)
+    original = all_rows(store.engine)
+    with store.ctx.uow() as uow:
+        uow.patients.delete(1)
+        uow.commit()
+    assert all_rows(store.engine)["sessions"] == []
+    with pytest.raises(Conflict, match="confirm to replace"):
+        restore(database_url, file)
+    store.engine.dispose()
+    restore(database_url, file, replace=True)
+    assert all_rows(store.engine) == original
+
+
+def test_new_records_after_a_restore_get_fresh_ids(
+    store: Store, database_url: str, second_database_url: str, tmp_path: Path
+) -> None:
+    patient_id = build_history(store)
+    file = tmp_path / "ids.backup"
+    backup(database_url, file)
+    restore(second_database_url, file)
+    restored = open_test_store(second_database_url)
+    try:
+        with restored.ctx.uow() as uow:
+            added = uow.sessions.add(
+                StoredSession(
+                    patient_id=patient_id,
+                    assignment_id=1,
+                    at=START + timedelta(days=30),
+                    stage=2,
+                    completed=True,
+                    effort=Effort.EASY,
+                    pain_before=1,
+                    pain_during=1,
+                    pain_after=1,
+                    location_before=Location.BACK,
+                    location_after=Location.BACK,
+                    created_at=START + timedelta(days=30),
+                )
+            )
+            uow.commit()
+        assert added.id == 6
+    finally:
+        restored.engine.dispose()
+
+
+def test_backup_is_consistent_while_a_write_is_in_progress(
+    store: Store, database_url: str, second_database_url: str, tmp_path: Path
+) -> None:
+    build_history(store)
+    committed = all_rows(store.engine)
+    file = tmp_path / "online.backup"
+    with store.ctx.uow() as uow:  # another user of the app, mid-transaction
+        uow.sessions.add(
+            StoredSession(
+                patient_id=1,
+                assignment_id=1,
+                at=START + timedelta(days=9),
+                stage=2,
+                completed=True,
+                effort=Effort.EASY,
+                pain_before=1,
+                pain_during=1,
+                pain_after=1,
+                location_before=Location.BACK,
+                location_after=Location.BACK,
+                created_at=START + timedelta(days=9),
+            )
+        )
+        backup(database_url, file)
+        uow.rollback()
+    restore(second_database_url, file)
+    target = sa.create_engine(second_database_url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        assert all_rows(target) == committed
+    finally:
+        target.dispose()
+
+
+def test_backup_refuses_to_overwrite_and_restore_refuses_other_files(
+    store: Store, database_url: str, tmp_path: Path
+) -> None:
+    build_history(store)
+    file = tmp_path / "exists.backup"
+    file.write_text("hello")
+    with pytest.raises(Conflict, match="already exists"):
+        backup(database_url, file)
+    with pytest.raises(InvalidInput, match="not a spinestep backup"):
+        restore(database_url, file, replace=True)
