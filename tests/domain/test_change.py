@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 import pytest
 from hypothesis import given
@@ -236,7 +236,8 @@ def test_swapping_baseline_and_followup_negates_the_points(
     assert forward.improvement == -backward.improvement
     # a points-sized improvement one way is a worsening the other way
     points = Decimal(measure.points_threshold)
-    exact = Decimal(repr(followup)) - Decimal(repr(baseline))
+    with localcontext(prec=2000):  # exact: floats as tiny as 1e-300 must not round away
+        exact = Decimal(repr(followup)) - Decimal(repr(baseline))
     if measure is not Measure.PSFS:
         exact = -exact
     assert backward.worsened == (exact >= points)

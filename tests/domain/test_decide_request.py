@@ -58,6 +58,7 @@ def test_session_fields_and_defaults() -> None:
         ({"progress_after_sessions": 5}, RuleSettings(5, 2, 2)),
         ({"min_days_at_stage": 3}, RuleSettings(3, 3, 2)),
         ({"progress_after_sessions": 1, "min_days_at_stage": 1}, RuleSettings(1, 1, 2)),
+        ({"progress_after_sessions": 1}, RuleSettings(1, 1, 2)),
         ({"progress_after_sessions": 50, "min_days_at_stage": 50}, RuleSettings(50, 50, 2)),
     ],
 )
@@ -66,11 +67,14 @@ def test_partial_settings_take_defaults(given: dict[str, int], expected: RuleSet
     assert inp.settings == expected
 
 
-def test_min_days_is_checked_after_defaults_are_applied() -> None:
-    # progress_after_sessions 1 leaves the default min_days_at_stage 2 out of range.
+def test_explicit_min_days_above_progress_after_sessions_is_refused() -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_decide_request(
-            {"current_stage": 1, "sessions": [], "settings": {"progress_after_sessions": 1}},
+            {
+                "current_stage": 1,
+                "sessions": [],
+                "settings": {"progress_after_sessions": 2, "min_days_at_stage": 3},
+            },
             PROTOCOLS,
         )
     assert caught.value.path == "settings.min_days_at_stage"

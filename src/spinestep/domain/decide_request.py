@@ -213,13 +213,10 @@ def _settings(value: object) -> RuleSettings:
             f"an integer 1-{progress_after} (not more than progress_after_sessions)",
         )
     else:
-        min_days = defaults.min_days_at_stage
-        if min_days > progress_after:
-            raise InvalidInput(
-                "settings.min_days_at_stage",
-                f"the default {min_days} is more than progress_after_sessions "
-                f"({progress_after}); give min_days_at_stage 1-{progress_after}",
-            )
+        # Reading of SPEC §3.3: the default (2) can never exceed the patient's own
+        # progress_after_sessions, so a lone progress_after_sessions of 1 is valid and
+        # its min_days_at_stage defaults to 1.
+        min_days = min(defaults.min_days_at_stage, progress_after)
     return RuleSettings(progress_after, min_days, worsening)
 
 

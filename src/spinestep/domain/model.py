@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 
 
 class Location(IntEnum):
@@ -34,24 +34,24 @@ class Location(IntEnum):
         return tuple(member.code for member in cls)
 
 
-class Effort(str, Enum):
+class Effort(StrEnum):
     EASY = "easy"
     MODERATE = "moderate"
     HARD = "hard"
 
 
-class Direction(str, Enum):
+class Direction(StrEnum):
     FLEXION = "flexion"
     EXTENSION = "extension"
 
 
-class DirectionalPreference(str, Enum):
+class DirectionalPreference(StrEnum):
     FLEXION = "flexion"
     EXTENSION = "extension"
     UNKNOWN = "unknown"
 
 
-class Decision(str, Enum):
+class Decision(StrEnum):
     EMERGENCY = "emergency"
     URGENT_REFERRAL = "urgent_referral"
     CLINICIAN_REVIEW = "clinician_review"
@@ -80,7 +80,7 @@ CONTINUING_DECISIONS = frozenset(
 )
 
 
-class Urgency(str, Enum):
+class Urgency(StrEnum):
     NONE = "none"
     ROUTINE = "routine"
     SOON = "soon"
@@ -104,7 +104,7 @@ _URGENCY_ORDER = (
 )
 
 
-class DuringResponse(str, Enum):
+class DuringResponse(StrEnum):
     NO_EFFECT = "no_effect"
     PRODUCED = "produced"
     INCREASED = "increased"
@@ -112,7 +112,7 @@ class DuringResponse(str, Enum):
     ABOLISHED = "abolished"
 
 
-class AfterResponse(str, Enum):
+class AfterResponse(StrEnum):
     BETTER = "better"
     WORSE = "worse"
     NO_WORSE = "no_worse"
@@ -120,13 +120,13 @@ class AfterResponse(str, Enum):
     NO_EFFECT = "no_effect"
 
 
-class LocationResponse(str, Enum):
+class LocationResponse(StrEnum):
     PERIPHERALISED = "peripheralised"
     CENTRALISED = "centralised"
     UNCHANGED = "unchanged"
 
 
-class EmergencyNumber(str, Enum):
+class EmergencyNumber(StrEnum):
     """Selectable local emergency numbers (SPEC §3.5); 112 is the default."""
 
     EU = "112"
