@@ -150,3 +150,21 @@ def test_backup_refuses_to_overwrite_and_restore_refuses_other_files(
         backup(database_url, file)
     with pytest.raises(InvalidInput, match="not a spinestep backup"):
         restore(database_url, file, replace=True)
+
+
+def test_a_damaged_backup_restores_nothing(
+    store: Store, database_url: str, second_database_url: str, tmp_path: Path
+) -> None:
+    build_history(store)
+    file = tmp_path / "damaged.backup"
+    backup(database_url, file)
+    data = file.read_bytes()
+    file.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InvalidInput, match="damaged"):
+        restore(second_database_url, file)
+    target = sa.create_engine(second_database_url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        rows = all_rows(target)
+        assert all(not rows.get(name) for name in ("patients", "sessions", "decisions"))
+    finally:
+        target.dispose()

@@ -115,6 +115,13 @@ def _backup_sqlite(engine: Engine, destination: Path) -> BackupSummary:
 
 
 def _restore_sqlite(engine: Engine, source: Path) -> BackupSummary:
+    try:
+        with _sqlite(source) as backup_db:
+            check = backup_db.execute("PRAGMA integrity_check").fetchone()
+    except sqlite3.DatabaseError:
+        check = None
+    if check is None or check[0] != "ok":
+        raise InvalidInput("FILE", "the backup is damaged; nothing was restored")
     with _sqlite(source) as backup_db:
         tables = {row[0] for row in backup_db.execute("SELECT name FROM sqlite_master")}
         if VERSION_TABLE not in tables:
@@ -238,8 +245,11 @@ def _read_header(handle: IO[str]) -> dict[str, Any]:
 
 
 def _restore_logical(engine: Engine, source: Path) -> BackupSummary:
-    with gzip.open(source, "rt", encoding="utf-8") as handle:
-        return _load_logical(engine, source, handle)
+    try:
+        with gzip.open(source, "rt", encoding="utf-8") as handle:
+            return _load_logical(engine, source, handle)
+    except (OSError, EOFError, ValueError, KeyError, TypeError):
+        raise InvalidInput("FILE", "the backup is damaged; nothing was restored") from None
 
 
 def _load_logical(engine: Engine, source: Path, handle: IO[str]) -> BackupSummary:
