@@ -115,17 +115,19 @@ def carry_out_deletion(ctx: ServiceContext, actor: Actor, request_id: int) -> No
         request = uow.deletions.get(request_id)
         if request is None or request.status is not DeletionStatus.PENDING:
             raise NotFound(f"no pending deletion request with id {request_id}")
-        if request.patient_id is not None:
-            patient = uow.patients.get(request.patient_id)
-            if patient is not None:
-                uow.patients.delete(request.patient_id)
-                if patient.user_id is not None:
-                    uow.users.delete(patient.user_id)
+        patient = None if request.patient_id is None else uow.patients.get(request.patient_id)
+        user_id = None if patient is None else patient.user_id
         request.status = DeletionStatus.DONE
         request.completed_at = ctx.clock.now()
         request.completed_by = actor.user_id
         request.patient_id = None
+        if request.requested_by is not None and request.requested_by == user_id:
+            request.requested_by = None
         uow.deletions.update(request)
+        if patient is not None and patient.id is not None:
+            uow.patients.delete(patient.id)
+            if user_id is not None:
+                uow.users.delete(user_id)
         audit(uow, ctx.clock, actor, "patient.delete", None)
         uow.commit()
 

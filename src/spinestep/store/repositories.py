@@ -99,7 +99,11 @@ class _Repository(Generic[RecordT, RowT]):
             ) from None
 
     def _delete(self, record_id: int) -> None:
-        self._session.execute(sa.delete(self.row_type).where(self.row_type.id == record_id))  # type: ignore[attr-defined]
+        self._session.flush()
+        row_id = self.row_type.id  # type: ignore[attr-defined]
+        self._session.execute(sa.delete(self.row_type).where(row_id == record_id))
+        # ON DELETE CASCADE / SET NULL changed other rows: reload them on next access.
+        self._session.expire_all()
 
     def _all(self, statement: sa.Select[Any]) -> list[RecordT]:
         return [self._to_record(row) for row in self._session.scalars(statement)]
