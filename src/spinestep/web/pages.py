@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
-from spinestep.web.auth import browser_session
+from spinestep.web.auth import browser_session, principal_from_cookie
 from spinestep.web.context import WebContext
 from spinestep.web.principal import Principal
 from spinestep.web.security import CSRF_FIELD, SESSION_COOKIE, SESSION_LIFETIME_S, BrowserSession
@@ -34,6 +34,8 @@ class Pages:
         if session is None:
             session = self.ctx.signer.new_session(None)
         principal: Principal | None = getattr(request.state, "principal", None)
+        if principal is None and session.account_id is not None:
+            principal = principal_from_cookie(self.ctx, request)
         html = self.env.get_template(template).render(
             request=request,
             principal=principal,
