@@ -1,4 +1,4 @@
-"""Shared helpers of the web tests: a cheap argon2id hasher, a populated clinic, signed-in clients."""
+"""Helpers of the web tests: a cheap argon2id hasher, a populated clinic, signed-in clients."""
 
 from __future__ import annotations
 
