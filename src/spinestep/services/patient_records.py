@@ -79,17 +79,7 @@ def _gather(uow: UnitOfWork, patient: PatientRecord) -> PatientRecords:
     assert patient.id is not None
     assignment = uow.assignments.current_for(patient.id)
     sessions = uow.sessions.for_patient(patient.id)
-    questionnaires = [
-        QuestionnaireEntry(
-            id=str(q.id),
-            taken_at=q.taken_at,
-            answers=answers_from_json(
-                Instrument(q.instrument), {k: v for k, v in q.answers.items() if k != "instrument"}
-            ),
-        )
-        for q in uow.questionnaires.for_patient(patient.id)
-        if q.instrument != Instrument.NPRS.value
-    ]
+    questionnaires = stored_questionnaires(uow, patient.id)
     return PatientRecords(
         patient=PatientInfo(
             id=str(patient.id), name=patient.display_name, time_zone=patient.time_zone
@@ -97,12 +87,27 @@ def _gather(uow: UnitOfWork, patient: PatientRecord) -> PatientRecords:
         programme=None if assignment is None else _programme(assignment),
         sessions=tuple(SessionEntry(str(s.id), session_record(s)) for s in sessions),
         decisions=tuple(_decision(d) for d in uow.decisions.for_patient(patient.id)),
-        questionnaires=tuple(questionnaires),
+        questionnaires=questionnaires,
         rom=tuple(rom for s in sessions if (rom := _rom(s)) is not None),
         flags=tuple(
             FlagEntry(code=f.code, raised_at=f.reported_at, resolved_at=f.resolved_at)
             for f in uow.red_flags.for_patient(patient.id)
         ),
+    )
+
+
+def stored_questionnaires(uow: UnitOfWork, patient_id: int) -> tuple[QuestionnaireEntry, ...]:
+    """The patient's questionnaires (not NPRS, which comes from sessions), oldest first."""
+    return tuple(
+        QuestionnaireEntry(
+            id=str(q.id),
+            taken_at=q.taken_at,
+            answers=answers_from_json(
+                Instrument(q.instrument), {k: v for k, v in q.answers.items() if k != "instrument"}
+            ),
+        )
+        for q in sorted(uow.questionnaires.for_patient(patient_id), key=lambda q: q.taken_at)
+        if q.instrument != Instrument.NPRS.value
     )
 
 

@@ -1,0 +1,88 @@
+"""Use cases for questionnaires over time: record one, what is due, history with verdicts.
+
+The scoring and the schedule are in ``questionnaire_scores`` (pure); these functions
+load and store through the unit of work, check who may act, and audit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from spinestep.domain.scoring import Instrument
+from spinestep.errors import InvalidInput
+from spinestep.services.access import audit, audit_read, load_patient
+from spinestep.services.context import Actor, ServiceContext
+from spinestep.services.deciding import session_record
+from spinestep.services.patient_records import stored_questionnaires
+from spinestep.services.questionnaire_scores import (
+    DueItem,
+    QuestionnaireHistory,
+    answers_to_json,
+    due,
+    history,
+    score_answers,
+)
+from spinestep.services.record_types import Answers, QuestionnaireEntry, SessionEntry
+from spinestep.services.records import StoredQuestionnaire
+
+CHOOSABLE = (Instrument.ODI, Instrument.RMDQ)
+
+
+def record_questionnaire(
+    ctx: ServiceContext,
+    actor: Actor,
+    patient_id: int,
+    answers: Answers,
+    taken_at: datetime | None = None,
+) -> QuestionnaireEntry:
+    """Score and store one completed questionnaire (PSFS keeps its activity names)."""
+    result = score_answers(answers)
+    when = taken_at or ctx.clock.now()
+    if when.tzinfo is None:
+        raise InvalidInput("taken_at", "must carry a time zone offset")
+    if when > ctx.clock.now():
+        raise InvalidInput("taken_at", "must not be in the future")
+    instrument = result.instrument
+    with ctx.uow() as uow:
+        load_patient(uow, actor, patient_id)
+        stored = uow.questionnaires.add(
+            StoredQuestionnaire(
+                patient_id=patient_id,
+                instrument=instrument.value,
+                taken_at=when,
+                answers={"instrument": instrument.value, **answers_to_json(answers)},
+                score=result.to_json(),
+            )
+        )
+        audit(uow, ctx.clock, actor, "questionnaire.record", patient_id)
+        uow.commit()
+    return QuestionnaireEntry(id=str(stored.id), taken_at=when, answers=answers)
+
+
+def questionnaire_history(
+    ctx: ServiceContext, actor: Actor, patient_id: int
+) -> QuestionnaireHistory:
+    """STarT Back risk, and every measure's baseline, follow-ups and verdicts."""
+    with ctx.uow() as uow:
+        load_patient(uow, actor, patient_id)
+        entries = stored_questionnaires(uow, patient_id)
+        sessions = [
+            SessionEntry(str(s.id), session_record(s)) for s in uow.sessions.for_patient(patient_id)
+        ]
+        audit_read(uow, ctx.clock, actor, "questionnaire.history", patient_id)
+        uow.commit()
+    return history(entries, sessions)
+
+
+def questionnaires_due(
+    ctx: ServiceContext, actor: Actor, patient_id: int, chosen: Instrument | None = None
+) -> tuple[DueItem, ...]:
+    """What to ask next; ``chosen`` is the clinician's pick between ODI and RMDQ."""
+    if chosen is not None and chosen not in CHOOSABLE:
+        raise InvalidInput("measure", "must be odi or rmdq")
+    with ctx.uow() as uow:
+        load_patient(uow, actor, patient_id)
+        entries = stored_questionnaires(uow, patient_id)
+        audit_read(uow, ctx.clock, actor, "questionnaire.due", patient_id)
+        uow.commit()
+    return due(entries, ctx.clock.now(), chosen)

@@ -1,0 +1,81 @@
+"""Use cases behind the reminder calendar and the clinician report."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
+
+from spinestep.errors import InvalidInput, NotFound
+from spinestep.services.access import audit_read, load_patient
+from spinestep.services.context import Actor, ServiceContext
+from spinestep.services.deciding import effective_dose, protocol_of
+from spinestep.services.patient_records import load_patient_records
+from spinestep.services.record_types import ReminderPlan
+from spinestep.services.report import ClinicianReport, build_report
+
+FIRST_SESSION = time(8, 0)
+LONGEST_GAP_MIN = 180
+WAKING_SPAN_MIN = 13 * 60
+SESSION_MIN = 10
+
+
+def default_times(sessions_per_day: int, first: time = FIRST_SESSION) -> tuple[time, ...]:
+    """Session times spread over the waking day: every 3 hours from 08:00 when they fit.
+
+    5 sessions: 08:00, 11:00, 14:00, 17:00, 20:00. More sessions come closer together
+    so the last stays within 13 hours of the first.
+    """
+    if not 1 <= sessions_per_day <= 24:
+        raise InvalidInput("sessions_per_day", "must be 1-24")
+    gap_min = LONGEST_GAP_MIN
+    if sessions_per_day > 1:
+        gap_min = min(LONGEST_GAP_MIN, WAKING_SPAN_MIN // (sessions_per_day - 1))
+    start_min = first.hour * 60 + first.minute
+    out = []
+    for index in range(sessions_per_day):
+        minutes = (start_min + index * gap_min) % (24 * 60)
+        out.append(time(minutes // 60, minutes % 60))
+    return tuple(out)
+
+
+def reminder_plan(
+    ctx: ServiceContext,
+    actor: Actor,
+    patient_id: int,
+    times: tuple[time, ...] | None = None,
+    start: date | None = None,
+    days: int | None = None,
+) -> ReminderPlan:
+    """The planned session times of the patient's current stage, in their time zone."""
+    if days is not None and not 1 <= days <= 366:
+        raise InvalidInput("days", "must be 1-366")
+    with ctx.uow() as uow:
+        patient = load_patient(uow, actor, patient_id)
+        assignment = uow.assignments.current_for(patient_id)
+        if assignment is None:
+            raise NotFound(f"patient {patient_id} has no programme yet")
+        audit_read(uow, ctx.clock, actor, "records.reminders", patient_id)
+        uow.commit()
+    protocol = protocol_of(assignment)
+    stage = protocol.stage(assignment.current_stage)
+    dose = effective_dose(protocol, assignment, stage.number)
+    first_day = start or ctx.clock.now().astimezone(ZoneInfo(patient.time_zone)).date()
+    return ReminderPlan(
+        patient_id=str(patient_id),
+        title=f"{protocol.title}: {stage.title}",
+        time_zone=patient.time_zone,
+        start=first_day,
+        times=times if times else default_times(dose.sessions_per_day),
+        until=None if days is None else first_day + timedelta(days=days - 1),
+        duration_min=SESSION_MIN,
+        description=(
+            f"{dose.reps} repetitions, hold {dose.hold_s_min}-{dose.hold_s_max} s. "
+            "Open spinestep for the guided session and the pain check-in."
+        ),
+    )
+
+
+def clinician_report(ctx: ServiceContext, actor: Actor, patient_id: int) -> ClinicianReport:
+    """The one-page report's content for ``patient_id`` as of now."""
+    records = load_patient_records(ctx, actor, patient_id)
+    return build_report(records, ctx.clock.now())
