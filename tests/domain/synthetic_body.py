@@ -149,3 +149,27 @@ def frame_times(total_s: float, fps: float = 30.0) -> Iterator[float]:
     n = int(total_s * fps) + 1
     for i in range(n):
         yield i / fps
+
+
+def landmark_sequence(
+    stage: str,
+    baseline_deg: float,
+    plan: list[RepPlan],
+    camera: Camera | None = None,
+    noise_px: float = 0.0,
+    drop_fraction: float = 0.0,
+    gaps_s: tuple[tuple[float, float], ...] = (),
+    fps: float = 30.0,
+    seed: int = 7,
+) -> list[tuple[float, PoseLandmarks | None]]:
+    """Frames of a person doing ``plan``: projected landmarks, or None for a dropped frame
+    (at random with ``drop_fraction``, and throughout each ``(start, end)`` gap)."""
+    at, total = angle_profile(baseline_deg, plan)
+    rng = random.Random(seed)
+    camera = camera or Camera()
+    frames: list[tuple[float, PoseLandmarks | None]] = []
+    for t in frame_times(total, fps):
+        dropped = rng.random() < drop_fraction or any(a <= t < b for a, b in gaps_s)
+        pose = project(skeleton_3d(posture_for(stage, at(t))), camera, noise_px, rng)
+        frames.append((t, None if dropped else pose))
+    return frames

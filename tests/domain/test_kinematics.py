@@ -143,3 +143,13 @@ def test_whole_body_check_fails_when_feet_are_outside_the_frame() -> None:
     assert whole_body_visible(pose)
     cropped = PoseLandmarks(pose.points, pose.width_px, int(pose[Joint.LEFT_KNEE].y_px) + 5)
     assert not whole_body_visible(cropped)
+
+
+def test_whole_body_check_accepts_a_hidden_far_side_limb() -> None:
+    pose = project(skeleton_3d(Posture(0, 0)), Camera())
+    points = dict(pose.points)
+    for joint in (Joint.RIGHT_KNEE, Joint.RIGHT_ANKLE, Joint.RIGHT_SHOULDER):
+        points[joint] = Keypoint(points[joint].x_px, points[joint].y_px, 0.1)
+    assert whole_body_visible(PoseLandmarks(points, pose.width_px, pose.height_px))
+    points[Joint.LEFT_ANKLE] = Keypoint(points[Joint.LEFT_ANKLE].x_px, 0.0, 0.2)
+    assert not whole_body_visible(PoseLandmarks(points, pose.width_px, pose.height_px))

@@ -160,6 +160,61 @@ def _analyze(
         _print_video(result.analysis)
 
 
+def coach(
+    camera: str = typer.Option(
+        "0", "--camera", help="Camera number (0 is the first), or a video file played in real time."
+    ),
+    stage: StageOption = typer.Option(..., "--stage", help="Which exercise you are doing."),
+    headless: bool = typer.Option(
+        False, "--headless", help="No window: print the events as lines of JSON."
+    ),
+    max_seconds: float | None = typer.Option(
+        None, "--max-seconds", min=0.0, help="Stop after this many seconds."
+    ),
+) -> None:
+    """Live coaching from a webcam: count, hold countdown, angle and camera prompts."""
+    from spinestep.domain.kinematics import ExerciseStage
+    from spinestep.motion.availability import require_motion
+
+    require_motion()
+    from spinestep.motion.live_loop import run_live
+    from spinestep.motion.media import silenced_native_stderr
+
+    def print_event(event: dict[str, object]) -> None:
+        if headless:
+            print(json.dumps(event), flush=True)
+        elif event["event"] in ("prompt", "rep", "held"):
+            print(_event_line(event), flush=True)
+        elif event["event"] == "summary":
+            _print_video_summary(event)
+
+    with silenced_native_stderr():
+        run_live(camera, ExerciseStage(stage.value), headless, print_event, max_seconds)
+
+
+def _event_line(event: dict[str, object]) -> str:
+    kind = event["event"]
+    if kind == "prompt":
+        return f"camera: {event['message'] or 'good view'}"
+    if kind == "held":
+        return f"rep {event['rep']}: held"
+    return f"rep {event['index']} done: range {event['rom_deg']}°, hold {event['hold_s']} s" + (
+        "" if event["held"] else " (not held)"
+    )
+
+
+def _print_video_summary(event: dict[str, object]) -> None:
+    analysis = event["analysis"]
+    latency = event["latency_ms"]
+    assert isinstance(analysis, dict) and isinstance(latency, dict)
+    print(
+        f"{analysis['rep_count']} reps, {analysis['held_count']} held; "
+        f"{event['frames_processed']} frames analysed, {event['frames_dropped']} dropped "
+        f"to keep up; latency median {latency['median']} ms"
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add ``analyze`` and ``coach`` to the application."""
     app.command("analyze")(analyze)
+    app.command("coach")(coach)

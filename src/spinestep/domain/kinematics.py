@@ -47,8 +47,14 @@ CORE_JOINTS = (
     Joint.RIGHT_KNEE,
 )
 
-#: Joints that must be in the picture for the whole body to show.
-WHOLE_BODY_JOINTS = (*CORE_JOINTS, Joint.NOSE, Joint.LEFT_ANKLE, Joint.RIGHT_ANKLE)
+#: Body parts that must be in the picture for the whole body to show (any joint of each).
+BODY_PARTS = (
+    (Joint.NOSE, Joint.LEFT_EAR, Joint.RIGHT_EAR),
+    (Joint.LEFT_SHOULDER, Joint.RIGHT_SHOULDER),
+    (Joint.LEFT_HIP, Joint.RIGHT_HIP),
+    (Joint.LEFT_KNEE, Joint.RIGHT_KNEE),
+    (Joint.LEFT_ANKLE, Joint.RIGHT_ANKLE),
+)
 
 
 class ExerciseStage(StrEnum):
@@ -289,11 +295,16 @@ def assess_view(yaws_deg: Iterable[float], facing_votes: Iterable[float]) -> Vie
 
 
 def whole_body_visible(pose: PoseLandmarks, min_visibility: float = 0.5) -> bool:
-    """Every joint needed is inside the frame and visible enough."""
-    for joint in WHOLE_BODY_JOINTS:
-        point = pose.points.get(joint)
-        if point is None or point.visibility < min_visibility:
-            return False
-        if not (0.0 <= point.x_px <= pose.width_px and 0.0 <= point.y_px <= pose.height_px):
-            return False
-    return True
+    """Head, shoulders, hips, knees and ankles are in the frame and seen.
+
+    Seen from the side, the far limb hides behind the near one, so one of each
+    left/right pair is enough.
+    """
+    return all(any(_seen(pose, joint, min_visibility) for joint in group) for group in BODY_PARTS)
+
+
+def _seen(pose: PoseLandmarks, joint: Joint, min_visibility: float) -> bool:
+    point = pose.points.get(joint)
+    if point is None or point.visibility < min_visibility:
+        return False
+    return 0.0 <= point.x_px <= pose.width_px and 0.0 <= point.y_px <= pose.height_px

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 
 from spinestep.errors import MotionUnavailable
 
@@ -10,8 +11,17 @@ INSTALL_HINT = "pip install 'spinestep[motion]'"
 _REQUIRED = ("cv2", "mediapipe", "scipy")
 
 
+def _installed(name: str) -> bool:
+    if name in sys.modules:
+        return sys.modules[name] is not None  # None: imports of it are blocked
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def missing_modules() -> list[str]:
-    return [name for name in _REQUIRED if importlib.util.find_spec(name) is None]
+    return [name for name in _REQUIRED if not _installed(name)]
 
 
 def require_motion() -> None:
