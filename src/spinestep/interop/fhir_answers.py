@@ -1,7 +1,7 @@
 """Questionnaire answers as FHIR QuestionnaireResponse items, and back.
 
 Item ``linkId`` values follow the questionnaires' own numbering:
-ODI ``1``-``10`` (valueInteger 0-5, no answer when skipped); RMDQ ``1``-``24``
+ODI ``1``-``10`` (valueInteger 0-5; a skipped section has no item); RMDQ ``1``-``24``
 (valueBoolean, true when ticked); PSFS one group per activity ``activity-N`` with
 ``activity-N.name`` (valueString) and ``activity-N.rating`` (valueInteger 0-10);
 STarT Back ``1``-``8`` (valueBoolean, true = agree) and ``9`` (valueCoding of the
@@ -41,8 +41,9 @@ STARTBACK_ITEMS = 8
 def answers_to_items(answers: Answers) -> list[Json]:
     if isinstance(answers, OdiAnswers):
         return [
-            {"linkId": str(n)} if value is None else _item(str(n), valueInteger=value)
+            _item(str(n), valueInteger=value)
             for n, value in enumerate(answers.sections, start=1)
+            if value is not None
         ]
     if isinstance(answers, RmdqAnswers):
         ticked = set(answers.ticked)
