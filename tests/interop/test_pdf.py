@@ -53,8 +53,10 @@ def test_report_is_one_page_with_programme_pain_measures_adherence_flags_stops(
     assert "clinically important" in text
     # NPRS: first session 6 before, latest period's last session 3 before -> 3 points, 50 %.
     assert "3 points better (50 %)" in text
-    # Window 3-16 Nov (14 days) at 4 a day = 56 planned; 2 completed, 1 stopped early.
-    assert "2 of 56 planned sessions completed (4 %)" in text
+    # Paused: the window ends at the last session (5 Nov) and starts with the programme
+    # (2 Nov): 4 days at 4 a day = 16 planned; 4 completed (25 %), 1 stopped early.
+    assert "4 of 16 planned sessions completed (25 %)" in text
+    assert "The programme is paused" in text
     assert "1 stopped early" in text
     assert "bilateral leg symptoms" in text and "open" in text
     assert "weaker cancer risk" in text

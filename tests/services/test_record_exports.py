@@ -42,6 +42,7 @@ def test_report_content_counts_sessions_per_stage_and_the_stop(store: Store) -> 
     assert [(s.number, s.sessions) for s in report.stages] == [(1, 3), (2, 2), (3, 0)]
     assert [s.rules for s in report.stops] == [("R4",)]
     assert report.adherence is not None
-    # Now is 16 Nov 08:00 Berlin: window 3-16 Nov = 14 days x 5 = 70 planned;
-    # completed sessions on 3 and 4 Nov: 3.
-    assert (report.adherence.planned, report.adherence.completed) == (70, 3)
+    # Paused after the session of 4 Nov: window 2-4 Nov (Berlin) = 3 days x 5 = 15
+    # planned; all 5 sessions were completed.
+    assert (report.adherence.planned, report.adherence.completed) == (15, 5)
+    assert report.adherence.percent == 33

@@ -15,12 +15,13 @@ LEFT = 28
 RIGHT = 8
 TOP = 8
 BOTTOM = 22
+MAX_BAR_W = 24
 MAX_MARKERS = 60
 """Above this many sessions only the not-completed ones get a marker."""
-SERIES = (
+SERIES = (  # drawn in this order: the worst pain (during) ends on top
     ("before", "#1f5fa8", ""),
-    ("during", "#d9822b", "4 3"),
     ("after", "#2e8b57", ""),
+    ("during", "#d9822b", "4 3"),
 )
 
 
@@ -94,12 +95,13 @@ def adherence_bars(per_day: Sequence[tuple[date, int]], planned_per_day: int) ->
     slot = (width - LEFT - RIGHT) / max(len(per_day), 1)
     for index, (day, count) in enumerate(per_day):
         bar_h = plot_h * count / top_value
-        x = LEFT + index * slot + slot * 0.15
+        bar_w = min(slot * 0.7, MAX_BAR_W)
+        x = LEFT + index * slot + (slot - bar_w) / 2
         parts.append(
-            f'<rect x="{x:.1f}" y="{4 + plot_h - bar_h:.1f}" width="{slot * 0.7:.1f}" '
+            f'<rect x="{x:.1f}" y="{4 + plot_h - bar_h:.1f}" width="{bar_w:.1f}" '
             f'height="{bar_h:.1f}" fill="#1f5fa8"/>'
         )
-        parts.append(_label(x + slot * 0.35, height - 3, str(day.day), "middle", size=7))
+        parts.append(_label(x + bar_w / 2, height - 3, str(day.day), "middle", size=7))
     if planned_per_day:
         y = 4 + plot_h - plot_h * planned_per_day / top_value
         parts.append(

@@ -13,9 +13,16 @@ from zoneinfo import ZoneInfo
 
 from spinestep.domain.model import PAUSING_DECISIONS
 from spinestep.services.questionnaire_scores import QuestionnaireHistory, history
-from spinestep.services.record_types import DecisionEntry, FlagEntry, PatientRecords
+from spinestep.services.record_types import (
+    DecisionEntry,
+    FlagEntry,
+    PatientRecords,
+    ProgrammeStatus,
+)
 
 ADHERENCE_DAYS = 14
+"""Adherence covers the last 14 local days; for a paused or finished programme the 14 days
+up to its last session."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +133,16 @@ def _adherence(records: PatientRecords, zone: ZoneInfo, today: date) -> Adherenc
     if programme is None:
         return None
     start_day = programme.started_at.astimezone(zone).date()
-    first_day = max(start_day, today - timedelta(days=ADHERENCE_DAYS - 1))
-    if first_day > today:
+    last_day = today
+    if programme.status is not ProgrammeStatus.ACTIVE and records.sessions:
+        # Paused or finished: no sessions are planned after the last one.
+        last_day = min(today, max(s.record.at.astimezone(zone).date() for s in records.sessions))
+    first_day = max(start_day, last_day - timedelta(days=ADHERENCE_DAYS - 1))
+    if first_day > last_day:
         return None
     per_stage = {stage.number: stage.dose.sessions_per_day for stage in programme.stages}
     planned_per_day = per_stage.get(programme.current_stage, 0)
-    days = (today - first_day).days + 1
+    days = (last_day - first_day).days + 1
     counts = {first_day + timedelta(days=i): 0 for i in range(days)}
     not_completed = 0
     for entry in records.sessions:
@@ -144,7 +155,7 @@ def _adherence(records: PatientRecords, zone: ZoneInfo, today: date) -> Adherenc
             not_completed += 1
     return Adherence(
         first_day=first_day,
-        last_day=today,
+        last_day=last_day,
         planned=planned_per_day * days,
         completed=sum(counts.values()),
         not_completed=not_completed,
