@@ -47,6 +47,11 @@ class BrowserSession:
     expires_at: int
 
 
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison that also copes with non-ASCII input."""
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8"))
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -80,7 +85,7 @@ class SessionSigner:
         if not cookie or "." not in cookie or len(cookie) > 512:
             return None
         body, _, signature = cookie.partition(".")
-        if not hmac.compare_digest(signature, self._sign(body)):
+        if not _same(signature, self._sign(body)):
             return None
         try:
             data = json.loads(_unb64(body))
@@ -104,7 +109,7 @@ class SessionSigner:
     def csrf_ok(self, session: BrowserSession | None, token: str | None) -> bool:
         if session is None or not token:
             return False
-        return hmac.compare_digest(token, self.csrf_token(session))
+        return _same(token, self.csrf_token(session))
 
     def _sign(self, body: str) -> str:
         return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
