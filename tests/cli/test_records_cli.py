@@ -223,3 +223,33 @@ def test_unknown_patient_exits_with_not_found(store: Store, database_url: str) -
 def test_groups_show_help_without_a_subcommand(command: str) -> None:
     result = CliRunner().invoke(APP, [command])
     assert "Usage" in result.output
+
+
+def test_psfs_and_startback_can_be_answered_in_the_terminal(
+    store: Store, database_url: str
+) -> None:
+    build_history(store)
+    psfs = invoke(
+        database_url,
+        "questionnaire",
+        "record",
+        "--instrument",
+        "psfs",
+        input_text="tying shoes\n4\ncycling\n7\n\n",
+    )
+    assert '"score": 5.5' in psfs  # (4 + 7) / 2
+    names = [
+        a.name
+        for a in load_patient_records(store.ctx, LOCAL, 1).questionnaires[-1].answers.activities  # type: ignore[union-attr]
+    ]
+    assert names == ["tying shoes", "cycling"]
+    startback = invoke(
+        database_url,
+        "questionnaire",
+        "record",
+        "--instrument",
+        "startback",
+        input_text="y\ny\nn\nn\ny\ny\ny\nn\nextremely\n",
+    )
+    # agree 1,2,5,6,7 + item 9 = 6 total; psychosocial items 5,6,7,9 = 4 -> high.
+    assert '"total": 6, "psychosocial": 4, "risk": "high"' in startback

@@ -16,10 +16,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spinestep.domain.model import Effort, Location, SessionRecord
+from spinestep.domain.scoring import Bothersomeness
 from spinestep.errors import InvalidInput
 from spinestep.interop.fhir import build_bundle, bundle_json
 from spinestep.interop.fhir_read import read_bundle, read_bundle_text
-from spinestep.services.record_types import PatientInfo, PatientRecords, SessionEntry
+from spinestep.services.record_types import (
+    Answers,
+    OdiAnswers,
+    PatientInfo,
+    PatientRecords,
+    PsfsActivity,
+    PsfsAnswers,
+    QuestionnaireEntry,
+    RmdqAnswers,
+    SessionEntry,
+    StartBackAnswers,
+)
 from tests.interop.sample_records import sample_records
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -214,3 +226,39 @@ def test_rom_keeps_its_decimal_value() -> None:
     records = sample_records()
     back = read_bundle(build_bundle(records, NOW))
     assert [r.rom_deg for r in back.rom] == [Decimal("61.5"), Decimal("102.0")]
+
+
+_odi = st.lists(st.integers(0, 5), min_size=10, max_size=10).flatmap(
+    lambda sections: st.sets(st.integers(0, 9), max_size=2).map(
+        lambda missing: OdiAnswers(
+            tuple(None if i in missing else v for i, v in enumerate(sections))
+        )
+    )
+)
+_rmdq = st.sets(st.integers(1, 24)).map(lambda ticked: RmdqAnswers(tuple(sorted(ticked))))
+_psfs = st.lists(
+    st.builds(PsfsActivity, name=st.text(min_size=1, max_size=30), rating=st.integers(0, 10)),
+    min_size=1,
+    max_size=5,
+).map(lambda activities: PsfsAnswers(tuple(activities)))
+_startback = st.builds(
+    StartBackAnswers,
+    items=st.lists(st.integers(0, 1), min_size=8, max_size=8).map(tuple),
+    bothersomeness=st.sampled_from(Bothersomeness),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(_odi, _rmdq, _psfs, _startback), max_size=5))
+def test_any_questionnaire_answers_survive_the_round_trip(answers: list[Answers]) -> None:
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    records = PatientRecords(
+        patient=PatientInfo(id="q"),
+        questionnaires=tuple(
+            QuestionnaireEntry(str(i), start + timedelta(days=14 * i), a)
+            for i, a in enumerate(answers)
+        ),
+    )
+    bundle = build_bundle(records, NOW)
+    Bundle.model_validate(bundle)
+    assert read_bundle(bundle) == records
