@@ -76,10 +76,10 @@ class Prompter:
             text = self._read(f"{question}{shown}{self._suffix()}: ")
             if not text and default:
                 return default
-            if text.isdigit() and int(text) < len(codes):
-                return codes[int(text)]
             if text in codes:
                 return text
+            if text.isdigit() and int(text) < len(codes):
+                return codes[int(text)]
             self.console.print(
                 f"  Please type a number 0-{len(codes) - 1} or one of: {', '.join(codes)}."
             )
