@@ -262,3 +262,12 @@ def test_any_questionnaire_answers_survive_the_round_trip(answers: list[Answers]
     bundle = build_bundle(records, NOW)
     Bundle.model_validate(bundle)
     assert read_bundle(bundle) == records
+
+
+def test_every_full_url_is_unique_even_for_repeated_flags() -> None:
+    records = sample_records()
+    twice = replace(records, flags=records.flags + records.flags)
+    bundle = build_bundle(twice, NOW)
+    urls = [e["fullUrl"] for e in bundle["entry"]]
+    assert len(urls) == len(set(urls))
+    assert read_bundle(bundle).flags == twice.flags

@@ -276,7 +276,8 @@ class _Builder:
         )
 
     def flag(self, index: int, entry: FlagEntry) -> tuple[str, Json]:
-        local_id = f"{entry.code}/{fhir_datetime(entry.raised_at)}"
+        # The position keeps two reports of one flag at one instant apart (unique fullUrl).
+        local_id = f"{index + 1}/{entry.code}/{fhir_datetime(entry.raised_at)}"
         url = self.url("Flag", local_id)
         period: Json = {"start": fhir_datetime(entry.raised_at)}
         if entry.resolved_at is not None:
