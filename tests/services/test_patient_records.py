@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from spinestep.domain.model import Decision, Effort, Location, SessionRecord
-from spinestep.errors import InvalidInput, NotFound, PermissionDenied
+from spinestep.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from spinestep.interop.csv_io import decisions_csv, read_csv, sessions_csv
 from spinestep.interop.fhir import bundle_json
 from spinestep.interop.fhir_read import read_bundle_text
@@ -130,3 +130,14 @@ def test_a_patient_account_may_not_import_a_bundle(store: Store) -> None:
 def test_unknown_patient_is_not_found(store: Store) -> None:
     with pytest.raises(NotFound):
         load_patient_records(store.ctx, LOCAL, 42)
+
+
+def test_importing_the_same_csv_twice_is_refused_whole(store: Store) -> None:
+    patient_id = build_history(store)
+    records = load_patient_records(store.ctx, LOCAL, patient_id)
+    with pytest.raises(Conflict, match="already stored; nothing was imported"):
+        import_sessions(store.ctx, LOCAL, patient_id, records.sessions)
+    with pytest.raises(Conflict, match="already stored; nothing was imported"):
+        import_decisions(store.ctx, LOCAL, patient_id, records.decisions)
+    after = load_patient_records(store.ctx, LOCAL, patient_id)
+    assert (len(after.sessions), len(after.decisions)) == (5, 5)

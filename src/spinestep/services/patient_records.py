@@ -18,7 +18,7 @@ from typing import Any
 
 from spinestep.domain.model import EmergencyNumber, StageDefinition
 from spinestep.domain.scoring import Instrument
-from spinestep.errors import InvalidInput, NotFound, ProtocolError
+from spinestep.errors import Conflict, InvalidInput, NotFound, ProtocolError
 from spinestep.protocols import builtin_ids, load_builtin
 from spinestep.services.access import audit, audit_read, load_patient, require_role
 from spinestep.services.context import Actor, ServiceContext
@@ -228,9 +228,15 @@ def import_sessions(
         if assignment is None or assignment.id is None:
             raise NotFound(f"patient {patient_id} has no programme yet")
         final = protocol_of(assignment).final_stage
+        stored = {s.at for s in uow.sessions.for_patient(patient_id)}
         for index, entry in enumerate(sessions):
             if not 1 <= entry.record.stage <= final:
                 raise InvalidInput(f"sessions[{index}].stage", f"must be 1-{final}")
+            if entry.record.at in stored:
+                raise Conflict(
+                    f"a session at {entry.record.at.isoformat()} is already stored; "
+                    "nothing was imported"
+                )
         _add_sessions(uow, patient_id, assignment.id, sessions, now, {})
         audit(uow, ctx.clock, actor, "records.import_sessions", patient_id)
         uow.commit()
@@ -244,7 +250,13 @@ def import_decisions(
     with ctx.uow() as uow:
         load_patient(uow, actor, patient_id)
         assignment = uow.assignments.current_for(patient_id)
+        stored = {(d.made_at, d.decision) for d in uow.decisions.for_patient(patient_id)}
         for entry in decisions:
+            if (entry.at, entry.decision) in stored:
+                raise Conflict(
+                    f"a {entry.decision.value} decision at {entry.at.isoformat()} is already "
+                    "stored; nothing was imported"
+                )
             reasons: list[dict[str, Any]] = []
             for rule in entry.rules:
                 rule_id, _, flag = rule.partition(":")
