@@ -108,6 +108,12 @@ def step_chart(title: str, stages: Sequence[int], x_labels: Sequence[str], stage
         body.append(
             f'<polyline fill="none" stroke="#1f6f7f" stroke-width="3" points="{" ".join(points)}"/>'
         )
+        if count <= 60:
+            for i, stage in enumerate(stages):
+                body.append(
+                    f'<circle cx="{_x(i, count):.1f}" cy="{_y(stage, top, bottom):.1f}" r="3.5" '
+                    f'fill="#1f6f7f"/>'
+                )
         body.append(
             f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" font-size="11" text-anchor="end" '
             f'fill="#52666d">{escape(x_labels[0])} – {escape(x_labels[-1])}</text>'

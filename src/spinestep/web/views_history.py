@@ -79,6 +79,6 @@ def history_values(view: HistoryView, today: TodayView | None, now: datetime) ->
         "pain_chart": pain_chart,
         "stage_chart": stage_chart,
         "adherence_chart": adherence_chart,
-        "adherence_text": f"{done_7} sessions in the last 7 days of {planned * 7} planned "
+        "adherence_text": f"{done_7} of {planned * 7} planned sessions done in the last 7 days "
         f"({adherence_percent(view, today_local, planned)} %).",
     }

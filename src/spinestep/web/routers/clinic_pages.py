@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from spinestep.errors import Conflict, InvalidInput, NotFound
-from spinestep.services import clinician, dashboard, programme
+from spinestep.services import clinician, dashboard, portal, programme
 from spinestep.services.views import TodayView
 from spinestep.web import forms
 from spinestep.web.access import CareTeam, ClinicianOnly, Ctx, PatientScope
@@ -40,6 +40,7 @@ def patient_list(request: Request, principal: ClinicianOnly, ctx: Ctx, pages: Pa
             "id": r.patient_id,
             "display_name": r.display_name,
             "level": r.attention.level,
+            "label": r.attention.label,
             "reason": r.reason,
             "protocol": r.protocol_id,
             "stage": r.stage,
@@ -100,6 +101,15 @@ def _patient_values(ctx: WebContext, scope: PatientScope) -> dict[str, Any]:
                 "at": d.made_at,
                 "when": _when(d.made_at, zone),
                 "d": decision_out(d),
+            }
+        )
+    for e in portal.programme_events(ctx.services, actor, scope.patient_id):
+        timeline.append(
+            {
+                "kind": "event",
+                "at": e.at,
+                "when": _when(e.at, zone),
+                "e": {"kind": e.kind.value.replace("_", " "), "reason": e.reason},
             }
         )
     timeline.sort(
