@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import struct
 from pathlib import Path
 
 import cv2
@@ -79,3 +80,64 @@ def test_truncated_image_is_rejected(tmp_path: Path) -> None:
     broken.write_bytes((MEDIA / "Standing_Toe_Touches_0.jpg").read_bytes()[:30])
     with pytest.raises(MediaError, match="cannot be decoded"):
         read_image(broken)
+
+
+def _set_mp4_rotation_90(path: Path) -> None:
+    """Write a 90° display matrix into the MP4's track header, as phones do."""
+    data = bytearray(path.read_bytes())
+    at = data.index(b"tkhd")
+    assert data[at + 4] == 0  # version 0 header: 32-bit times
+    matrix_at = at + 8 + 20 + 8 + 8
+    assert struct.unpack(">9i", data[matrix_at : matrix_at + 36])[0] == 0x10000
+    data[matrix_at : matrix_at + 36] = struct.pack(
+        ">9i", 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000
+    )
+    path.write_bytes(bytes(data))
+
+
+def test_rotation_metadata_is_applied(tmp_path: Path) -> None:
+    video = tmp_path / "portrait.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"mp4v"), 30, (64, 48))
+    for _ in range(3):
+        image = np.zeros((48, 64, 3), np.uint8)
+        image[:10, :20] = 255  # a white block in the top-left corner as stored
+        writer.write(image)
+    writer.release()
+    _set_mp4_rotation_90(video)
+    source = VideoSource(video)
+    frame = next(iter(source.frames()))
+    source.close()
+    assert source.info.rotation_deg == 90
+    assert frame.image.shape[:2] == (64, 48)  # displayed upright: 48 wide, 64 tall
+    ys, xs = np.nonzero(frame.image[:, :, 0] > 128)
+    # turned a quarter clockwise, the block is now in the top-right corner
+    assert ys.max() < 24 and xs.min() > 30
+
+
+def _make_variable_frame_rate(path: Path) -> None:
+    """Rewrite the MP4's sample durations: 5 frames at 1/30 s, then 5 at 1/15 s."""
+    data = bytearray(path.read_bytes())
+    at = data.index(b"stts") - 4
+    size, _, _, entries, count, delta = struct.unpack(">I4sIIII", data[at : at + 24])
+    assert (entries, count) == (1, 10)
+    new = struct.pack(">I4sIIIIII", 32, b"stts", 0, 2, 5, delta, 5, 2 * delta)
+    data[at : at + size] = new
+    for parent in (b"moov", b"trak", b"mdia", b"minf", b"stbl"):  # their sizes grow too
+        box = data.rindex(parent, 0, at) - 4
+        (box_size,) = struct.unpack(">I", data[box : box + 4])
+        data[box : box + 4] = struct.pack(">I", box_size + len(new) - size)
+    path.write_bytes(bytes(data))
+
+
+def test_frame_times_come_from_the_stream_not_the_nominal_rate(tmp_path: Path) -> None:
+    video = tmp_path / "phone.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"mp4v"), 30, (64, 48))
+    for i in range(10):
+        writer.write(np.full((48, 64, 3), i * 20, np.uint8))
+    writer.release()
+    _make_variable_frame_rate(video)
+    source = VideoSource(video)
+    times = [frame.t_s for frame in source.frames()]
+    source.close()
+    expected = [0.0, 1 / 30, 2 / 30, 3 / 30, 4 / 30, 5 / 30, 7 / 30, 9 / 30]
+    assert times[: len(expected)] == pytest.approx(expected, abs=0.002)
