@@ -57,7 +57,8 @@ def live_server(database_url: str, workdir: Path) -> Iterator[LiveServer]:
                         break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the server did not start:\n{log_path.read_text()}")
+                    problem = f"the server did not start:\n{log_path.read_text()}"
+                    raise RuntimeError(problem) from None
                 time.sleep(0.2)
         yield LiveServer(url, log_path)
     finally:
