@@ -50,6 +50,7 @@ def test_a_video_named_like_a_photo_is_a_video(tmp_path: Path) -> None:
         (b"\x00\x00\x00\x18ftypisom" + bytes(20), MediaKind.VIDEO),
         (b"\x1a\x45\xdf\xa3" + bytes(20), MediaKind.VIDEO),
         (b"RIFF\x00\x00\x00\x00AVI LIST", MediaKind.VIDEO),
+        (b"\x00\x00\x00\x18ftypheic" + bytes(20), MediaKind.IMAGE),
         (b"hello, world", None),
     ],
 )

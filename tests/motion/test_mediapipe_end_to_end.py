@@ -162,3 +162,22 @@ def test_no_person_in_the_video(tmp_path: Path) -> None:
     assert out["detected_fraction"] == 0.0
     assert out["reps"] == [] and out["rep_count"] == 0
     assert "no person" in out["view"]["message"]
+
+
+def test_no_person_in_a_photo(tmp_path: Path) -> None:
+    wall = tmp_path / "wall.png"
+    image = cv2.imread(str(MEDIA / "Standing_Toe_Touches_0.jpg"))
+    image[:] = (180, 190, 200)
+    cv2.imwrite(str(wall), image)
+    done = _spinestep("analyze", str(wall), "--stage", "seated", "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["frames"] == 1
+    assert out["detected_fraction"] == 0.0
+    assert out["view"]["side_view"] is False
+    assert "no person" in out["view"]["message"]
+    assert out["angles"] == {
+        "trunk_flexion_deg": None,
+        "hip_flexion_deg": None,
+        "knee_to_chest_ratio": None,
+    }

@@ -56,8 +56,14 @@ _VIDEO_SIGNATURES: tuple[tuple[int, bytes], ...] = (
 )
 
 
+#: ISO base media brands that hold a still image (HEIF/HEIC, AVIF), not a video.
+_IMAGE_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"avif")
+
+
 def sniff_kind(head: bytes) -> MediaKind | None:
     """The kind of media from its first bytes; None when no signature matches."""
+    if head[4:8] == b"ftyp" and head[8:12] in _IMAGE_BRANDS:
+        return MediaKind.IMAGE
     for offset, magic in _IMAGE_SIGNATURES:
         if head[offset : offset + len(magic)] == magic:
             return MediaKind.IMAGE
