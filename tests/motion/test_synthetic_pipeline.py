@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import cv2
@@ -141,3 +142,30 @@ def test_decoded_video_timestamps_drive_the_analysis(tmp_path: Path) -> None:
     reps = out["reps"]
     assert isinstance(reps, list)
     assert [r["hold_s"] for r in reps] == [pytest.approx(1.5, abs=0.3), pytest.approx(2.0, abs=0.3)]
+
+
+class FailingPose:
+    def __init__(self, after_frames: int) -> None:
+        self._left = after_frames
+
+    def estimate(self, image: object) -> PoseLandmarks | None:
+        self._left -= 1
+        if self._left < 0:
+            raise RuntimeError("pose stage failed")
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def test_a_failing_pose_stage_stops_the_decoder_before_the_video_is_closed(
+    tmp_path: Path,
+) -> None:
+    video = tmp_path / "long.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"MJPG"), 30.0, (160, 120))
+    for _ in range(120):
+        writer.write(np.zeros((120, 160, 3), np.uint8))
+    writer.release()
+    with pytest.raises(RuntimeError, match="pose stage failed"):
+        analyze_video(video, ExerciseStage.SEATED, estimator=FailingPose(5))
+    assert not [t for t in threading.enumerate() if t.name == "spinestep-decode"]

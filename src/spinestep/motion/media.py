@@ -177,29 +177,51 @@ class VideoSource:
         self._capture.release()
 
 
-def prefetch(frames: Iterator[Frame], depth: int = 8) -> Iterator[Frame]:
-    """Decode in a background thread so decoding overlaps pose estimation."""
-    buffer: queue.Queue[Frame | Exception | None] = queue.Queue(maxsize=depth)
+class Prefetch:
+    """Decode in a background thread so that decoding overlaps pose estimation.
 
-    def produce() -> None:
+    Always ``close()`` it (before releasing the video) so the thread has stopped
+    reading when the capture goes away.
+    """
+
+    def __init__(self, frames: Iterator[Frame], depth: int = 8) -> None:
+        self._frames = frames
+        self._buffer: queue.Queue[Frame | Exception | None] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._produce, name="spinestep-decode", daemon=True)
+        self._thread.start()
+
+    def _put(self, item: Frame | Exception | None) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._buffer.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _produce(self) -> None:
         try:
-            for frame in frames:
-                buffer.put(frame)
+            for frame in self._frames:
+                if not self._put(frame):
+                    return
         except Exception as error:  # noqa: BLE001 - handed to the consumer, re-raised there
-            buffer.put(error)
+            self._put(error)
             return
-        buffer.put(None)
+        self._put(None)
 
-    worker = threading.Thread(target=produce, name="spinestep-decode", daemon=True)
-    worker.start()
-    while True:
-        item = buffer.get()
-        if item is None:
-            break
-        if isinstance(item, Exception):
-            raise item
-        yield item
-    worker.join()
+    def __iter__(self) -> Iterator[Frame]:
+        while True:
+            item = self._buffer.get()
+            if item is None:
+                return
+            if isinstance(item, Exception):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 class silenced_native_stderr:  # noqa: N801 - a context manager, named like one

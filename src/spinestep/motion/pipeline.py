@@ -18,10 +18,10 @@ from spinestep.motion.availability import require_motion
 from spinestep.motion.media import (
     Frame,
     MediaKind,
+    Prefetch,
     VideoInfo,
     VideoSource,
     media_kind,
-    prefetch,
     read_image,
 )
 from spinestep.motion.pose import MediaPipePose, PoseEstimator
@@ -61,11 +61,11 @@ def analyze_video(
     source = VideoSource(path)
     own_estimator = estimator is None
     pose = estimator if estimator is not None else MediaPipePose(still_images=False)
+    frames = Prefetch(source.frames())
     try:
-        observations = tuple(
-            observe(prefetch(source.frames()), pose, progress, source.info.frame_count)
-        )
+        observations = tuple(observe(frames, pose, progress, source.info.frame_count))
     finally:
+        frames.close()
         source.close()
         if own_estimator:
             pose.close()
