@@ -42,7 +42,11 @@ def run_live(
     if not headless:
         _check_display()
     frames, paced, close = open_camera(camera)
-    pose = estimator if estimator is not None else MediaPipePose(still_images=False)
+    if estimator is None:
+        pose: PoseEstimator = MediaPipePose(still_images=False)
+        _warm_up(pose)
+    else:
+        pose = estimator
     coach = LiveCoach(stage, pose, emit)
     grabber = FrameGrabber(frames, paced)
     emit({"event": "start", "stage": stage.value, "measure": coach.measure.value})
@@ -76,6 +80,13 @@ def run_live(
     }
     emit(summary)
     return summary
+
+
+def _warm_up(pose: PoseEstimator) -> None:
+    """Load the model before the first frame, so its start-up is not counted as latency."""
+    import numpy as np
+
+    pose.estimate(np.zeros((360, 640, 3), np.uint8))
 
 
 def _show(image: object, coach: LiveCoach) -> bool:
