@@ -253,3 +253,18 @@ def test_psfs_and_startback_can_be_answered_in_the_terminal(
     )
     # agree 1,2,5,6,7 + item 9 = 6 total; psychosocial items 5,6,7,9 = 4 -> high.
     assert '"total": 6, "psychosocial": 4, "risk": "high"' in startback
+
+
+def test_a_typo_in_a_terminal_answer_is_refused_not_skipped(
+    store: Store, database_url: str
+) -> None:
+    build_history(store)
+    result = CliRunner().invoke(
+        APP,
+        ["questionnaire", "record", "--instrument", "rmdq"],
+        env={"SPINESTEP_DATABASE_URL": database_url},
+        input="1, 4, x\n",
+    )
+    assert result.exit_code != 0
+    assert str(result.exception) == "ticked[2]: must be a whole number"
+    assert len(load_patient_records(store.ctx, LOCAL, 1).questionnaires) == 4

@@ -237,17 +237,25 @@ def _decode(text: str, path: str) -> Any:
         raise InvalidInput(path, f"not JSON ({error.msg})") from None
 
 
+def _whole(raw: str, path: str) -> int:
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit():
+        raise InvalidInput(path, "must be a whole number")
+    return int(text)
+
+
 def _ask(instrument: Instrument) -> dict[str, Any]:
     """Ask each item in the terminal (the wording is on the patient's paper form)."""
     if instrument is Instrument.ODI:
         sections: list[int | None] = []
         for number, name in enumerate(ODI_SECTIONS, start=1):
             raw = typer.prompt(f"Section {number} ({name}): 0-5, empty to skip", default="")
-            sections.append(int(raw) if raw.strip().isdigit() else None)
+            sections.append(None if not raw.strip() else _whole(raw, f"answers[{number - 1}]"))
         return {"answers": sections}
     if instrument is Instrument.RMDQ:
         raw = typer.prompt("Statements ticked today (numbers 1-24, comma separated)", default="")
-        return {"ticked": [int(p) for p in raw.replace(" ", "").split(",") if p.isdigit()]}
+        parts = [p for p in raw.replace(" ", "").split(",") if p]
+        return {"ticked": [_whole(p, f"ticked[{i}]") for i, p in enumerate(parts)]}
     if instrument is Instrument.PSFS:
         names, ratings = [], []
         for number in range(1, 6):
