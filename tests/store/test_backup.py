@@ -150,6 +150,8 @@ def test_backup_refuses_to_overwrite_and_restore_refuses_other_files(
         backup(database_url, file)
     with pytest.raises(InvalidInput, match="not a spinestep backup"):
         restore(database_url, file, replace=True)
+    with pytest.raises(InvalidInput, match="does not exist"):
+        backup(database_url, tmp_path / "missing" / "x.backup")
 
 
 def test_a_damaged_backup_restores_nothing(

@@ -49,6 +49,8 @@ def backup(url: str, destination: Path, *, overwrite: bool = False) -> BackupSum
     """Write a backup of the database at ``url`` to ``destination``."""
     if destination.exists() and not overwrite:
         raise Conflict(f"{destination.name} already exists; choose another name")
+    if not destination.parent.is_dir():
+        raise InvalidInput("FILE", f"the folder {destination.parent} does not exist")
     engine = make_engine(url)
     try:
         if engine.dialect.name == "sqlite":
