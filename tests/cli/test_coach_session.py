@@ -164,3 +164,28 @@ def test_without_a_profile_session_says_to_run_init(url: str) -> None:
     child = spawn(url, "session", "--fast")
     child.expect("spinestep init")
     assert finish(child) == 3
+
+
+def test_stop_typed_during_a_hold_countdown(url: str) -> None:
+    patient_id = make_profile(url)
+    child = spawn(url, "session")  # real countdowns
+    answer_safety_questions(child)
+    child.sendline("2")
+    child.expect("Where do the symptoms reach now")
+    child.sendline("back")
+    child.expect("Press Enter to start")
+    child.sendline("")
+    time.sleep(1.0)  # inside the first repetition
+    child.sendline("s")
+    child.expect("Stopping now")
+    child.expect("Pain now")
+    child.sendline("5")
+    child.expect("Where do the symptoms reach now")
+    child.sendline("thigh")
+    child.expect("Saved")
+    assert finish(child) == 0
+    with services(url) as ctx, ctx.uow() as uow:
+        (session,) = uow.sessions.for_patient(patient_id)
+    assert session.stopped_early and not session.completed
+    assert session.reps == 0  # stopped within the first repetition
+    assert (session.location_before, session.location_after) == (Location.BACK, Location.THIGH)
