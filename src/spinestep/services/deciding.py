@@ -214,6 +214,8 @@ def _apply(
                 )
             )
             assignment.current_stage = result.next_stage
+            if assignment.status is ProgrammeStatus.COMPLETED:
+                assignment.status = ProgrammeStatus.ACTIVE  # back in progress after a regress
             changed = True
     elif decision is Decision.MAINTAIN and assignment.status is ProgrammeStatus.ACTIVE:
         assignment.status = ProgrammeStatus.COMPLETED
