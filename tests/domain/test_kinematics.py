@@ -14,6 +14,7 @@ from spinestep.domain.kinematics import (
     Keypoint,
     PoseLandmarks,
     assess_view,
+    facing_checked_by_motion,
     facing_from_votes,
     facing_vote,
     hip_flexion_deg,
@@ -153,3 +154,22 @@ def test_whole_body_check_accepts_a_hidden_far_side_limb() -> None:
     assert whole_body_visible(PoseLandmarks(points, pose.width_px, pose.height_px))
     points[Joint.LEFT_ANKLE] = Keypoint(points[Joint.LEFT_ANKLE].x_px, 0.0, 0.2)
     assert not whole_body_visible(PoseLandmarks(points, pose.width_px, pose.height_px))
+
+
+def test_a_trunk_that_only_bends_backwards_means_the_facing_side_was_misread() -> None:
+    times = [i / 30 for i in range(300)]
+    forward = [0.0] * 60 + [min(90.0, (i - 60) * 2.0) for i in range(60, 300)]
+    backward = [-a for a in forward]
+    assert facing_checked_by_motion(times, backward, Facing.RIGHT) is Facing.LEFT
+    assert facing_checked_by_motion(times, backward, Facing.LEFT) is Facing.RIGHT
+    assert facing_checked_by_motion(times, forward, Facing.RIGHT) is Facing.RIGHT
+
+
+def test_facing_is_kept_for_small_or_glitchy_movements() -> None:
+    times = [i / 30 for i in range(300)]
+    still: list[float | None] = [2.0] * 300
+    still[150] = -170.0  # one wrong frame
+    assert facing_checked_by_motion(times, still, Facing.RIGHT) is Facing.RIGHT
+    swaying = [(-10.0 if (i // 30) % 2 else 0.0) for i in range(300)]
+    assert facing_checked_by_motion(times, swaying, Facing.LEFT) is Facing.LEFT
+    assert facing_checked_by_motion([], [], Facing.RIGHT) is Facing.RIGHT

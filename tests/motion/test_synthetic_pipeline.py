@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from spinestep.domain.kinematics import ExerciseStage, PoseLandmarks
+from spinestep.domain.kinematics import ExerciseStage, Joint, PoseLandmarks
 from spinestep.motion.analysis import FrameObservation, analyze_observations
 from spinestep.motion.pipeline import analyze_video
 from tests.domain.synthetic_body import Camera, RepPlan, landmark_sequence
@@ -169,3 +169,35 @@ def test_a_failing_pose_stage_stops_the_decoder_before_the_video_is_closed(
     with pytest.raises(RuntimeError, match="pose stage failed"):
         analyze_video(video, ExerciseStage.SEATED, estimator=FailingPose(5))
     assert not [t for t in threading.enumerate() if t.name == "spinestep-decode"]
+
+
+def test_forward_bending_corrects_a_misread_facing_side() -> None:
+    # A person facing left whose nose, ears and feet were not found: the votes say
+    # nothing (ties go right), but the trunk bends only "backwards" for right.
+    hidden = {
+        Joint.NOSE,
+        Joint.LEFT_EAR,
+        Joint.RIGHT_EAR,
+        Joint.LEFT_HEEL,
+        Joint.RIGHT_HEEL,
+        Joint.LEFT_FOOT_INDEX,
+        Joint.RIGHT_FOOT_INDEX,
+    }
+    frames = landmark_sequence("standing", 0.0, PLAN[:2], Camera(facing_right=False))
+    stripped = [
+        FrameObservation(
+            t,
+            None
+            if pose is None
+            else PoseLandmarks(
+                {j: k for j, k in pose.points.items() if j not in hidden},
+                pose.width_px,
+                pose.height_px,
+            ),
+        )
+        for t, pose in frames
+    ]
+    out = analyze_observations(stripped, ExerciseStage.STANDING, 30.0).to_json()
+    assert out["view"] == {"side_view": True, "facing": "left", "message": None}
+    assert out["rep_count"] == 2
+    assert out["rom_deg_median"] == pytest.approx(105.0, abs=3.0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
@@ -221,6 +221,33 @@ def facing_vote(pose: PoseLandmarks) -> float:
 def facing_from_votes(votes: Iterable[float]) -> Facing:
     """The facing side over many frames; ties go to the right."""
     return Facing.LEFT if sum(votes) < 0.0 else Facing.RIGHT
+
+
+def facing_checked_by_motion(
+    times_s: Sequence[float], trunk_deg: Sequence[float | None], facing: Facing
+) -> Facing:
+    """The facing side, flipped when the trunk (measured for ``facing``) only bends back.
+
+    The exercises analysed are flexion exercises: a series that leaves its start by
+    15° or more backwards and never forwards means the nose and toes were misread.
+    Trunk flexion for the other side is the same series negated. The 2nd and 98th
+    percentiles stand in for the extremes so that single-frame glitches do not count.
+    """
+    valid = [(t, a) for t, a in zip(times_s, trunk_deg, strict=True) if a is not None]
+    if len(valid) < 2:
+        return facing
+    first_t = valid[0][0]
+    start = statistics.median(a for t, a in valid if t - first_t < 1.0)
+    ordered = sorted(a for _, a in valid)
+    low = ordered[int(0.02 * (len(ordered) - 1))]
+    high = ordered[int(0.98 * (len(ordered) - 1))]
+    if start - low >= FLIP_MIN_DEG and high - start < FLIP_MIN_DEG:
+        return Facing.LEFT if facing is Facing.RIGHT else Facing.RIGHT
+    return facing
+
+
+#: How far the trunk must move, one way only, to overrule the nose and toes.
+FLIP_MIN_DEG = 15.0
 
 
 def _clip(value: float) -> float:

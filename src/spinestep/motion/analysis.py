@@ -11,7 +11,7 @@ import itertools
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spinestep.domain.kinematics import (
     CORE_JOINTS,
@@ -22,9 +22,11 @@ from spinestep.domain.kinematics import (
     PoseLandmarks,
     ViewAssessment,
     assess_view,
+    facing_checked_by_motion,
     facing_vote,
     frame_angles,
     primary_measure,
+    trunk_flexion_deg,
     view_yaw_deg,
 )
 from spinestep.domain.reps import AngleSample, Rep, RepAnalysis, count_reps
@@ -183,6 +185,12 @@ def analyze_observations(
     view = assess_observations(observations)
     facing = view.facing or Facing.RIGHT
     times = [o.t_s for o in observations]
+    if view.facing is not None and measure is Measure.TRUNK_FLEXION:
+        trunk = [
+            None if o.pose is None else trunk_flexion_deg(o.pose, facing) for o in observations
+        ]
+        facing = facing_checked_by_motion(times, trunk, facing)
+        view = replace(view, facing=facing)
     raw: list[float | None] = []
     visibility: list[float] = []
     for o in observations:

@@ -161,6 +161,7 @@ class LiveCoach:
         self.counter = RepCounter()
         self._filter = OneEuroFilter()
         self._facing_sum = 0.0
+        self._facing: Facing | None = None  # frozen once the baseline is set
         self._yaws: list[float] = []
         self._votes: list[float] = []
         self._statuses: deque[tuple[float, str]] = deque()
@@ -213,7 +214,7 @@ class LiveCoach:
             self._facing_sum += vote
             self._votes.append(vote)
             self._yaws.append(view_yaw_deg(pose))
-            facing = Facing.LEFT if self._facing_sum < 0 else Facing.RIGHT
+            facing = self._facing or (Facing.LEFT if self._facing_sum < 0 else Facing.RIGHT)
             raw = frame_angles(pose, facing).value(self.measure)
             if self._last_pose_t is not None and t_s - self._last_pose_t > MAX_GAP_S:
                 self._filter.reset()
@@ -223,6 +224,10 @@ class LiveCoach:
         self.angle_deg = smooth
         for event in self.counter.update(AngleSample(t_s, smooth, pose is not None, visibility)):
             self._announce(event.kind, t_s, event.rep)
+        if self._facing is None and self.counter.baseline_deg is not None:
+            # Decided in the start posture, where nose and toes are clearest; a side
+            # that changed mid-repetition would flip the angle's sign.
+            self._facing = Facing.LEFT if self._facing_sum < 0 else Facing.RIGHT
         if self.counter.hold_timer_s >= HELD_MIN_S and not self._hold_announced:
             self._hold_announced = True
             self._emit({"event": "held", "t_s": round(t_s, 1), "rep": self.counter.rep_count + 1})
