@@ -77,7 +77,17 @@ SESSIONS = (
         2,
         Location.BACK,
         Location.BACK,
-        {"stage": "seated", "measure": "trunk_flexion", "rom_deg_median": 58.4},
+        {
+            "stage": "seated",
+            "measure": "trunk_flexion",
+            "reps": 3,
+            "held_count": 2,
+            "rom_deg": [55.0, 58.4, 61.2],
+            "rom_deg_median": 58.4,
+            "detected_fraction": 0.98,
+            "visibility_mean": 0.91,
+            "side_view": True,
+        },
     ),
     (52, Effort.HARD, 2, 5, 5, Location.BACK, Location.BELOW_KNEE, None),  # R4: stop
 )

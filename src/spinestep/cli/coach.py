@@ -21,6 +21,7 @@ from spinestep.cli.coach_render import (
     decision_panel,
     history_table,
     pain_trend,
+    rom_table,
     today_panel,
 )
 from spinestep.cli.coach_session import GuidedSession
@@ -164,7 +165,8 @@ def history_command(
         bool, typer.Option("--json", help="Print sessions and decisions as JSON.")
     ] = False,
 ) -> None:
-    """Show past sessions with their decisions, and the pain trend drawn in the terminal."""
+    """Show past sessions with their decisions, the pain trend drawn in the terminal, and the
+    range of motion per stage and week when sessions were saved from a video."""
     with errors(), services() as ctx:
         since = None if days is None else ctx.clock.now() - timedelta(days=days)
         view = programme.history(ctx, LOCAL, resolve_patient(ctx, patient), since=since)
@@ -174,12 +176,16 @@ def history_command(
             "time_zone": view.time_zone,
             "sessions": [s.to_json() for s in view.sessions],
             "decisions": [d.to_json() for d in view.decisions],
+            "rom_trend": [week.to_json() for week in view.rom_trend],
         }
         typer.echo(json.dumps(data, ensure_ascii=False))
         return
     console = new_console()
     console.print(history_table(view))
     pain_trend(view, console)
+    rom = rom_table(view)
+    if rom is not None:
+        console.print(rom)
 
 
 def resume_command(

@@ -1,11 +1,17 @@
-"""``spinestep log``: record a session from options, for scripts; prints the decision."""
+"""``spinestep log``: record a session from options, for scripts; prints the decision.
+
+``--motion ANALYSIS.json`` attaches what ``spinestep analyze --json`` measured (reps,
+holds, range of motion). The helpers here are shared with ``analyze --save``
+(``cli.motion_save``).
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import replace
 from datetime import datetime
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -23,23 +29,30 @@ from spinestep.cli.coach_wiring import (
 from spinestep.domain.model import Effort, Location
 from spinestep.errors import InvalidInput
 from spinestep.services import programme, sessions
+from spinestep.services.motion_metrics import metrics_from_analysis_json
 from spinestep.services.views import SessionOutcome
 
 
-def _int_option(option: str, text: str, low: int, high: int) -> int:
+def effort_option(text: str) -> Effort:
+    if text not in {e.value for e in Effort}:
+        raise InvalidInput("--effort", f"must be {_EFFORT_HELP}, got '{text}'")
+    return Effort(text)
+
+
+def int_option(option: str, text: str, low: int, high: int) -> int:
     stripped = text.strip()
     if not stripped.isdigit() or not low <= int(stripped) <= high:
         raise InvalidInput(option, f"must be a whole number {low}-{high}, got '{text}'")
     return int(stripped)
 
 
-def _location_option(option: str, text: str) -> Location:
+def location_option(option: str, text: str) -> Location:
     if text not in Location.codes():
         raise InvalidInput(option, f"must be one of {', '.join(Location.codes())}, got '{text}'")
     return Location.from_code(text)
 
 
-def _at_option(text: str | None) -> datetime | None:
+def at_option(text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
@@ -51,6 +64,28 @@ def _at_option(text: str | None) -> datetime | None:
             "--at", "must be a timestamp with an offset, e.g. 2026-11-20T08:00:00+01:00"
         )
     return at
+
+
+def read_analysis(path: Path) -> dict[str, Any]:
+    """The session metrics of an analysis JSON file written by ``spinestep analyze --json``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        problem = getattr(error, "strerror", None) or "not a UTF-8 text file"
+        raise InvalidInput("--motion", f"cannot read {path.name}: {problem}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInput("--motion", f"{path.name} is not JSON ({error.msg})") from None
+    return metrics_from_analysis_json(data)
+
+
+def option_error(error: InvalidInput, motion_option: str) -> InvalidInput:
+    """The service's field name turned into the command-line option that gave it."""
+    if error.path == "motion" or error.path.startswith("motion."):
+        detail = "" if error.path == "motion" else f"{error.path.removeprefix('motion.')}: "
+        return InvalidInput(motion_option, detail + error.problem)
+    return InvalidInput(_OPTION_OF_FIELD.get(error.path, error.path), error.problem)
 
 
 _OPTION_OF_FIELD = {
@@ -112,50 +147,60 @@ def log_command(
         str | None,
         typer.Option("--at", help="When, RFC 3339 with offset (default: now).", show_default=False),
     ] = None,
+    motion: Annotated[
+        Path | None,
+        typer.Option(
+            "--motion",
+            help="An analysis written by 'spinestep analyze --json' to keep with the session "
+            "(reps, holds, range of motion; --reps defaults to its rep count).",
+            show_default=False,
+        ),
+    ] = None,
     patient: PatientOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
 ) -> None:
     """Record a session from options, without prompts (for scripts); prints the decision."""
     with errors():
-        if effort not in {e.value for e in Effort}:
-            raise InvalidInput("--effort", f"must be {_EFFORT_HELP}, got '{effort}'")
         entry = sessions.SessionInput(
-            effort=Effort(effort),
-            pain_before=_int_option("--pain-before", pain_before, 0, 10),
-            pain_during=_int_option("--pain-during", pain_during, 0, 10),
-            pain_after=_int_option("--pain-after", pain_after, 0, 10),
-            location_before=_location_option("--location-before", location_before),
-            location_after=_location_option("--location-after", location_after),
+            effort=effort_option(effort),
+            pain_before=int_option("--pain-before", pain_before, 0, 10),
+            pain_during=int_option("--pain-during", pain_during, 0, 10),
+            pain_after=int_option("--pain-after", pain_after, 0, 10),
+            location_before=location_option("--location-before", location_before),
+            location_after=location_option("--location-after", location_after),
             completed=not (not_completed or stopped_early),
-            reps=None if reps is None else _int_option("--reps", reps, 0, sessions.MAX_REPS),
-            at=_at_option(at),
+            reps=None if reps is None else int_option("--reps", reps, 0, sessions.MAX_REPS),
+            at=at_option(at),
             stopped_early=stopped_early,
+            motion=None if motion is None else read_analysis(motion),
         )
         with services() as ctx:
             patient_id = resolve_patient(ctx, patient)
-            if entry.reps is None:
+            if entry.reps is None and entry.motion is None:
                 dose_reps = programme.today(ctx, LOCAL, patient_id).dose.reps
                 entry = replace(entry, reps=dose_reps if entry.completed else 0)
             try:
                 with saving_shielded():
                     outcome = sessions.record_session(ctx, LOCAL, patient_id, entry)
             except InvalidInput as error:
-                raise InvalidInput(
-                    _OPTION_OF_FIELD.get(error.path, error.path), error.problem
-                ) from None
+                raise option_error(error, "--motion") from None
     _print_outcome(outcome, as_json)
+
+
+def outcome_json(outcome: SessionOutcome) -> dict[str, object]:
+    """The decision (SPEC §3.4 keys) with the saved session and the programme's state."""
+    return {
+        **outcome.decision.to_json(),
+        "session": outcome.session.to_json(),
+        "paused": outcome.paused,
+        "stage_before": outcome.stage_before,
+        "stage_after": outcome.stage_after,
+    }
 
 
 def _print_outcome(outcome: SessionOutcome, as_json: bool) -> None:
     if as_json:
-        data = {
-            **outcome.decision.to_json(),
-            "session": outcome.session.to_json(),
-            "paused": outcome.paused,
-            "stage_before": outcome.stage_before,
-            "stage_after": outcome.stage_after,
-        }
-        typer.echo(json.dumps(data, ensure_ascii=False))
+        typer.echo(json.dumps(outcome_json(outcome), ensure_ascii=False))
         return
     console = new_console()
     console.print(f"Saved session {outcome.session.id}.")

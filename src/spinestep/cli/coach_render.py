@@ -167,5 +167,25 @@ def pain_trend(view: HistoryView, console: Console) -> None:
         console.print(f"  {day.isoformat()} {bar:<20} {mean:.1f}")
 
 
+def rom_table(view: HistoryView) -> Table | None:
+    """Range of motion per stage and ISO week, with a bar per week; None without any."""
+    if not view.rom_trend:
+        return None
+    table = Table(title="Range of motion (median per week, whole-trunk or hip angle)")
+    for column in ("stage", "week", "from", "measured by", "median ROM", "sessions", ""):
+        table.add_column(column)
+    for week in view.rom_trend:
+        table.add_row(
+            f"{week.stage} {week.stage_id}",
+            week.week_label,
+            week.week_start.isoformat(),
+            week.measure.replace("_", " "),
+            f"{week.rom_deg_median:.1f}°",
+            str(week.sessions),
+            "█" * max(0, round(week.rom_deg_median / 10)),
+        )
+    return table
+
+
 def red_flag_question(code: str) -> str:
     return RED_FLAGS[code].question

@@ -2,6 +2,8 @@
 
 Frames never leave the computer. The heavy libraries (OpenCV, MediaPipe, SciPy) come
 with the optional ``spinestep[motion]`` extra and are imported only when a command runs.
+``analyze --save`` keeps the result as the patient's session (``cli.motion_save`` wires
+the store in; ``spinestep.motion`` itself never touches it).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
     from spinestep.domain.kinematics import ExerciseStage
     from spinestep.motion.analysis import ImageAnalysis, VideoAnalysis
     from spinestep.motion.pipeline import ProgressCallback
+
+_SAVE_HELP = "With --save: "
 
 
 class StageOption(StrEnum):
@@ -107,21 +111,70 @@ def analyze(
         help="Write the video with skeleton, angle, reps and hold (.webm/.mp4).",
     ),
     plot: Path | None = typer.Option(None, "--plot", help="Write the angle-over-time plot (.png)."),
+    save: bool = typer.Option(
+        False,
+        "--save",
+        help="Save the video as a session of your programme (side-on, at least one rep); "
+        "asks the session questions not given as options, then prints the decision.",
+    ),
+    patient: int | None = typer.Option(
+        None, "--patient", help=_SAVE_HELP + "patient profile id (default: the first)."
+    ),
+    pain_before: str | None = typer.Option(None, "--pain-before", help=_SAVE_HELP + "0-10."),
+    pain_during: str | None = typer.Option(
+        None, "--pain-during", help=_SAVE_HELP + "worst pain during, 0-10."
+    ),
+    pain_after: str | None = typer.Option(
+        None, "--pain-after", help=_SAVE_HELP + "pain about 5 minutes after, 0-10."
+    ),
+    location_before: str | None = typer.Option(
+        None, "--location-before", help=_SAVE_HELP + "where symptoms reached before."
+    ),
+    location_after: str | None = typer.Option(
+        None, "--location-after", help=_SAVE_HELP + "where symptoms reached after."
+    ),
+    effort: str | None = typer.Option(
+        None, "--effort", help=_SAVE_HELP + "easy, moderate or hard."
+    ),
+    at: str | None = typer.Option(
+        None, "--at", help=_SAVE_HELP + "when, RFC 3339 with offset (default: now)."
+    ),
 ) -> None:
-    """Count repetitions, check each hold and measure the range in a recorded video or photo."""
+    """Count repetitions, check each hold and measure the range in a recorded video or photo;
+    with --save, keep it as a session of your programme."""
+    from spinestep.cli.motion_save import SessionAnswers, check_answers, check_patient_ready
     from spinestep.domain.kinematics import ExerciseStage
     from spinestep.motion.availability import require_motion
 
+    answers = SessionAnswers(
+        pain_before, pain_during, pain_after, location_before, location_after, effort, at
+    )
+    if not save and (answers.given() or patient is not None):
+        raise InvalidInput("--save", "the session options (--pain-before, ...) need --save")
     require_motion()
+    patient_id = None
+    if save:
+        check_answers(answers)
+        patient_id = check_patient_ready(patient, stage.value)
     from spinestep.motion.media import silenced_native_stderr
 
     with silenced_native_stderr():
-        _analyze(file, ExerciseStage(stage.value), as_json, annotated, plot)
+        analysis = _analyze(file, ExerciseStage(stage.value), as_json, annotated, plot, save)
+    if analysis is not None and patient_id is not None:
+        from spinestep.cli.motion_save import save_analysis
+
+        save_analysis(analysis, patient_id, answers, as_json)
 
 
 def _analyze(
-    file: Path, stage: ExerciseStage, as_json: bool, annotated: Path | None, plot: Path | None
-) -> None:
+    file: Path,
+    stage: ExerciseStage,
+    as_json: bool,
+    annotated: Path | None,
+    plot: Path | None,
+    save: bool = False,
+) -> VideoAnalysis | None:
+    """Analyse and print; with ``save`` the video's analysis is returned, printed only as text."""
     from spinestep.motion.media import MediaKind, media_kind
     from spinestep.motion.pipeline import analyze_file
     from spinestep.motion.render import check_video_path, write_annotated_video, write_plot
@@ -130,8 +183,11 @@ def _analyze(
         check_video_path(annotated)
     if plot is not None and plot.suffix.lower() != ".png":
         raise InvalidInput("--plot", f"{plot.name}: use a .png file name")
-    if media_kind(file) is MediaKind.IMAGE and (annotated or plot):
+    is_image = media_kind(file) is MediaKind.IMAGE
+    if is_image and (annotated or plot):
         raise InvalidInput("--annotated/--plot", "need a video; this file is a still image")
+    if is_image and save:
+        raise InvalidInput("--save", "needs a video of the exercise; this file is a still image")
     progress, bar = _progress_bar("analysing")
     try:
         result = analyze_file(file, stage, progress=progress)
@@ -144,7 +200,7 @@ def _analyze(
             print(json.dumps(result.to_json()))
         else:
             _print_image(result)
-        return
+        return None
     if annotated is not None:
         poses = [o.pose for o in result.observations]
         progress, bar = _progress_bar("drawing")
@@ -154,10 +210,11 @@ def _analyze(
             _stop(bar)
     if plot is not None:
         write_plot(result.analysis, plot)
-    if as_json:
-        print(json.dumps(result.analysis.to_json()))
-    else:
+    if not as_json:
         _print_video(result.analysis)
+    elif not save:
+        print(json.dumps(result.analysis.to_json()))
+    return result.analysis
 
 
 def coach(

@@ -11,6 +11,7 @@ from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.deciding import effective_dose, protocol_of, run_rules
 from spinestep.services.ports import UnitOfWork
 from spinestep.services.records import AssignmentRecord, PatientRecord, ProgrammeStatus
+from spinestep.services.rom_trend import rom_weeks, stage_ids_of
 from spinestep.services.screening import monthly_due
 from spinestep.services.views import (
     DecisionView,
@@ -88,7 +89,8 @@ def history(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> HistoryView:
-    """Sessions (oldest first) with their decisions, every decision, and the pain trend."""
+    """Sessions (oldest first) with their decisions, every decision, the pain trend and the
+    range of motion per stage and ISO week (sessions saved with a motion analysis)."""
     with ctx.uow() as uow:
         patient = load_patient(uow, actor, patient_id)
         sessions = uow.sessions.for_patient(patient_id, since, until)
@@ -97,6 +99,7 @@ def history(
             for d in uow.decisions.for_patient(patient_id)
             if (since is None or d.made_at >= since) and (until is None or d.made_at < until)
         ]
+        stage_ids = stage_ids_of(uow, patient_id)
         audit_read(uow, ctx.clock, actor, "patient.history", patient_id)
         uow.commit()
     zone = ZoneInfo(patient.time_zone)
@@ -118,6 +121,7 @@ def history(
         sessions=tuple(SessionView.of(s) for s in sessions),
         decisions=tuple(DecisionView.of(d) for d in decisions),
         pain_trend=trend,
+        rom_trend=rom_weeks(sessions, stage_ids, patient.time_zone),
     )
 
 

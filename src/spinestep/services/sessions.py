@@ -16,7 +16,8 @@ from spinestep.domain.model import Effort, Location
 from spinestep.errors import InvalidInput, ProgrammePaused
 from spinestep.services.access import audit, load_patient
 from spinestep.services.context import Actor, ServiceContext
-from spinestep.services.deciding import run_rules
+from spinestep.services.deciding import protocol_of, run_rules
+from spinestep.services.motion_metrics import check_motion_metrics, check_stage_matches
 from spinestep.services.ports import UnitOfWork
 from spinestep.services.records import (
     AssignmentRecord,
@@ -47,6 +48,7 @@ class SessionInput:
     reps: int | None = None
     at: datetime | None = None
     stopped_early: bool = False
+    #: Motion-analysis metrics (``services.motion_metrics``); ``reps`` defaults to their count.
     motion: dict[str, Any] | None = field(default=None)
 
 
@@ -118,16 +120,23 @@ def record_session(
 ) -> SessionOutcome:
     """Validate, store the session, run the rules, store and apply the decision; one commit.
 
-    Raises InvalidInput for out-of-range values, NotFound for an unknown or hidden
-    patient, ProgrammePaused when no session may be recorded now.
+    Raises InvalidInput for out-of-range values (also motion metrics that are malformed,
+    not side-on, without a repetition, or of another stage than the programme's current
+    one), NotFound for an unknown or hidden patient, ProgrammePaused when no session may
+    be recorded now.
     """
     now = ctx.clock.now()
     validate(entry, now)
+    motion = None if entry.motion is None else check_motion_metrics(entry.motion)
+    reps = entry.reps if entry.reps is not None or motion is None else motion["reps"]
     with ctx.uow() as uow:
         patient = load_patient(uow, actor, patient_id)
         assignment = active_assignment(uow, patient)
         assert assignment.id is not None and patient.id is not None
         stage_before = assignment.current_stage
+        if motion is not None:
+            stage_id = protocol_of(assignment).stage(stage_before).id
+            check_stage_matches(motion, stage_id, stage_before)
         session = uow.sessions.add(
             StoredSession(
                 patient_id=patient.id,
@@ -135,7 +144,7 @@ def record_session(
                 at=entry.at if entry.at is not None else local_now(patient, now),
                 stage=stage_before,
                 completed=entry.completed,
-                reps=entry.reps,
+                reps=reps,
                 effort=entry.effort,
                 pain_before=entry.pain_before,
                 pain_during=entry.pain_during,
@@ -143,7 +152,7 @@ def record_session(
                 location_before=entry.location_before,
                 location_after=entry.location_after,
                 stopped_early=entry.stopped_early,
-                motion=entry.motion,
+                motion=motion,
                 created_at=now,
             )
         )

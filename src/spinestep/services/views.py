@@ -243,12 +243,47 @@ class PainPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class RomWeek:
+    """Range of motion at one stage in one ISO week of the patient's own calendar.
+
+    ``rom_deg_median`` is the median of the analysed sessions' median ROM (1 decimal);
+    ``week_start`` is that week's Monday.
+    """
+
+    stage: int
+    stage_id: str
+    measure: str
+    iso_year: int
+    iso_week: int
+    week_start: date
+    rom_deg_median: float
+    sessions: int
+
+    @property
+    def week_label(self) -> str:
+        return f"{self.iso_year}-W{self.iso_week:02d}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "stage": self.stage,
+            "stage_id": self.stage_id,
+            "measure": self.measure,
+            "week": self.week_label,
+            "week_start": self.week_start.isoformat(),
+            "rom_deg_median": self.rom_deg_median,
+            "sessions": self.sessions,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class HistoryView:
     patient_id: int
     time_zone: str
     sessions: tuple[SessionView, ...]
     decisions: tuple[DecisionView, ...]
     pain_trend: tuple[PainPoint, ...]
+    #: ROM per stage and ISO week, from the sessions saved with a motion analysis.
+    rom_trend: tuple[RomWeek, ...] = ()
 
     def decision_for(self, session_id: int) -> DecisionView | None:
         for decision in self.decisions:
