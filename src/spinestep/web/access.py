@@ -43,9 +43,13 @@ class Rule(StrEnum):
     ADMIN = "admin"
 
 
-def context(request: Request) -> WebContext:
+def web_context(request: Request) -> WebContext:
     ctx: WebContext = request.app.state.ctx
     return ctx
+
+
+async def context(request: Request) -> WebContext:
+    return web_context(request)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -69,7 +73,7 @@ def _optional_principal(request: Request) -> Principal | None:
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    ctx = context(request)
+    ctx = web_context(request)
     if _is_api(request):
         principal = principal_from_token(ctx, request)
     else:
@@ -92,27 +96,32 @@ _ALL = frozenset(Role)
 
 
 @_mark(Rule.PUBLIC)
-def public_access(request: Request) -> Principal | None:
+async def anyone() -> None:
+    """Public, and nobody is looked up (health check)."""
+
+
+@_mark(Rule.PUBLIC)
+async def public_access(request: Request) -> Principal | None:
     return _optional_principal(request)
 
 
 @_mark(Rule.SIGNED_IN)
-def signed_in(request: Request) -> Principal:
+async def signed_in(request: Request) -> Principal:
     return _require(request, _ALL)
 
 
 @_mark(Rule.PATIENT_ACCOUNT)
-def patient_account(request: Request) -> Principal:
+async def patient_account(request: Request) -> Principal:
     return _require(request, frozenset({Role.PATIENT}))
 
 
 @_mark(Rule.CLINICIAN)
-def clinician_only(request: Request) -> Principal:
+async def clinician_only(request: Request) -> Principal:
     return _require(request, frozenset({Role.CLINICIAN}))
 
 
 @_mark(Rule.ADMIN)
-def admin_only(request: Request) -> Principal:
+async def admin_only(request: Request) -> Principal:
     return _require(request, frozenset({Role.ADMIN}))
 
 
@@ -131,13 +140,18 @@ class PatientScope:
 
 def own_profile(request: Request, principal: Principal) -> PatientScope | None:
     """The patient profile of a patient account, or None before onboarding created it."""
-    with context(request).uow() as uow:
-        patient = uow.patients.by_user(principal.user_id)
+    ctx = web_context(request)
+
+    def load() -> PatientRecord | None:
+        with ctx.uow() as uow:
+            return uow.patients.by_user(principal.user_id)
+
+    patient = ctx.cache.get_or_load("profile", str(principal.user_id), load)
     return None if patient is None else PatientScope(principal, patient)
 
 
 @_mark(Rule.PATIENT_SELF)
-def patient_self(request: Request) -> PatientScope:
+async def patient_self(request: Request) -> PatientScope:
     principal = _require(request, frozenset({Role.PATIENT}))
     scope = own_profile(request, principal)
     if scope is None:
@@ -146,9 +160,11 @@ def patient_self(request: Request) -> PatientScope:
 
 
 @_mark(Rule.CARE_TEAM)
-def care_team(request: Request, patient_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> PatientScope:
+async def care_team(
+    request: Request, patient_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> PatientScope:
     principal = _require(request, frozenset({Role.CLINICIAN}))
-    ctx = context(request)
+    ctx = web_context(request)
     with ctx.uow() as uow:
         patient = uow.patients.get(patient_id)
         if patient is None or patient.clinician_id != principal.user_id:
@@ -166,6 +182,7 @@ def care_team(request: Request, patient_id: Annotated[int, Path(ge=1, le=MAX_ID)
 
 
 Public = Annotated[Principal | None, Depends(public_access)]
+Anyone = Annotated[None, Depends(anyone)]
 SignedIn = Annotated[Principal, Depends(signed_in)]
 PatientAccount = Annotated[Principal, Depends(patient_account)]
 ClinicianOnly = Annotated[Principal, Depends(clinician_only)]

@@ -15,6 +15,7 @@ from spinestep.web.errors import install_error_handlers
 from spinestep.web.headers import SecurityHeadersMiddleware
 from spinestep.web.mail import Mailer
 from spinestep.web.pages import Pages
+from spinestep.web.readcache import ClearOnWriteMiddleware
 from spinestep.web.routers import ROUTERS
 from spinestep.web.security import LoginRateLimiter, SessionSigner, load_or_create_secret
 from spinestep.web.wiring import build_backend
@@ -63,6 +64,7 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(ClearOnWriteMiddleware, cache=ctx.cache)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
     return app

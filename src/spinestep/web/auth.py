@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
+from datetime import datetime
 
 from starlette.requests import HTTPConnection
 
@@ -34,8 +36,13 @@ def principal_from_cookie(ctx: WebContext, conn: HTTPConnection) -> Principal | 
         user_id = int(session.account_id)
     except ValueError:
         return None
-    with ctx.uow() as uow:
-        return _principal(uow.users.get(user_id), session)
+
+    def load() -> Principal | None:
+        with ctx.uow() as uow:
+            return _principal(uow.users.get(user_id), None)
+
+    found = ctx.cache.get_or_load("user", str(user_id), load)
+    return None if found is None else replace(found, session=session)
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:
@@ -50,11 +57,20 @@ def principal_from_token(ctx: WebContext, conn: HTTPConnection) -> Principal | N
     token = bearer_token(conn)
     if token is None:
         return None
-    now = ctx.clock.now()
-    with ctx.uow() as uow:
-        record = uow.tokens.by_hash(token_hash(token))
-        if record is None or record.revoked_at is not None:
-            return None
-        if record.expires_at is not None and record.expires_at <= now:
-            return None
-        return _principal(uow.users.get(record.user_id), None)
+    digest = token_hash(token)
+
+    def load() -> tuple[Principal, datetime | None] | None:
+        with ctx.uow() as uow:
+            record = uow.tokens.by_hash(digest)
+            if record is None or record.revoked_at is not None:
+                return None
+            principal = _principal(uow.users.get(record.user_id), None)
+            return None if principal is None else (principal, record.expires_at)
+
+    found = ctx.cache.get_or_load("token", digest, load)
+    if found is None:
+        return None
+    principal, expires_at = found
+    if expires_at is not None and expires_at <= ctx.clock.now():
+        return None
+    return principal

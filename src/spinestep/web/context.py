@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from spinestep.services.context import ServiceContext
 from spinestep.services.ports import Clock, PasswordHasher, UnitOfWorkFactory
 from spinestep.settings import Settings
+from spinestep.web.readcache import ReadCache
 from spinestep.web.security import LoginRateLimiter, SessionSigner
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ class WebContext:
     mailer: Mailer | None = None
     pages: Pages | None = None
     cookie_secure: bool = False
+    cache: ReadCache = field(default_factory=ReadCache)
 
     @property
     def services(self) -> ServiceContext:

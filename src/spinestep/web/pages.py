@@ -24,6 +24,7 @@ class Pages:
             autoescape=jinja2.select_autoescape(default=True),
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,
         )
 
     def render(
@@ -71,7 +72,7 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def pages(request: Request) -> Pages:
+async def pages(request: Request) -> Pages:
     found: Pages = request.app.state.pages
     return found
 

@@ -8,10 +8,12 @@ from spinestep.domain.model import EmergencyNumber
 from spinestep.domain.redflags import flags_for_onboarding
 from spinestep.errors import Conflict, InvalidInput
 from spinestep.protocols import builtin_protocols
-from spinestep.services import onboarding, portal, screening
+from spinestep.services import onboarding, portal, programme, screening
 from spinestep.services.onboarding import OnboardingInput
 from spinestep.services.records import FlagSource
 from spinestep.services.screening import ScreeningOutcome
+from spinestep.services.views import TodayView
+from spinestep.web.access import PatientScope
 from spinestep.web.context import WebContext
 from spinestep.web.principal import Principal
 
@@ -66,3 +68,22 @@ def onboard_account(
         ),
     )
     return outcome.screening
+
+
+def own_today(ctx: WebContext, scope: PatientScope) -> TodayView:
+    """The patient's own Today view (through the read cache; NotFound without a programme)."""
+    return ctx.cache.get_or_load(
+        "today",
+        str(scope.patient_id),
+        lambda: programme.today(ctx.services, scope.principal.actor, scope.patient_id),
+    )
+
+
+def onboarded(ctx: WebContext, scope: PatientScope) -> bool:
+    """Whether the onboarding questions were answered (cached once true: it never reverts)."""
+    actor = scope.principal.actor
+
+    def load() -> bool | None:
+        return portal.onboarding_screened(ctx.services, actor, scope.patient_id) or None
+
+    return bool(ctx.cache.get_or_load("onboarded", str(scope.patient_id), load))

@@ -16,13 +16,14 @@ from spinestep.web.routers import (
     patient_pages,
 )
 
+# The patient's everyday routes first: routes are matched in this order.
 ROUTERS: tuple[APIRouter, ...] = (
-    api_auth.router,
+    patient_pages.router,
     api_me.router,
+    api_auth.router,
     api_clinic.router,
     api_admin.router,
     auth_pages.router,
-    patient_pages.router,
     patient_account_pages.router,
     clinic_pages.router,
     admin_pages.router,

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 
 from spinestep.services import accounts
 from spinestep.services.context import Actor
-from spinestep.web.access import Ctx, Public, SignedIn
+from spinestep.web.access import Anyone, Ctx, Public, SignedIn
 from spinestep.web.auth import bearer_token, token_hash
 from spinestep.web.schemas import AccountOut, InviteAccept, TokenOut, TokenRequest, error_responses
 from spinestep.web.security import rate_limit_keys
@@ -20,7 +20,7 @@ TOKEN_LIFETIME = timedelta(days=30)
 
 
 @router.get("/api/v1/health", responses=error_responses(400))
-def health(principal: Public) -> dict[str, str]:
+async def health(nobody: Anyone) -> dict[str, str]:
     """Liveness check; answers without touching the database."""
     return {"status": "ok"}
 

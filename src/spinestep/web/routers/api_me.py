@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
 from spinestep.domain.model import Effort, Location
 from spinestep.domain.redflags import flags_for_session
@@ -14,7 +15,7 @@ from spinestep.services.sessions import SessionInput, StopNowInput
 from spinestep.services.views import SessionOutcome
 from spinestep.web.access import Ctx, PatientAccount, PatientSelf, own_profile
 from spinestep.web.notify import notify_clinician
-from spinestep.web.patient_actions import NewProfile, onboard_account
+from spinestep.web.patient_actions import NewProfile, onboard_account, own_today
 from spinestep.web.present import decision_out, plan_out, session_out
 from spinestep.web.schemas import (
     DecisionOut,
@@ -34,6 +35,7 @@ from spinestep.web.schemas import (
 
 router = APIRouter(tags=["patient"])
 _PATIENT_ERRORS = error_responses(401, 403, 404)
+SESSION_FLAGS = [flag.code for flag in flags_for_session()]
 
 
 def _questions(ctx: Ctx, scope: PatientSelf) -> list[QuestionOut]:
@@ -42,10 +44,14 @@ def _questions(ctx: Ctx, scope: PatientSelf) -> list[QuestionOut]:
 
 
 @router.get("/api/v1/me/plan", response_model=PlanOut, responses=_PATIENT_ERRORS)
-def my_plan(scope: PatientSelf, ctx: Ctx) -> PlanOut:
+async def my_plan(scope: PatientSelf, ctx: Ctx) -> Response:
     """Today: stage, instructions, dose, sessions done today of those planned, pause state."""
-    today = programme.today(ctx.services, scope.principal.actor, scope.patient_id)
-    return plan_out(today, [f.code for f in flags_for_session()])
+    body = ctx.cache.get_or_load(
+        "plan_json",
+        str(scope.patient_id),
+        lambda: plan_out(own_today(ctx, scope), SESSION_FLAGS).model_dump_json().encode(),
+    )
+    return Response(body, media_type="application/json")
 
 
 @router.post(
@@ -174,7 +180,7 @@ def my_stop_now(body: StopNowIn, scope: PatientSelf, ctx: Ctx) -> SessionOutcome
 @router.get("/api/v1/me/decision", response_model=DecisionOut | None, responses=_PATIENT_ERRORS)
 def my_decision(scope: PatientSelf, ctx: Ctx) -> DecisionOut | None:
     """The latest decision with its reasons (null before the first session)."""
-    today = programme.today(ctx.services, scope.principal.actor, scope.patient_id)
+    today = own_today(ctx, scope)
     return None if today.last_decision is None else decision_out(today.last_decision)
 
 

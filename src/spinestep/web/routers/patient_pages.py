@@ -9,15 +9,23 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from spinestep.errors import InvalidInput, NotFound
-from spinestep.services import portal, programme, screening, sessions
+from spinestep.services import programme, screening, sessions
 from spinestep.services.records import FlagSource
 from spinestep.services.sessions import SessionInput, StopNowInput
 from spinestep.services.views import TodayView
 from spinestep.web import forms
-from spinestep.web.access import Ctx, PatientAccount, PatientScope, PatientSelf, own_profile
+from spinestep.web.access import (
+    Ctx,
+    PatientAccount,
+    PatientScope,
+    PatientSelf,
+    own_profile,
+    web_context,
+)
 from spinestep.web.context import WebContext
 from spinestep.web.notify import notify_clinician
-from spinestep.web.pages import CheckedForm, PagesDep, redirect
+from spinestep.web.pages import CheckedForm, Pages, PagesDep, redirect
+from spinestep.web.patient_actions import onboarded, own_today
 from spinestep.web.present import decision_out, plan_out
 from spinestep.web.views_history import history_values
 
@@ -42,7 +50,7 @@ _NEXT = {
 
 def _today(ctx: WebContext, scope: PatientScope) -> TodayView | None:
     try:
-        return programme.today(ctx.services, scope.principal.actor, scope.patient_id)
+        return own_today(ctx, scope)
     except NotFound:
         return None
 
@@ -60,11 +68,11 @@ def figure_alt(stage_id: str) -> str:
 
 
 @router.get("/today")
-def today_page(request: Request, principal: PatientAccount, ctx: Ctx, pages: PagesDep) -> Response:
+async def today_page(request: Request, principal: PatientAccount) -> Response:
+    ctx = web_context(request)
+    pages: Pages = request.app.state.pages
     scope = own_profile(request, principal)
-    if scope is None or not portal.onboarding_screened(
-        ctx.services, principal.actor, scope.patient_id
-    ):
+    if scope is None or not onboarded(ctx, scope):
         return redirect("/onboarding")
     today = _today(ctx, scope)
     plan = None
