@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from spinestep.domain.redflags import flags_for_onboarding
 from spinestep.errors import Conflict, InvalidInput
 from spinestep.protocols import builtin_protocols, load_builtin
 from spinestep.services import onboarding, programme
+from spinestep.services.records import OutcomeMeasure
 
 
 def system_time_zone() -> str:
@@ -105,6 +107,21 @@ def init_command(
             show_default=False,
         ),
     ] = None,
+    outcome_measure: Annotated[
+        OutcomeMeasure,
+        typer.Option(
+            "--outcome-measure",
+            help="The disability questionnaire your clinician chose, asked at the start and "
+            "every 2 weeks: odi (Oswestry) or rmdq (Roland-Morris).",
+        ),
+    ] = OutcomeMeasure.ODI,
+    psfs: Annotated[
+        bool,
+        typer.Option(
+            "--psfs/--no-psfs",
+            help="Also ask the Patient-Specific Functional Scale every 2 weeks.",
+        ),
+    ] = False,
     add: Annotated[
         bool, typer.Option("--add", help="Add another profile even if one exists.")
     ] = False,
@@ -139,6 +156,7 @@ def init_command(
             raise typer.Exit(1) from None
         if data is None:
             raise typer.Exit(1)
+        data = replace(data, outcome_measure=outcome_measure, psfs_enabled=psfs)
         with saving_shielded():
             outcome = onboarding.onboard(ctx, LOCAL, data)
         console.print(f"\n[green]Profile saved[/green] (patient {outcome.patient_id}).")

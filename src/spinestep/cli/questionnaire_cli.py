@@ -1,4 +1,8 @@
-"""``spinestep questionnaire record|due|history``: outcome measures over time in the terminal."""
+"""``spinestep questionnaire record|due|history|choose``: outcome measures over time.
+
+``choose`` stores the clinician's choice with the programme (ODI or RMDQ every 14
+days, and whether PSFS is asked); ``due`` follows it.
+"""
 
 from __future__ import annotations
 
@@ -91,9 +95,12 @@ def build(open_context: ContextFactory, pick_patient: PatientPicker) -> typer.Ty
     @app.command("due")
     def due_command(
         patient: int | None = typer.Option(None, help="Patient id (default: the first)."),
-        measure: Chosen | None = typer.Option(None, help="The clinician's choice: odi or rmdq."),
+        measure: Chosen | None = typer.Option(
+            None, help="Override the programme's measure for this list: odi or rmdq."
+        ),
     ) -> None:
-        """List the questionnaires due now or next (STarT Back, ODI/RMDQ every 14 days, PSFS)."""
+        """List the questionnaires due now or next (STarT Back, the programme's ODI or RMDQ
+        every 14 days, PSFS); set the choice with 'spinestep questionnaire choose'."""
         from spinestep.services.questionnaire_tracking import questionnaires_due
 
         with open_context() as ctx:
@@ -104,6 +111,39 @@ def build(open_context: ContextFactory, pick_patient: PatientPicker) -> typer.Ty
             when = "due now" if item.due_at <= now else f"due {item.due_at.date().isoformat()}"
             optional = " (optional)" if item.optional else ""
             typer.echo(f"{item.instrument.value:<10} {when:<15} {item.reason}{optional}")
+
+    @app.command("choose")
+    def choose_command(
+        measure: Chosen | None = typer.Option(
+            None, help="The clinician's choice, asked at the start and every 14 days: odi or rmdq."
+        ),
+        psfs: bool | None = typer.Option(
+            None, "--psfs/--no-psfs", help="Ask the PSFS every 14 days too (or not)."
+        ),
+        patient: int | None = typer.Option(None, help="Patient id (default: the first)."),
+    ) -> None:
+        """Set the outcome questionnaires of the programme: ODI or RMDQ, and PSFS or not."""
+        from spinestep.services.clinician import adjust
+        from spinestep.services.programme import today
+        from spinestep.services.records import OutcomeMeasure
+
+        if measure is None and psfs is None:
+            raise InvalidInput("--measure", "give --measure odi|rmdq and/or --psfs/--no-psfs")
+        with open_context() as ctx:
+            patient_id = pick_patient(ctx, patient)
+            adjust(
+                ctx,
+                LOCAL,
+                patient_id,
+                outcome_measure=None if measure is None else OutcomeMeasure(measure.value),
+                psfs_enabled=psfs,
+            )
+            view = today(ctx, LOCAL, patient_id)
+        asked = "asked" if view.psfs_enabled else "optional"
+        typer.echo(
+            f"patient {patient_id}: {view.outcome_measure.value} at the start and every "
+            f"14 days; PSFS {asked}"
+        )
 
     @app.command("history")
     def history_command(

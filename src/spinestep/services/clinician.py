@@ -15,13 +15,16 @@ from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.deciding import protocol_of
 from spinestep.services.onboarding import (
     check_direction,
+    check_outcome_measure,
     check_protocol_and_stage,
+    check_psfs_enabled,
     check_settings,
 )
 from spinestep.services.ports import UnitOfWork
 from spinestep.services.records import (
     AssignmentRecord,
     EventKind,
+    OutcomeMeasure,
     PatientRecord,
     ProgrammeEvent,
     ProgrammeStatus,
@@ -183,12 +186,20 @@ def prescribe(
     directional_preference: DirectionalPreference = DirectionalPreference.UNKNOWN,
     clearance: bool = True,
     settings: RuleSettings | None = None,
+    outcome_measure: OutcomeMeasure | str = OutcomeMeasure.ODI,
+    psfs_enabled: bool = False,
 ) -> int:
-    """Start a new programme assignment for the patient; returns its id."""
+    """Start a new programme assignment for the patient; returns its id.
+
+    ``outcome_measure`` (odi or rmdq) is asked at the start and every 14 days;
+    ``psfs_enabled`` asks the PSFS on the same rhythm.
+    """
     check_protocol_and_stage(protocol_id, start_stage)
     check_direction(protocol_id, directional_preference)
     rule_settings = settings or RuleSettings()
     check_settings(rule_settings)
+    measure = check_outcome_measure(outcome_measure)
+    psfs = check_psfs_enabled(psfs_enabled)
     with ctx.uow() as uow:
         patient = load_patient(uow, actor, patient_id)
         require_clinical(actor, patient, "prescribe a programme")
@@ -207,6 +218,8 @@ def prescribe(
                 cleared_by=actor.user_id if clearance else None,
                 cleared_at=now if clearance else None,
                 directional_preference=directional_preference,
+                outcome_measure=measure,
+                psfs_enabled=psfs,
             )
         )
         assert assignment.id is not None
@@ -233,11 +246,17 @@ def adjust(
     settings: RuleSettings | None = None,
     clearance: bool | None = None,
     directional_preference: DirectionalPreference | None = None,
+    outcome_measure: OutcomeMeasure | str | None = None,
+    psfs_enabled: bool | None = None,
 ) -> None:
     """Change the current programme; only the arguments given change.
 
     ``doses`` sets a per-stage dose override (``None`` removes it, back to the protocol's).
+    ``outcome_measure`` (odi or rmdq) and ``psfs_enabled`` set the questionnaires asked
+    every 14 days.
     """
+    measure = None if outcome_measure is None else check_outcome_measure(outcome_measure)
+    psfs = None if psfs_enabled is None else check_psfs_enabled(psfs_enabled)
     with ctx.uow() as uow:
         patient = load_patient(uow, actor, patient_id)
         require_clinical(actor, patient, "change the programme")
@@ -272,6 +291,12 @@ def adjust(
             changes.append(
                 (EventKind.SETTINGS_CHANGE, f"preference {directional_preference.value}")
             )
+        if measure is not None and measure is not assignment.outcome_measure:
+            assignment.outcome_measure = measure
+            changes.append((EventKind.SETTINGS_CHANGE, f"outcome measure {measure.value}"))
+        if psfs is not None and psfs is not assignment.psfs_enabled:
+            assignment.psfs_enabled = psfs
+            changes.append((EventKind.SETTINGS_CHANGE, "PSFS on" if psfs else "PSFS off"))
         if clearance is not None:
             assignment.clearance = clearance
             assignment.cleared_by = actor.user_id if clearance else None

@@ -19,6 +19,7 @@ from spinestep.services.records import (
     AssignmentRecord,
     EventKind,
     FlagSource,
+    OutcomeMeasure,
     PatientRecord,
     ProgrammeEvent,
     Role,
@@ -41,6 +42,8 @@ class OnboardingInput:
     directional_preference: DirectionalPreference = DirectionalPreference.UNKNOWN
     red_flag_answers: dict[str, bool] = field(default_factory=dict)
     settings: RuleSettings = field(default_factory=RuleSettings)
+    outcome_measure: OutcomeMeasure | str = OutcomeMeasure.ODI
+    psfs_enabled: bool = False
     user_id: int | None = None
     clinician_id: int | None = None
     self_managed: bool = True
@@ -86,6 +89,20 @@ def check_protocol_and_stage(protocol_id: str, stage: int) -> None:
         raise InvalidInput("start_stage", f"must be 1-{final}")
 
 
+def check_outcome_measure(value: OutcomeMeasure | str) -> OutcomeMeasure:
+    """The clinician's disability questionnaire: ``odi`` or ``rmdq``."""
+    try:
+        return OutcomeMeasure(value)
+    except ValueError:
+        raise InvalidInput("outcome_measure", "must be odi or rmdq") from None
+
+
+def check_psfs_enabled(value: object) -> bool:
+    if type(value) is not bool:
+        raise InvalidInput("psfs_enabled", "must be true or false")
+    return value
+
+
 def check_direction(protocol_id: str, preference: DirectionalPreference) -> None:
     direction = load_builtin(protocol_id).direction
     if preference.value not in (direction.value, DirectionalPreference.UNKNOWN.value):
@@ -113,6 +130,8 @@ def onboard(ctx: ServiceContext, actor: Actor, data: OnboardingInput) -> Onboard
     check_protocol_and_stage(data.protocol_id, data.start_stage)
     check_direction(data.protocol_id, data.directional_preference)
     check_settings(data.settings)
+    measure = check_outcome_measure(data.outcome_measure)
+    psfs = check_psfs_enabled(data.psfs_enabled)
     if not actor.local:
         require_role(actor, Role.CLINICIAN, Role.ADMIN, Role.PATIENT)
         if actor.role is Role.PATIENT and data.user_id != actor.user_id:
@@ -151,6 +170,8 @@ def onboard(ctx: ServiceContext, actor: Actor, data: OnboardingInput) -> Onboard
                 cleared_by=actor.user_id if data.clearance else None,
                 cleared_at=now if data.clearance else None,
                 directional_preference=data.directional_preference,
+                outcome_measure=measure,
+                psfs_enabled=psfs,
             )
         )
         assert assignment.id is not None

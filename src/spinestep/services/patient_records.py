@@ -29,6 +29,7 @@ from spinestep.services.questionnaire_scores import (
     answers_from_json,
     answers_to_json,
     score_answers,
+    taken_first,
 )
 from spinestep.services.record_types import (
     DecisionEntry,
@@ -47,6 +48,7 @@ from spinestep.services.record_types import (
 from spinestep.services.records import (
     AssignmentRecord,
     FlagSource,
+    OutcomeMeasure,
     PatientRecord,
     RedFlagReport,
     Role,
@@ -194,7 +196,11 @@ def import_patient_records(ctx: ServiceContext, actor: Actor, records: PatientRe
         assert patient.id is not None
         assignment = None
         if records.programme is not None:
-            assignment = uow.assignments.add(_assignment(patient.id, records.programme))
+            planned = _assignment(patient.id, records.programme)
+            if taken_first(records.questionnaires) is Instrument.RMDQ:
+                # The Bundle carries no choice of measure: keep the one the patient followed.
+                planned.outcome_measure = OutcomeMeasure.RMDQ
+            assignment = uow.assignments.add(planned)
         motion = {rom.id: rom for rom in records.rom}
         if assignment is not None:
             assert assignment.id is not None

@@ -79,6 +79,8 @@ def today(ctx: ServiceContext, actor: Actor, patient_id: int) -> TodayView:
         last_decision=None if last is None else DecisionView.of(last),
         open_red_flags=flags,
         monthly_check_due=due,
+        outcome_measure=assignment.outcome_measure,
+        psfs_enabled=assignment.psfs_enabled,
     )
 
 

@@ -1,9 +1,9 @@
 """Questionnaires over time (pure): scores, what is due, and change against the baseline.
 
 - STarT Back once at the start; its risk group is shown to the clinician.
-- ODI or RMDQ (the clinician's choice; the one taken first is the one followed) at the
-  start and every 14 days.
-- PSFS optional, on the same 14-day rhythm once it has a baseline.
+- ODI or RMDQ (the clinician's choice, stored with the programme; without one, the
+  one taken first is followed) at the start and every 14 days.
+- PSFS on the same 14-day rhythm: asked when the clinician enabled it, else optional.
 - NPRS from every session: ``pain_before`` of the first session is the baseline; each
   14-day period after it contributes its most recent session as a follow-up.
 Every follow-up is compared with the baseline by SPEC §5 (``spinestep.domain.change``)
@@ -262,32 +262,44 @@ class DueItem:
     reason: str
 
 
+def taken_first(questionnaires: Sequence[QuestionnaireEntry]) -> Instrument | None:
+    """ODI or RMDQ, whichever was taken first (ODI on a tie); None before either."""
+    first_taken: dict[Instrument, datetime] = {}
+    for entry in questionnaires:
+        instrument = entry.instrument
+        if instrument in (Instrument.ODI, Instrument.RMDQ):
+            earlier = first_taken.get(instrument, entry.taken_at)
+            first_taken[instrument] = min(earlier, entry.taken_at)
+    taken = [i for i in (Instrument.ODI, Instrument.RMDQ) if i in first_taken]
+    return min(taken, key=lambda i: first_taken[i]) if taken else None
+
+
 def due(
     questionnaires: Sequence[QuestionnaireEntry],
     now: datetime,
     chosen: Instrument | None = None,
+    *,
+    psfs_enabled: bool = False,
 ) -> tuple[DueItem, ...]:
-    """What to ask next: STarT Back once, ODI/RMDQ every 14 days, PSFS optional.
+    """What to ask next: STarT Back once, ODI/RMDQ every 14 days, PSFS.
 
     ``chosen`` is the clinician's choice between ODI and RMDQ; without it the one taken
-    first is followed, and before either was taken both are offered.
+    first is followed, and before either was taken both are offered. PSFS is asked
+    when ``psfs_enabled``, otherwise offered as optional.
     """
     last: dict[Instrument, datetime] = {}
-    first_taken: dict[Instrument, datetime] = {}
     for entry in questionnaires:
         instrument = entry.instrument
         last[instrument] = max(last.get(instrument, entry.taken_at), entry.taken_at)
-        first_taken[instrument] = min(first_taken.get(instrument, entry.taken_at), entry.taken_at)
     items = []
     if Instrument.STARTBACK not in last:
         items.append(DueItem(Instrument.STARTBACK, now, False, "baseline risk screening"))
     if chosen is None:
-        taken = [i for i in (Instrument.ODI, Instrument.RMDQ) if i in first_taken]
-        chosen = min(taken, key=lambda i: first_taken[i]) if taken else None
+        chosen = taken_first(questionnaires)
     followed = [chosen] if chosen is not None else [Instrument.ODI, Instrument.RMDQ]
     for instrument in followed:
         items.append(_next(instrument, last.get(instrument), now, optional=chosen is None))
-    items.append(_next(Instrument.PSFS, last.get(Instrument.PSFS), now, optional=True))
+    items.append(_next(Instrument.PSFS, last.get(Instrument.PSFS), now, optional=not psfs_enabled))
     return tuple(items)
 
 

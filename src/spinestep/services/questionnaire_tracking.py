@@ -77,12 +77,21 @@ def questionnaire_history(
 def questionnaires_due(
     ctx: ServiceContext, actor: Actor, patient_id: int, chosen: Instrument | None = None
 ) -> tuple[DueItem, ...]:
-    """What to ask next; ``chosen`` is the clinician's pick between ODI and RMDQ."""
+    """What to ask next, by the clinician's choices stored with the programme.
+
+    The programme's ``outcome_measure`` (ODI or RMDQ) is followed and PSFS is asked when
+    ``psfs_enabled``; ``chosen`` overrides the measure for this answer only. A patient
+    without a programme follows the measure taken first.
+    """
     if chosen is not None and chosen not in CHOOSABLE:
         raise InvalidInput("measure", "must be odi or rmdq")
     with ctx.uow() as uow:
         load_patient(uow, actor, patient_id)
         entries = stored_questionnaires(uow, patient_id)
+        assignment = uow.assignments.current_for(patient_id)
         audit_read(uow, ctx.clock, actor, "questionnaire.due", patient_id)
         uow.commit()
-    return due(entries, ctx.clock.now(), chosen)
+    if chosen is None and assignment is not None:
+        chosen = Instrument(assignment.outcome_measure.value)
+    psfs = assignment is not None and assignment.psfs_enabled
+    return due(entries, ctx.clock.now(), chosen, psfs_enabled=psfs)

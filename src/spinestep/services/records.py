@@ -54,6 +54,13 @@ class EventKind(StrEnum):
     COMPLETE = "complete"
 
 
+class OutcomeMeasure(StrEnum):
+    """The disability questionnaire the clinician chose: ODI (the default) or RMDQ (SPEC §5)."""
+
+    ODI = "odi"
+    RMDQ = "rmdq"
+
+
 class DeletionStatus(StrEnum):
     PENDING = "pending"
     DONE = "done"
@@ -101,6 +108,8 @@ class AssignmentRecord:
     """A patient's programme: protocol, current stage, settings, clearance and pause state.
 
     ``dose_overrides`` maps a stage number (as a string) to a dose JSON object of SPEC §2.
+    ``outcome_measure`` is asked at the start and every 14 days; ``psfs_enabled`` adds
+    the Patient-Specific Functional Scale on the same rhythm (else it stays optional).
     """
 
     patient_id: int
@@ -119,6 +128,8 @@ class AssignmentRecord:
     status: ProgrammeStatus = ProgrammeStatus.ACTIVE
     paused_reason: str | None = None
     paused_at: datetime | None = None
+    outcome_measure: OutcomeMeasure = OutcomeMeasure.ODI
+    psfs_enabled: bool = False
     id: int | None = None
 
 

@@ -18,6 +18,7 @@ from spinestep.domain.model import (
 )
 from spinestep.services.records import (
     FlagSource,
+    OutcomeMeasure,
     ProgrammeStatus,
     StoredDecision,
     StoredSession,
@@ -218,6 +219,8 @@ class TodayView:
     last_decision: DecisionView | None
     open_red_flags: tuple[str, ...]
     monthly_check_due: tuple[str, ...]
+    outcome_measure: OutcomeMeasure = OutcomeMeasure.ODI
+    psfs_enabled: bool = False
 
     @property
     def can_exercise(self) -> bool:

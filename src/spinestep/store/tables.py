@@ -27,6 +27,7 @@ from spinestep.services.records import (
     DeletionStatus,
     EventKind,
     FlagSource,
+    OutcomeMeasure,
     ProgrammeStatus,
     Role,
 )
@@ -117,6 +118,11 @@ class AssignmentRow(Base):
     paused_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Added by migration 0002 (existing rows: odi, unless RMDQ was the one taken first).
+    outcome_measure: Mapped[OutcomeMeasure] = mapped_column(
+        enum_column(OutcomeMeasure, 8), server_default=OutcomeMeasure.ODI.value
+    )
+    psfs_enabled: Mapped[bool] = mapped_column(server_default=sa.false())
 
 
 class RedFlagRow(Base):
