@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, Path, Request
 from starlette.exceptions import HTTPException
 
 from spinestep.errors import NotFound
 from spinestep.services.records import AuditEntry, PatientRecord, Role
 from spinestep.web.accesslog import route_template
-from spinestep.web.auth import principal_from_cookie, principal_from_token
+from spinestep.web.auth import aprincipal_from_cookie, aprincipal_from_token
 from spinestep.web.context import WebContext
 from spinestep.web.principal import Principal
 
@@ -69,21 +70,21 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _optional_principal(request: Request) -> Principal | None:
+async def _optional_principal(request: Request) -> Principal | None:
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     ctx = web_context(request)
     if _is_api(request):
-        principal = principal_from_token(ctx, request)
+        principal = await aprincipal_from_token(ctx, request)
     else:
-        principal = principal_from_cookie(ctx, request)
+        principal = await aprincipal_from_cookie(ctx, request)
     request.state.principal = principal
     return principal
 
 
-def _require(request: Request, roles: frozenset[Role]) -> Principal:
-    principal = _optional_principal(request)
+async def _require(request: Request, roles: frozenset[Role]) -> Principal:
+    principal = await _optional_principal(request)
     if principal is None:
         headers = {"WWW-Authenticate": "Bearer"} if _is_api(request) else None
         raise HTTPException(401, "sign in first", headers=headers)
@@ -102,27 +103,27 @@ async def anyone() -> None:
 
 @_mark(Rule.PUBLIC)
 async def public_access(request: Request) -> Principal | None:
-    return _optional_principal(request)
+    return await _optional_principal(request)
 
 
 @_mark(Rule.SIGNED_IN)
 async def signed_in(request: Request) -> Principal:
-    return _require(request, _ALL)
+    return await _require(request, _ALL)
 
 
 @_mark(Rule.PATIENT_ACCOUNT)
 async def patient_account(request: Request) -> Principal:
-    return _require(request, frozenset({Role.PATIENT}))
+    return await _require(request, frozenset({Role.PATIENT}))
 
 
 @_mark(Rule.CLINICIAN)
 async def clinician_only(request: Request) -> Principal:
-    return _require(request, frozenset({Role.CLINICIAN}))
+    return await _require(request, frozenset({Role.CLINICIAN}))
 
 
 @_mark(Rule.ADMIN)
 async def admin_only(request: Request) -> Principal:
-    return _require(request, frozenset({Role.ADMIN}))
+    return await _require(request, frozenset({Role.ADMIN}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,22 +139,34 @@ class PatientScope:
         return self.patient.id
 
 
-def own_profile(request: Request, principal: Principal) -> PatientScope | None:
-    """The patient profile of a patient account, or None before onboarding created it."""
+def _profile_loader(request: Request, principal: Principal) -> Callable[[], PatientRecord | None]:
     ctx = web_context(request)
 
     def load() -> PatientRecord | None:
         with ctx.uow() as uow:
             return uow.patients.by_user(principal.user_id)
 
-    patient = ctx.cache.get_or_load("profile", str(principal.user_id), load)
+    return load
+
+
+def own_profile(request: Request, principal: Principal) -> PatientScope | None:
+    """The patient profile of a patient account, or None before onboarding created it."""
+    load = _profile_loader(request, principal)
+    patient = web_context(request).cache.get_or_load("profile", str(principal.user_id), load)
+    return None if patient is None else PatientScope(principal, patient)
+
+
+async def aown_profile(request: Request, principal: Principal) -> PatientScope | None:
+    load = _profile_loader(request, principal)
+    cache = web_context(request).cache
+    patient = await cache.aget_or_load("profile", str(principal.user_id), load)
     return None if patient is None else PatientScope(principal, patient)
 
 
 @_mark(Rule.PATIENT_SELF)
 async def patient_self(request: Request) -> PatientScope:
-    principal = _require(request, frozenset({Role.PATIENT}))
-    scope = own_profile(request, principal)
+    principal = await _require(request, frozenset({Role.PATIENT}))
+    scope = await aown_profile(request, principal)
     if scope is None:
         raise NotFound("this account has no patient record yet: answer the first questions")
     return scope
@@ -163,21 +176,29 @@ async def patient_self(request: Request) -> PatientScope:
 async def care_team(
     request: Request, patient_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> PatientScope:
-    principal = _require(request, frozenset({Role.CLINICIAN}))
+    principal = await _require(request, frozenset({Role.CLINICIAN}))
     ctx = web_context(request)
-    with ctx.uow() as uow:
-        patient = uow.patients.get(patient_id)
-        if patient is None or patient.clinician_id != principal.user_id:
-            raise NotFound("no such patient")
-        uow.audit.add(
-            AuditEntry(
-                action=f"{request.method} {route_template(request.scope)}",
-                at=ctx.clock.now(),
-                actor_user_id=principal.user_id,
-                patient_id=patient_id,
+    action = f"{request.method} {route_template(request.scope)}"
+
+    def check_and_audit() -> PatientRecord | None:
+        with ctx.uow() as uow:
+            patient = uow.patients.get(patient_id)
+            if patient is None or patient.clinician_id != principal.user_id:
+                return None
+            uow.audit.add(
+                AuditEntry(
+                    action=action,
+                    at=ctx.clock.now(),
+                    actor_user_id=principal.user_id,
+                    patient_id=patient_id,
+                )
             )
-        )
-        uow.commit()
+            uow.commit()
+            return patient
+
+    patient = await anyio.to_thread.run_sync(check_and_audit)
+    if patient is None:
+        raise NotFound("no such patient")
     return PatientScope(principal, patient)
 
 

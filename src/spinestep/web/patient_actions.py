@@ -79,11 +79,11 @@ def own_today(ctx: WebContext, scope: PatientScope) -> TodayView:
     )
 
 
-def onboarded(ctx: WebContext, scope: PatientScope) -> bool:
-    """Whether the onboarding questions were answered (cached once true: it never reverts)."""
+async def aonboarded(ctx: WebContext, scope: PatientScope) -> bool:
+    """Whether the onboarding questions were answered."""
     actor = scope.principal.actor
 
-    def load() -> bool | None:
-        return portal.onboarding_screened(ctx.services, actor, scope.patient_id) or None
+    def load() -> bool:
+        return portal.onboarding_screened(ctx.services, actor, scope.patient_id)
 
-    return bool(ctx.cache.get_or_load("onboarded", str(scope.patient_id), load))
+    return await ctx.cache.aget_or_load("onboarded", str(scope.patient_id), load)

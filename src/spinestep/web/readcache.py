@@ -11,12 +11,14 @@ Clinicians' reads are never cached: each one is a fresh, audited read.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
+import anyio.to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 T = TypeVar("T")
@@ -31,24 +33,44 @@ class ReadCache:
         self._lock = threading.Lock()
         self._generation = 0
 
-    def get_or_load(self, kind: str, key: str, load: Callable[[], T]) -> T:
-        """The cached value, or ``load()`` (stored unless the cache was emptied meanwhile)."""
-        if self.ttl_s <= 0:
-            return load()
+    def _lookup(self, kind: str, key: str) -> tuple[bool, object, int]:
         now = time.monotonic()
         with self._lock:
             found = self._entries.get((kind, key), None)
             if found is not None and found[0] > now:
                 self._entries.move_to_end((kind, key))
-                return found[1]  # type: ignore[return-value]
-            generation = self._generation
-        value = load()
+                return True, found[1], self._generation
+            return False, None, self._generation
+
+    def _store(self, kind: str, key: str, value: object, generation: int) -> None:
+        # Expiry is spread over half a TTL so entries loaded together do not expire together.
+        expires = time.monotonic() + self.ttl_s * random.uniform(0.5, 1.0)
         with self._lock:
             if generation == self._generation:
-                self._entries[(kind, key)] = (now + self.ttl_s, value)
+                self._entries[(kind, key)] = (expires, value)
                 while len(self._entries) > self.max_entries:
                     self._entries.popitem(last=False)
-        return value
+
+    def get_or_load(self, kind: str, key: str, load: Callable[[], T]) -> T:
+        """The cached value, or ``load()`` (stored unless the cache was emptied meanwhile)."""
+        if self.ttl_s <= 0:
+            return load()
+        hit, value, generation = self._lookup(kind, key)
+        if hit:
+            return value  # type: ignore[return-value]
+        loaded = load()
+        self._store(kind, key, loaded, generation)
+        return loaded
+
+    async def aget_or_load(self, kind: str, key: str, load: Callable[[], T]) -> T:
+        """Like ``get_or_load``, but a miss loads in a worker thread (the event loop runs on)."""
+        hit, value, generation = self._lookup(kind, key)
+        if hit and self.ttl_s > 0:
+            return value  # type: ignore[return-value]
+        loaded = await anyio.to_thread.run_sync(load)
+        if self.ttl_s > 0:
+            self._store(kind, key, loaded, generation)
+        return loaded
 
     def clear(self) -> None:
         with self._lock:

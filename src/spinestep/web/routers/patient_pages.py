@@ -19,13 +19,13 @@ from spinestep.web.access import (
     PatientAccount,
     PatientScope,
     PatientSelf,
-    own_profile,
+    aown_profile,
     web_context,
 )
 from spinestep.web.context import WebContext
 from spinestep.web.notify import notify_clinician
 from spinestep.web.pages import CheckedForm, Pages, PagesDep, redirect
-from spinestep.web.patient_actions import onboarded, own_today
+from spinestep.web.patient_actions import aonboarded, own_today
 from spinestep.web.present import decision_out, plan_out
 from spinestep.web.views_history import history_values
 
@@ -71,21 +71,21 @@ def figure_alt(stage_id: str) -> str:
 async def today_page(request: Request, principal: PatientAccount) -> Response:
     ctx = web_context(request)
     pages: Pages = request.app.state.pages
-    scope = own_profile(request, principal)
-    if scope is None or not onboarded(ctx, scope):
+    scope = await aown_profile(request, principal)
+    if scope is None or not await aonboarded(ctx, scope):
         return redirect("/onboarding")
-    today = _today(ctx, scope)
-    plan = None
-    if today is not None:
-        plan = plan_out(today, [])
-    return pages.render(
-        request,
-        "patient/today.html",
-        plan=plan,
-        self_managed=scope.patient.self_managed,
-        can_start=today is not None and today.can_exercise,
-        figure_alt="" if today is None else figure_alt(today.stage_definition.id),
-    )
+
+    def main_html() -> str:
+        today = _today(ctx, scope)
+        return pages.env.get_template("patient/today_main.html").render(
+            plan=None if today is None else plan_out(today, []),
+            self_managed=scope.patient.self_managed,
+            can_start=today is not None and today.can_exercise,
+            figure_alt="" if today is None else figure_alt(today.stage_definition.id),
+        )
+
+    main = await ctx.cache.aget_or_load("today_html", str(scope.patient_id), main_html)
+    return pages.render(request, "patient/today.html", main=main)
 
 
 def _carried(form: FormData | None, names: tuple[str, ...]) -> dict[str, str]:
