@@ -105,8 +105,8 @@ def build(open_context: ContextFactory, pick_patient: PatientPicker) -> typer.Ty
 
         with open_context() as ctx:
             chosen = None if measure is None else Instrument(measure.value)
-            now = ctx.clock.now()
             items = questionnaires_due(ctx, LOCAL, pick_patient(ctx, patient), chosen)
+            now = ctx.clock.now()  # after the service read its clock: "due now" stays now
         for item in items:
             when = "due now" if item.due_at <= now else f"due {item.due_at.date().isoformat()}"
             optional = " (optional)" if item.optional else ""
