@@ -225,9 +225,7 @@ def test_analyze_save_at_another_stage_is_refused_before_the_analysis(
     done = run(url, "analyze", str(toe_touch_video), "--stage", "standing", "--save", *ANSWERS)
     assert done.returncode == 2
     assert done.stdout == ""
-    assert "--stage: is standing but the programme is at stage 1 (supine)" in (
-        done.stderr
-    )
+    assert "--stage: is standing but the programme is at stage 1 (supine)" in done.stderr
     assert _stored_sessions(url, patient_id) == []
 
 

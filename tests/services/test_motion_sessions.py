@@ -78,7 +78,7 @@ def test_at_the_seated_stage_seated_metrics_are_accepted(ctx: ServiceContext, me
     patient_id = onboard(ctx, me, start_stage=2)
     seated = _metrics(stage="seated", measure="trunk_flexion")
     assert record_session(ctx, me, patient_id, easy(motion=seated)).session.stage == 2
-    with pytest.raises(InvalidInput, match="motion.stage"):
+    with pytest.raises(InvalidInput, match=r"motion\.stage"):
         record_session(ctx, me, patient_id, easy(motion=_metrics()))
 
 
