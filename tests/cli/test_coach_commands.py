@@ -68,7 +68,7 @@ def test_log_bad_input_exits_2_naming_the_option(url: str, option: str, value: s
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith(f"spinestep: {option}: ")
+    assert lines[0].startswith(f"{option}: ")
     assert value in lines[0]
     with services(url) as ctx, ctx.uow() as uow:
         assert uow.sessions.for_patient(1) == []
@@ -78,7 +78,7 @@ def test_log_bad_timestamp_and_missing_option(url: str) -> None:
     make_profile(url)
     no_offset = run(url, *LOG_OK, "--at", "2026-11-20T08:00:00")
     assert no_offset.returncode == 2
-    assert no_offset.stderr.startswith("spinestep: --at: ")
+    assert no_offset.stderr.startswith("--at: ")
     missing = run(url, *LOG_OK[:-2])
     assert missing.returncode == 2
     assert "--effort" in missing.stderr

@@ -217,7 +217,7 @@ def test_bad_input_exits_2_with_one_line_naming_the_path(case: str) -> None:
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"spinestep: {path}: "), lines[0]
+    assert lines[0].startswith(f"{path}: "), lines[0]
 
 
 def test_odd_key_names_stay_on_one_line() -> None:
@@ -242,7 +242,7 @@ def test_installed_command_reads_stdin_and_fails_cleanly() -> None:
     )
     assert (bad.returncode, bad.stdout) == (2, "")
     assert bad.stderr.splitlines() == [
-        "spinestep: sessions[1].pain_after: must be an integer 0-10, got a decimal number"
+        "sessions[1].pain_after: must be an integer 0-10, got a decimal number"
     ]
 
 
@@ -253,4 +253,4 @@ def test_error_path_counts_sessions_in_the_order_given_not_time_order() -> None:
     data["sessions"] = [late, early_bad]
     result = run(json.dumps(data))
     assert result.exit_code == 2
-    assert result.stderr.startswith("spinestep: sessions[1].pain_during: ")
+    assert result.stderr.startswith("sessions[1].pain_during: ")

@@ -113,7 +113,7 @@ def test_a_bad_csv_row_is_named_by_line_and_nothing_is_imported(
     result = run(database_url, "import", "csv", str(file), "--patient", "1")
     assert result.returncode == 2
     assert result.stdout == ""
-    assert result.stderr == "spinestep: line 4, pain_after: must be an integer 0-10\n"
+    assert result.stderr == "line 4, pain_after: must be an integer 0-10\n"
     assert len(load_patient_records(store.ctx, LOCAL, 1).sessions) == 5
 
 
@@ -209,7 +209,7 @@ def test_questionnaire_errors_are_one_line(store: Store, database_url: str) -> N
         '{"ticked": [30]}',
     )
     assert result.returncode == 2
-    assert result.stderr == "spinestep: ticked[0]: must be an integer 1-24\n"
+    assert result.stderr == "ticked[0]: must be an integer 1-24\n"
 
 
 def test_unknown_patient_exits_with_not_found(store: Store, database_url: str) -> None:

@@ -129,7 +129,7 @@ def test_bad_input_exits_2_with_one_line_and_no_output(
     assert out == ""
     assert err.endswith("\n")
     assert err.count("\n") == 1
-    assert err.startswith("spinestep: ")
+    assert err.startswith(named.split(":")[0] + ":")  # the path of the offending value first
     assert named in err
 
 
@@ -199,7 +199,7 @@ def test_installed_entry_point_end_to_end(tmp_path: Path) -> None:
         check=False,
     )
     assert (bad.returncode, bad.stdout) == (2, "")
-    assert bad.stderr == "spinestep: ratings[0]: must be an integer 0-10\n"
+    assert bad.stderr == "ratings[0]: must be an integer 0-10\n"
 
 
 def test_stdin_that_is_not_utf8_exits_2() -> None:
@@ -210,7 +210,7 @@ def test_stdin_that_is_not_utf8_exits_2() -> None:
         check=False,
     )
     assert (done.returncode, done.stdout) == (2, b"")
-    assert done.stderr == b"spinestep: input: standard input is not UTF-8 text\n"
+    assert done.stderr == b"input: standard input is not UTF-8 text\n"
 
 
 def test_stdin_with_a_byte_order_mark_is_read() -> None:

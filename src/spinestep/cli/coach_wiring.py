@@ -9,6 +9,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from spinestep.cli.output import error_line
 from spinestep.errors import NotFound, SpinestepError
 from spinestep.services import programme
 from spinestep.services.context import Actor, ServiceContext, SystemClock
@@ -45,7 +46,7 @@ def services() -> Iterator[ServiceContext]:
 
 
 def fail(error: SpinestepError) -> NoReturn:
-    typer.echo(f"spinestep: {' '.join(str(error).split())}", err=True)
+    typer.echo(error_line(error), err=True)
     raise typer.Exit(error.exit_code)
 
 

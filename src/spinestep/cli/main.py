@@ -2,7 +2,7 @@
 
 Each module of ``spinestep.cli`` adds its own commands through ``register(app)``.
 Errors of the ``SpinestepError`` tree end as one line on standard error and the
-error's exit status, never a traceback.
+error's exit status, never a traceback; invalid input names the offending value first.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sys
 import typer
 
 from spinestep.cli import coach, motion, records, rules, score, web
+from spinestep.cli.output import error_line
 from spinestep.errors import SpinestepError
 
 _MODULES = (rules, score, coach, motion, records, web)
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="spinestep")
     except SpinestepError as error:
-        print(f"spinestep: {error}", file=sys.stderr)
+        print(error_line(error), file=sys.stderr)
         sys.exit(error.exit_code)
 
 

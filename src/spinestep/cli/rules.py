@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from spinestep.cli.output import error_line
 from spinestep.domain.decide_request import parse_decide_json
 from spinestep.domain.model import EmergencyNumber, ProtocolDefinition
 from spinestep.domain.protocol import protocol_to_json
@@ -28,8 +29,7 @@ def decide_text(text: str | bytes, emergency_number: str = EmergencyNumber.EU.va
 
 
 def _fail(error: SpinestepError) -> typer.Exit:
-    message = " ".join(str(error).split())
-    typer.echo(f"spinestep: {message}", err=True)
+    typer.echo(error_line(error), err=True)
     return typer.Exit(error.exit_code)
 
 
