@@ -30,7 +30,11 @@ class Pages:
     def render(
         self, request: Request, template: str, status_code: int = 200, **values: Any
     ) -> HTMLResponse:
-        session = browser_session(self.ctx, request)
+        known: Principal | None = getattr(request.state, "principal", None)
+        if known is not None and known.session is not None:
+            session: BrowserSession | None = known.session  # already checked by the access rule
+        else:
+            session = browser_session(self.ctx, request)
         fresh = session is None
         if session is None:
             session = self.ctx.signer.new_session(None)
