@@ -114,7 +114,10 @@ def make_app(
     tmp_path: Path, database_url: str, **kwargs: Any
 ) -> tuple[FastAPI, ServiceContext, Engine]:
     settings = Settings(
-        data_dir=tmp_path / "data", database_url=database_url, secret_key="test-secret-key"
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        secret_key="test-secret-key",
+        **kwargs.pop("settings", {}),
     )
     engine, uow = open_store(database_url)
     hasher = CheapArgon2id()

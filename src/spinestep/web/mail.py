@@ -31,7 +31,9 @@ class Mailer:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = to
-        message["Subject"] = f"spinestep: new {urgency.replace('_', ' ')} alert"
+        message["Subject"] = (
+            f"spinestep: a patient needs your attention (urgency: {urgency.replace('_', ' ')})"
+        )
         message.set_content(
             "A patient of yours has a new alert in spinestep that needs your attention.\n"
             f"Open the alert list: {self.base_url}/clinic/alerts\n"
