@@ -37,7 +37,7 @@ test-fast: setup
 	$(RUN) pytest -x -q
 
 run: setup
-	$(RUN) spinestep start
+	$(RUN) spinestep serve
 
 bench: setup
 	$(RUN) python bench/decide.py

@@ -14,7 +14,10 @@ class SpinestepError(Exception):
 
 
 class InvalidInput(SpinestepError):
-    """Input that breaks a contract; ``path`` names the offending value (``sessions[2].pain_after``)."""
+    """Input that breaks a contract.
+
+    ``path`` names the offending value, e.g. ``sessions[2].pain_after``.
+    """
 
     exit_code = 2
 

@@ -80,16 +80,41 @@ def postgres_server() -> Iterator[PostgresServer]:
         shutil.chown(workdir, user="postgres")
     user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
     subprocess.run(
-        _as_server_user([str(bindir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", user,
-                         "--no-sync", "-E", "UTF8"]),
-        check=True, capture_output=True,
+        _as_server_user(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(datadir),
+                "-A",
+                "trust",
+                "-U",
+                user,
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ]
+        ),
+        check=True,
+        capture_output=True,
     )
     port = _free_port()
     options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
     subprocess.run(
-        _as_server_user([str(bindir / "pg_ctl"), "-D", str(datadir), "-o", options, "-w",
-                         "-l", str(workdir / "log"), "start"]),
-        check=True, capture_output=True,
+        _as_server_user(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(datadir),
+                "-o",
+                options,
+                "-w",
+                "-l",
+                str(workdir / "log"),
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -101,8 +126,9 @@ def postgres_server() -> Iterator[PostgresServer]:
         yield PostgresServer(base_url=f"postgresql+psycopg://{user}@127.0.0.1:{port}")
     finally:
         subprocess.run(
-            _as_server_user([str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate",
-                             "stop"]),
+            _as_server_user(
+                [str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop"]
+            ),
             capture_output=True,
         )
         shutil.rmtree(workdir, ignore_errors=True)
