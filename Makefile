@@ -39,8 +39,10 @@ test-fast: setup
 run: setup
 	$(RUN) spinestep serve
 
-bench: setup
+bench: setup system
 	$(RUN) python bench/decide.py
+	$(RUN) python bench/motion.py
+	$(RUN) python bench/web.py
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
