@@ -251,3 +251,23 @@ def test_self_managed_person_deletes_everything_at_once(ctx: ServiceContext) -> 
         assert uow.patients.list_all() == []
         assert uow.sessions.for_patient(patient_id) == []
         assert uow.decisions.for_patient(patient_id) == []
+
+
+def test_a_person_deleting_their_own_account_leaves_an_anonymous_trail_entry(
+    ctx: ServiceContext,
+) -> None:
+    admin = Actor.for_user(
+        accounts.create_user(ctx, ADMIN, "root@home.example", "Root", Role.ADMIN)
+    )
+    user = accounts.create_user(
+        ctx, admin, "sol@home.example", "Sol", Role.PATIENT, "sunny side 42"
+    )
+    sol = Actor.for_user(user)
+    result = onboarding.onboard(
+        ctx, sol, onboarding.OnboardingInput("Sol", "UTC", clearance=True, user_id=user.id)
+    )
+    assert privacy.delete_account(ctx, sol, result.patient_id).deleted
+    with ctx.uow() as uow:
+        assert uow.users.by_email("sol@home.example") is None
+        last = uow.audit.recent(1)[0]
+    assert (last.action, last.actor_user_id, last.patient_id) == ("patient.delete_self", None, None)

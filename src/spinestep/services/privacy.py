@@ -11,6 +11,7 @@ from spinestep.errors import NotFound, PermissionDenied
 from spinestep.services.access import audit, audit_read, load_patient, require_role
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.records import (
+    AuditEntry,
     DeletionRequest,
     DeletionStatus,
     Role,
@@ -87,7 +88,11 @@ def delete_account(ctx: ServiceContext, actor: Actor, patient_id: int) -> Deleti
             uow.patients.delete(patient_id)
             if user_id is not None:
                 uow.users.delete(user_id)
-            audit(uow, ctx.clock, actor, "patient.delete", None)
+            # The actor's account is gone with the data, so the entry cannot point at it
+            # (a foreign key); the action itself says the person deleted their own account.
+            uow.audit.add(
+                AuditEntry(action="patient.delete_self", at=ctx.clock.now(), actor_user_id=None)
+            )
             uow.commit()
             return DeletionOutcome(deleted=True, request_id=None)
         request = uow.deletions.add(
