@@ -67,10 +67,16 @@ class Prompter:
             self.console.print("  Please answer y (yes) or n (no).")
 
     def choice(self, question: str, options: Sequence[tuple[str, str]], default: str = "") -> str:
-        """One of ``options`` (code, label): by number or by code."""
-        for number, (code, label) in enumerate(options):
-            self.console.print(f"  [bold]{number}[/bold] {code:<11} {label}")
+        """One of ``options`` (code, label): by number or by code.
+
+        Options whose codes are numbers already (stages) are chosen by that number only,
+        so the screen never shows two numbers side by side.
+        """
         codes = [code for code, _ in options]
+        numbered = not all(code.isdigit() for code in codes)
+        for number, (code, label) in enumerate(options):
+            prefix = f"[bold]{number}[/bold] " if numbered else ""
+            self.console.print(f"  {prefix}{code:<11} {label}")
         shown = f" [{default}]" if default else ""
         while True:
             text = self._read(f"{question}{shown}{self._suffix()}: ")
@@ -78,11 +84,10 @@ class Prompter:
                 return default
             if text in codes:
                 return text
-            if text.isdigit() and int(text) < len(codes):
+            if numbered and text.isdigit() and int(text) < len(codes):
                 return codes[int(text)]
-            self.console.print(
-                f"  Please type a number 0-{len(codes) - 1} or one of: {', '.join(codes)}."
-            )
+            hint = f"a number 0-{len(codes) - 1} or one of" if numbered else "one of"
+            self.console.print(f"  Please type {hint}: {', '.join(codes)}.")
 
     def text(self, question: str, default: str = "") -> str:
         shown = f" [{default}]" if default else ""
