@@ -56,6 +56,7 @@ def _url(route: RouteInfo, clinic: Clinic) -> str:
         .replace("{flag_id}", "1")
         .replace("{request_id}", "1")
         .replace("{token}", "x" * 20)
+        .replace("{instrument}", "odi")
     )
 
 

@@ -12,7 +12,7 @@ from spinestep.services import accounts, clinician, onboarding
 from spinestep.services.accounts import IssuedInvite
 from spinestep.services.deciding import effective_dose, protocol_of
 from spinestep.services.onboarding import OnboardingInput
-from spinestep.services.records import Role
+from spinestep.services.records import OutcomeMeasure, Role
 from spinestep.web import forms
 from spinestep.web.access import PatientScope
 from spinestep.web.context import WebContext
@@ -31,6 +31,8 @@ class PlanUpdate:
     worsening_points: int | None = None
     clearance: bool | None = None
     directional_preference: DirectionalPreference | None = None
+    outcome_measure: OutcomeMeasure | None = None
+    psfs_enabled: bool | None = None
 
 
 def plan_update_from_form(form: FormData) -> PlanUpdate:
@@ -41,6 +43,9 @@ def plan_update_from_form(form: FormData) -> PlanUpdate:
     hold_max = forms.integer(form, "hold_max", 0, 600, "longest hold")
     if hold_min > hold_max:
         raise InvalidInput("hold_min", "the shortest hold must not be longer than the longest")
+    measure = forms.text(form, "outcome_measure", max_chars=10) or OutcomeMeasure.ODI.value
+    if measure not in {m.value for m in OutcomeMeasure}:
+        raise InvalidInput("outcome_measure", "choose ODI or RMDQ")
     return PlanUpdate(
         protocol=forms.text(form, "protocol", max_chars=64) or None,
         stage=forms.integer(form, "current_stage", 1, 20, "stage"),
@@ -55,6 +60,8 @@ def plan_update_from_form(form: FormData) -> PlanUpdate:
         worsening_points=forms.integer(form, "worsening_points", 1, 10),
         clearance=forms.checked(form, "clearance"),
         directional_preference=DirectionalPreference(preference),
+        outcome_measure=OutcomeMeasure(measure),
+        psfs_enabled=forms.checked(form, "psfs_enabled"),
     )
 
 
@@ -90,6 +97,8 @@ def apply_plan_update(ctx: WebContext, scope: PatientScope, update: PlanUpdate) 
             directional_preference=update.directional_preference or DirectionalPreference.UNKNOWN,
             clearance=bool(update.clearance),
             settings=wanted,
+            outcome_measure=update.outcome_measure or OutcomeMeasure.ODI,
+            psfs_enabled=bool(update.psfs_enabled),
         )
         if update.dose is not None:
             clinician.adjust(
@@ -115,6 +124,8 @@ def apply_plan_update(ctx: WebContext, scope: PatientScope, update: PlanUpdate) 
         settings=settings,
         clearance=clearance,
         directional_preference=preference,
+        outcome_measure=update.outcome_measure,
+        psfs_enabled=update.psfs_enabled,
     )
 
 

@@ -267,6 +267,8 @@ class PlanUpdateIn(Strict):
     settings: SettingsIn | None = None
     clearance: bool | None = None
     directional_preference: PreferenceCode | None = None
+    outcome_measure: Literal["odi", "rmdq"] | None = None
+    psfs_enabled: bool | None = None
     reason: Text = ""
 
 

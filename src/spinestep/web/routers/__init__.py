@@ -10,16 +10,20 @@ from spinestep.web.routers import (
     api_auth,
     api_clinic,
     api_me,
+    api_outcomes,
     auth_pages,
     clinic_pages,
+    download_pages,
     patient_account_pages,
     patient_pages,
+    questionnaire_pages,
 )
 
 # The patient's everyday routes first: routes are matched in this order.
 ROUTERS: tuple[APIRouter, ...] = (
     patient_pages.router,
     api_me.router,
+    api_outcomes.router,
     api_auth.router,
     api_clinic.router,
     api_admin.router,
@@ -27,4 +31,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     patient_account_pages.router,
     clinic_pages.router,
     admin_pages.router,
+    questionnaire_pages.router,
+    download_pages.router,
 )

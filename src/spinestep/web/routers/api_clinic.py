@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Request
 from spinestep.domain.model import DirectionalPreference, Dose
 from spinestep.errors import NotFound
 from spinestep.services import clinician, dashboard, programme
+from spinestep.services.records import OutcomeMeasure
 from spinestep.web.access import MAX_ID, CareTeam, ClinicianOnly, Ctx
 from spinestep.web.clinic_actions import PlanUpdate, apply_plan_update, invite_patient
 from spinestep.web.present import decision_out, plan_out, red_flag_out, session_out
@@ -143,6 +144,10 @@ def update_plan(body: PlanUpdateIn, scope: CareTeam, ctx: Ctx) -> PlanOut | None
             directional_preference=None
             if body.directional_preference is None
             else DirectionalPreference(body.directional_preference),
+            outcome_measure=None
+            if body.outcome_measure is None
+            else OutcomeMeasure(body.outcome_measure),
+            psfs_enabled=body.psfs_enabled,
         ),
     )
     return _plan(ctx, scope)

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from spinestep.errors import Conflict, InvalidInput, NotFound
 from spinestep.services import clinician, dashboard, portal, programme
+from spinestep.services.questionnaire_tracking import questionnaire_history, questionnaires_due
 from spinestep.services.views import TodayView
 from spinestep.web import forms
 from spinestep.web.access import CareTeam, ClinicianOnly, Ctx, PatientScope
@@ -22,6 +23,7 @@ from spinestep.web.clinic_actions import (
 from spinestep.web.context import WebContext
 from spinestep.web.pages import CheckedForm, PagesDep, redirect
 from spinestep.web.present import decision_out, plan_out
+from spinestep.web.questionnaire_views import due_page_values, history_page_values
 from spinestep.web.routers.patient_account_pages import protocol_choices
 from spinestep.web.views_history import history_values, local_when
 
@@ -122,7 +124,11 @@ def _patient_values(ctx: WebContext, scope: PatientScope) -> dict[str, Any]:
         "progress_after_sessions": assignment.progress_after_sessions if assignment else 3,
         "min_days_at_stage": assignment.min_days_at_stage if assignment else 2,
         "worsening_points": assignment.worsening_points if assignment else 2,
+        "outcome_measure": assignment.outcome_measure.value if assignment else "odi",
+        "psfs_enabled": assignment.psfs_enabled if assignment else False,
     }
+    due = questionnaires_due(ctx.services, actor, scope.patient_id)
+    found = questionnaire_history(ctx.services, actor, scope.patient_id)
     return {
         "patient": {"id": scope.patient_id, "display_name": scope.patient.display_name},
         "plan": None if today is None else plan_out(today, []),
@@ -136,6 +142,8 @@ def _patient_values(ctx: WebContext, scope: PatientScope) -> dict[str, Any]:
         "stage_chart": values.get("stage_chart", ""),
         "adherence_chart": values.get("adherence_chart", ""),
         "adherence_text": values.get("adherence_text", ""),
+        "due": due_page_values(due, ctx.clock.now(), zone),
+        "history": history_page_values(found, zone),
     }
 
 

@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 
 from spinestep.errors import InvalidInput, NotFound
 from spinestep.services import programme, screening, sessions
+from spinestep.services.questionnaire_tracking import questionnaires_due
 from spinestep.services.records import FlagSource
 from spinestep.services.sessions import SessionInput, StopNowInput
 from spinestep.services.views import TodayView
@@ -27,6 +28,7 @@ from spinestep.web.notify import notify_clinician
 from spinestep.web.pages import CheckedForm, Pages, PagesDep, redirect
 from spinestep.web.patient_actions import aonboarded, own_today
 from spinestep.web.present import decision_out, plan_out
+from spinestep.web.questionnaire_views import due_json
 from spinestep.web.views_history import history_values
 
 router = APIRouter(include_in_schema=False)
@@ -77,7 +79,10 @@ async def today_page(request: Request, principal: PatientAccount) -> Response:
 
     def main_html() -> str:
         today = _today(ctx, scope)
+        due = questionnaires_due(ctx.services, scope.principal.actor, scope.patient_id)
+        now = ctx.clock.now()
         return pages.env.get_template("patient/today_main.html").render(
+            due=[d for d in due_json(due, now) if d["due_now"]],
             plan=None if today is None else plan_out(today, []),
             self_managed=scope.patient.self_managed,
             can_start=today is not None and today.can_exercise,
