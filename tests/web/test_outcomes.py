@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
@@ -239,3 +241,64 @@ def test_clinician_downloads_report_fhir_and_csv_audited(clinic: Clinic) -> None
     with clinic.ctx.uow() as uow:
         actions = {e.action for e in uow.audit.for_patient(clinic.patient_a)}
     assert "GET /clinic/patients/{patient_id}/report.pdf" in actions
+
+
+def _supine(rom_deg: list[float]) -> dict[str, Any]:
+    ordered = sorted(rom_deg)
+    return {
+        "stage": "supine",
+        "measure": "hip_flexion",
+        "reps": len(rom_deg),
+        "held_count": len(rom_deg) - 1,
+        "rom_deg": rom_deg,
+        "rom_deg_median": ordered[len(ordered) // 2],
+        "detected_fraction": 1.0,
+        "visibility_mean": 0.9,
+        "side_view": True,
+    }
+
+
+def _week_label(at: datetime) -> str:
+    year, week, _ = at.astimezone(ZoneInfo("Europe/London")).date().isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def test_rom_per_stage_over_weeks_on_history_clinician_page_and_api(clinic: Clinic) -> None:
+    patient = clinic.client("patient_a")
+    assert 'id="rom"' not in patient.get("/history").text  # nothing analysed yet
+    first_day = (clinic.ctx.clock.now() - timedelta(days=21)).replace(
+        hour=12, minute=0, second=0, microsecond=0
+    )
+    week_later = first_day + timedelta(days=7)
+    for at, rom in (
+        (first_day - timedelta(hours=2), [80.0, 85.0, 90.0]),
+        (first_day, [88.0, 90.0, 92.0]),
+        (week_later, [95.0, 95.0, 95.0]),
+    ):
+        record_session(
+            clinic.ctx, _patient_a(clinic), clinic.patient_a, easy(at=at, motion=_supine(rom))
+        )
+    first, second = _week_label(first_day), _week_label(week_later)
+    html = patient.get("/history").text
+    rom = html.split('id="rom"', 1)[1].split("</section>", 1)[0]
+    assert '<svg class="chart"' in rom and "Range of motion per stage and week" in rom
+    rows = re.findall(
+        r"<tr><td>(\d{4}-W\d\d) .*?</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td>", rom
+    )
+    # Week one: median of the session medians 85.0 and 90.0; week two: 95.0.
+    assert rows == [
+        (first, "1 supine", "hip flexion", "87.5"),
+        (second, "1 supine", "hip flexion", "95.0"),
+    ]
+    physio = clinic.client("clinician_a").get(f"/clinic/patients/{clinic.patient_a}").text
+    assert 'id="rom"' in physio and "87.5" in physio
+    assert "ROM per rep (hip flexion): 80.0°, 85.0°, 90.0° — median 85.0°, 2 of 3 held" in physio
+    weeks = clinic.api("patient_a").get("/api/v1/me/rom").json()
+    assert [(w["week_label"], w["stage"], w["rom_deg_median"], w["sessions"]) for w in weeks] == [
+        (first, 1, 87.5, 2),
+        (second, 1, 95.0, 1),
+    ]
+    url = f"/api/v1/patients/{clinic.patient_a}/rom"
+    assert clinic.api("clinician_a").get(url).json() == weeks
+    assert clinic.api("patient_b").get(url).status_code == 403
+    assert clinic.api("clinician_b").get(url).status_code == 404

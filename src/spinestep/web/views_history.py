@@ -7,10 +7,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from spinestep.services.views import HistoryView, TodayView
+from spinestep.services.views import HistoryView, RomWeek, TodayView
 from spinestep.web.charts import Series, bar_chart, line_chart, step_chart
 
 ADHERENCE_DAYS = 14
+STAGE_COLOURS = ("#1f6f7f", "#a4161a", "#6a4c93", "#c98a00")
+ROM_STEP_DEG = 30
 
 
 def local_when(at: datetime, time_zone: str) -> str:
@@ -31,6 +33,59 @@ def adherence_percent(
 ) -> int:
     done = sum(count for _, count in daily_counts(view, today_local, days))
     return min(100, round(100 * done / (planned_per_day * days))) if planned_per_day else 0
+
+
+def rom_values(weeks: tuple[RomWeek, ...]) -> dict[str, Any]:
+    """ROM per stage over ISO weeks: one line per stage, and the same numbers as rows."""
+    if not weeks:
+        return {"rom_chart": "", "rom_rows": []}
+    labels = sorted({w.week_label for w in weeks})
+    stages = sorted({(w.stage, w.stage_id) for w in weeks})
+    by_key = {(w.stage, w.week_label): w.rom_deg_median for w in weeks}
+    top = max(w.rom_deg_median for w in weeks)
+    top_deg = max(ROM_STEP_DEG, -(-int(top) // ROM_STEP_DEG) * ROM_STEP_DEG)
+    series = [
+        Series(
+            f"{stage} {stage_id.replace('_', ' ')}",
+            [by_key.get((stage, label)) for label in labels],
+            STAGE_COLOURS[i % len(STAGE_COLOURS)],
+        )
+        for i, (stage, stage_id) in enumerate(stages)
+    ]
+    chart = line_chart(
+        "Range of motion per stage and week (degrees, median of the analysed sessions)",
+        series,
+        labels,
+        top_value=float(top_deg),
+    )
+    rows = [
+        {
+            "week": w.week_label,
+            "week_start": w.week_start.strftime("%d %b %Y"),
+            "stage": w.stage,
+            "stage_id": w.stage_id.replace("_", " "),
+            "measure": w.measure.replace("_", " "),
+            "rom_deg": f"{w.rom_deg_median:.1f}",
+            "sessions": w.sessions,
+        }
+        for w in weeks
+    ]
+    return {"rom_chart": chart, "rom_rows": rows}
+
+
+def motion_summary(motion: dict[str, Any] | None) -> dict[str, Any] | None:
+    """ROM per repetition of a session saved with a motion analysis (for the timeline)."""
+    if not motion:
+        return None
+    rom = [f"{value:.1f}" for value in motion.get("rom_deg") or [] if value is not None]
+    median = motion.get("rom_deg_median")
+    return {
+        "measure": str(motion.get("measure", "")).replace("_", " "),
+        "rom_deg": rom,
+        "median": None if median is None else f"{median:.1f}",
+        "held": motion.get("held_count"),
+        "reps": motion.get("reps"),
+    }
 
 
 def history_values(view: HistoryView, today: TodayView | None, now: datetime) -> dict[str, Any]:
@@ -75,6 +130,7 @@ def history_values(view: HistoryView, today: TodayView | None, now: datetime) ->
         for s in view.sessions
     ]
     return {
+        **rom_values(view.rom_trend),
         "sessions": sessions,
         "pain_chart": pain_chart,
         "stage_chart": stage_chart,

@@ -25,7 +25,7 @@ from spinestep.web.pages import CheckedForm, PagesDep, redirect
 from spinestep.web.present import decision_out, plan_out
 from spinestep.web.questionnaire_views import due_page_values, history_page_values
 from spinestep.web.routers.patient_account_pages import protocol_choices
-from spinestep.web.views_history import history_values, local_when
+from spinestep.web.views_history import history_values, local_when, motion_summary
 
 router = APIRouter(include_in_schema=False)
 
@@ -93,6 +93,7 @@ def _patient_values(ctx: WebContext, scope: PatientScope) -> dict[str, Any]:
                     "location_after": s.location_after.code,
                     "effort": s.effort.value,
                     "completed": s.completed,
+                    "motion": motion_summary(s.motion),
                 },
             }
         )
@@ -142,6 +143,8 @@ def _patient_values(ctx: WebContext, scope: PatientScope) -> dict[str, Any]:
         "stage_chart": values.get("stage_chart", ""),
         "adherence_chart": values.get("adherence_chart", ""),
         "adherence_text": values.get("adherence_text", ""),
+        "rom_chart": values.get("rom_chart", ""),
+        "rom_rows": values.get("rom_rows", []),
         "due": due_page_values(due, ctx.clock.now(), zone),
         "history": history_page_values(found, zone),
     }
