@@ -6,9 +6,16 @@ throw-away PostgreSQL server), ``spinestep serve`` runs on loopback, and wrk
 the trivial GET /api/v1/health of the same app is the framework's ceiling. Requests
 rotate over 200 patients (cookie sessions for the page, bearer tokens for the API).
 
+The app keeps patient reads for a few seconds (``spinestep.web.readcache``), which is
+what makes the targets reachable; so each real endpoint is measured twice: with the
+cache (as served) and against a second server started with ``--read-cache-s 0``, where
+every request reads the database. Both are printed; the uncached figures are the extra
+keys ``today_page_uncached`` and ``me_plan_uncached`` of each backend in the JSON.
+
 Prints requests/s and p50/p99 latency per endpoint and backend, then one JSON object as
-the last line. Targets: each real endpoint at least 50 % of the ceiling's requests/s,
-p99 under 100 ms. Usage: ``python bench/web.py [--requests N] [--backend sqlite|postgresql]``.
+the last line. Targets (judged on the cached figures, the app as served): each real
+endpoint at least 50 % of the ceiling's requests/s, p99 under 100 ms.
+Usage: ``python bench/web.py [--requests N] [--backend sqlite|postgresql]``.
 """
 
 from __future__ import annotations
@@ -130,8 +137,11 @@ def _credentials(workdir: Path) -> dict[str, Path]:
     return files
 
 
-def _start_server(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _start_server(
+    url: str, workdir: Path, read_cache_s: float | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
+    cache_args = [] if read_cache_s is None else ["--read-cache-s", str(read_cache_s)]
     env = dict(
         os.environ,
         SPINESTEP_DATABASE_URL=url,
@@ -140,7 +150,7 @@ def _start_server(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str
     )
     log = (workdir / "server.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "spinestep", "serve", "--port", str(port)],
+        [sys.executable, "-m", "spinestep", "serve", "--port", str(port), *cache_args],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,
@@ -229,27 +239,33 @@ def run_backend(name: str, url: str, workdir: Path, requests: int) -> dict[str, 
     creds = _credentials(workdir)
     script = workdir / "bench.lua"
     script.write_text(LUA)
-    process, base = _start_server(url, workdir)
     results: dict[str, Any] = {"load_s": round(load_s, 1)}
-    try:
-        kinds = {"ceiling": "none", "today_page": "cookie", "me_plan": "bearer"}
-        for label, path in ENDPOINTS:
-            # Warm up right before measuring: the first request of each patient fills caches.
-            _wrk(base + path, kinds[label], creds[kinds[label]], max(400, requests // 5), script)
-            figures = _wrk(base + path, kinds[label], creds[kinds[label]], requests, script)
-            results[label] = figures
-            print(
-                f"{name:<10} {label:<11} {figures['rps']:>8.1f} req/s"
-                f"   p50 {figures['p50_ms']:>7.2f} ms"
-                f"   p99 {figures['p99_ms']:>7.2f} ms   ({figures['requests']} requests, "
-                f"{figures['non_2xx']} non-2xx)",
-                flush=True,
-            )
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    kinds = {"ceiling": "none", "today_page": "cookie", "me_plan": "bearer"}
+    for cached in (True, False):
+        process, base = _start_server(url, workdir, None if cached else 0.0)
+        try:
+            for label, path in ENDPOINTS:
+                if label == "ceiling" and not cached:
+                    continue  # the health check reads nothing: the cache cannot change it
+                # Warm up right before measuring: the first request of each patient fills
+                # caches (the read cache, and the database's own).
+                kind = kinds[label]
+                _wrk(base + path, kind, creds[kind], max(400, requests // 5), script)
+                figures = _wrk(base + path, kind, creds[kind], requests, script)
+                key = label if cached or label == "ceiling" else f"{label}_uncached"
+                results[key] = figures
+                print(
+                    f"{name:<10} {key:<20} {figures['rps']:>8.1f} req/s"
+                    f"   p50 {figures['p50_ms']:>7.2f} ms"
+                    f"   p99 {figures['p99_ms']:>7.2f} ms   ({figures['requests']} requests, "
+                    f"{figures['non_2xx']} non-2xx)",
+                    flush=True,
+                )
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
     ceiling = results["ceiling"]["rps"] or 1.0
-    for label in ("today_page", "me_plan"):
+    for label in ("today_page", "me_plan", "today_page_uncached", "me_plan_uncached"):
         figures = results[label]
         figures["share_of_ceiling"] = round(figures["rps"] / ceiling, 3)
         figures["meets_target"] = (
@@ -290,6 +306,12 @@ def main() -> None:
         for b in ("sqlite", "postgresql")
         if b in out
         for e in ("today_page", "me_plan")
+    )
+    out["all_targets_met_uncached"] = all(
+        out[b][e]["meets_target"]
+        for b in ("sqlite", "postgresql")
+        if b in out
+        for e in ("today_page_uncached", "me_plan_uncached")
     )
     print(json.dumps(out, sort_keys=True))
 

@@ -128,6 +128,7 @@ def make_app(
         clock=clock,
         hasher=hasher,
         login_limiter=kwargs.pop("login_limiter", LoginRateLimiter()),
+        read_cache_s=kwargs.pop("read_cache_s", 10.0),
     )
     return app, ServiceContext(uow=uow, clock=clock, hasher=hasher), engine
 

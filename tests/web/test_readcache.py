@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
+from spinestep.services.clinician import adjust
+from spinestep.services.context import Actor
+from spinestep.services.records import Role
 from spinestep.web.readcache import ReadCache
-from tests.web.support import Clinic
+from tests.web.support import Clinic, TestClient, make_app
 
 
 def test_a_value_is_loaded_once_until_it_expires() -> None:
@@ -51,3 +55,27 @@ def test_the_plan_follows_a_clinicians_change_at_once(clinic: Clinic) -> None:
         f"/api/v1/patients/{clinic.patient_a}/plan", json={"current_stage": 3}
     )
     assert patient.get("/api/v1/me/plan").json()["stage"]["number"] == 3
+
+
+def _plan_stage(client: TestClient) -> int:
+    stage: int = client.get("/api/v1/me/plan").json()["stage"]["number"]
+    return stage
+
+
+def test_an_app_without_read_cache_sees_another_process_write_at_once(
+    clinic: Clinic, tmp_path: Path, database_url: str
+) -> None:
+    # A write through the services (like the terminal coach) bypasses the app's
+    # clear-on-write: the cached app shows the old plan for a while, an app started
+    # with the cache off (the benchmark's second run) shows the new one at once.
+    uncached_app, _, engine = make_app(tmp_path / "uncached", database_url, read_cache_s=0.0)
+    try:
+        cached = clinic.api("patient_a")
+        uncached = TestClient(uncached_app, follow_redirects=False)
+        uncached.headers["authorization"] = cached.headers["authorization"]
+        assert (_plan_stage(cached), _plan_stage(uncached)) == (1, 1)
+        physio = Actor(role=Role.CLINICIAN, user_id=clinic.clinician_a)
+        adjust(clinic.ctx, physio, clinic.patient_a, stage=2)
+        assert (_plan_stage(cached), _plan_stage(uncached)) == (1, 2)
+    finally:
+        engine.dispose()

@@ -39,6 +39,13 @@ def serve(
     database_url: str = typer.Option(
         None, "--database-url", help="SQLAlchemy URL of the database."
     ),
+    read_cache_s: float = typer.Option(
+        10.0,
+        "--read-cache-s",
+        min=0.0,
+        max=300.0,
+        help="Seconds patient reads are kept in memory; 0 turns the read cache off.",
+    ),
 ) -> None:
     """Start the web app (SQLite by default; PostgreSQL with SPINESTEP_DATABASE_URL)."""
     import uvicorn
@@ -56,7 +63,7 @@ def serve(
         raise InvalidInput("port", "must be 1-65535")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    app = create_app(settings)
+    app = create_app(settings, read_cache_s=read_cache_s)
     shown = f"[{settings.host}]" if ":" in settings.host else settings.host
     print(f"spinestep is running at http://{shown}:{settings.port}/  (Ctrl+C to stop)", flush=True)
     uvicorn.run(

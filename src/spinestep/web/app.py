@@ -15,7 +15,7 @@ from spinestep.web.errors import install_error_handlers
 from spinestep.web.headers import SecurityHeadersMiddleware
 from spinestep.web.mail import Mailer
 from spinestep.web.pages import Pages
-from spinestep.web.readcache import ClearOnWriteMiddleware
+from spinestep.web.readcache import DEFAULT_READ_CACHE_S, ClearOnWriteMiddleware, ReadCache
 from spinestep.web.routers import ROUTERS
 from spinestep.web.security import LoginRateLimiter, SessionSigner, load_or_create_secret
 from spinestep.web.wiring import build_backend
@@ -35,8 +35,13 @@ def create_app(
     clock: Clock | None = None,
     hasher: PasswordHasher | None = None,
     login_limiter: LoginRateLimiter | None = None,
+    read_cache_s: float = DEFAULT_READ_CACHE_S,
 ) -> FastAPI:
-    """Build the web app for ``settings``; the store is opened (and migrated) here."""
+    """Build the web app for ``settings``; the store is opened (and migrated) here.
+
+    ``read_cache_s`` is the lifetime of the patient read cache (``web.readcache``);
+    0 turns it off, so every request reads the database (for honest benchmarks).
+    """
     backend = build_backend(settings, uow=uow, clock=clock, hasher=hasher)
     ctx = WebContext(
         settings=settings,
@@ -46,6 +51,7 @@ def create_app(
         signer=SessionSigner(load_or_create_secret(settings.secret_key, settings.data_dir)),
         limiter=login_limiter or LoginRateLimiter(),
         cookie_secure=settings.host not in ("127.0.0.1", "localhost", "::1"),
+        cache=ReadCache(ttl_s=read_cache_s),
     )
     ctx.mailer = Mailer(settings)
     ctx.pages = Pages(ctx)

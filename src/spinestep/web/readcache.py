@@ -23,10 +23,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 T = TypeVar("T")
 _MISSING = object()
+DEFAULT_READ_CACHE_S = 10.0
 
 
 class ReadCache:
-    def __init__(self, ttl_s: float = 10.0, max_entries: int = 20_000) -> None:
+    """``ttl_s`` 0 (or less) turns the cache off: every read goes to the database."""
+
+    def __init__(self, ttl_s: float = DEFAULT_READ_CACHE_S, max_entries: int = 20_000) -> None:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple[str, str], tuple[float, object]] = OrderedDict()
