@@ -9,12 +9,17 @@ patient's Today page shows stage 1. Screenshots go to tests/artifacts/.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from spinestep.services.context import Actor
+from spinestep.services.records import Role
+from spinestep.services.sessions import record_session
 from tests.browser.server import live_server
+from tests.services.support import easy
 from tests.web.support import PASSWORD, build_clinic
 
 pytestmark = pytest.mark.browser
@@ -127,3 +132,43 @@ def test_patient_session_then_clinician_moves_them_back(
     assert "GET /clinic/patients/{patient_id} 200" in log
     for secret in ("Zebulon", clinic.emails["patient_a"], f"/patients/{clinic.patient_a}"):
         assert secret not in log
+
+
+def test_patient_history_shows_range_of_motion(
+    browser: Browser, tmp_path: Path, database_url: str, artifacts: Path
+) -> None:
+    clinic = build_clinic(tmp_path, database_url)
+    patient = Actor(role=Role.PATIENT, user_id=clinic.patient_a_user)
+    # Two sessions on one day, one a week later: two ISO weeks in the table.
+    noon = (clinic.ctx.clock.now() - timedelta(days=15)).replace(hour=12, minute=0, second=0)
+    for hours, rom_deg in (
+        (-2, [70.0, 74.0, 78.0]),
+        (0, [76.0, 80.0, 84.0]),
+        (168, [85.0, 88.0, 91.0]),
+    ):
+        metrics = {
+            "stage": "supine",
+            "measure": "hip_flexion",
+            "reps": 3,
+            "held_count": 3,
+            "rom_deg": rom_deg,
+            "rom_deg_median": rom_deg[1],
+            "detected_fraction": 1.0,
+            "visibility_mean": 0.9,
+            "side_view": True,
+        }
+        at = noon + timedelta(hours=hours)
+        record_session(clinic.ctx, patient, clinic.patient_a, easy(at=at, motion=metrics))
+    clinic.close()
+    backend = "pg" if database_url.startswith("postgresql") else "sqlite"
+    with live_server(database_url, tmp_path) as server:
+        phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+        page = phone.new_page()
+        sign_in(page, server.url, clinic.emails["patient_a"])
+        page.get_by_role("link", name="History").click()
+        section = page.locator("#rom")
+        expect(section.get_by_role("heading", name="Range of motion per stage")).to_be_visible()
+        expect(section.locator("svg.chart")).to_be_visible()
+        expect(section.locator("tbody tr")).to_have_count(2)
+        section.screenshot(path=artifacts / f"patient-history-rom-{backend}.png")
+        phone.close()
