@@ -237,7 +237,12 @@ _odi = st.lists(st.integers(0, 5), min_size=10, max_size=10).flatmap(
 )
 _rmdq = st.sets(st.integers(1, 24)).map(lambda ticked: RmdqAnswers(tuple(sorted(ticked))))
 _psfs = st.lists(
-    st.builds(PsfsActivity, name=st.text(min_size=1, max_size=30), rating=st.integers(0, 10)),
+    st.builds(
+        PsfsActivity,
+        # Names as the service keeps them: any whitespace run collapsed to one space.
+        name=st.text(min_size=1, max_size=30).map(lambda t: " ".join(t.split())).filter(bool),
+        rating=st.integers(0, 10),
+    ),
     min_size=1,
     max_size=5,
 ).map(lambda activities: PsfsAnswers(tuple(activities)))

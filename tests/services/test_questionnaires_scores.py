@@ -173,3 +173,13 @@ def test_answers_json_round_trip_and_checks() -> None:
         answers_from_json(Instrument.RMDQ, {"ticked": [], "colour": 1})
     with pytest.raises(InvalidInput, match="bothersomeness: must be one of"):
         answers_from_json(Instrument.STARTBACK, {"items": [0] * 8, "bothersomeness": "lots"})
+
+
+def test_psfs_activity_names_keep_single_spaces_only() -> None:
+    data = {"ratings": [4, 7], "activities": ["  climbing\x85stairs ", "tying\u00a0\tshoes"]}
+    answers = answers_from_json(Instrument.PSFS, data)
+    assert answers == PsfsAnswers(
+        (PsfsActivity("climbing stairs", 4), PsfsActivity("tying shoes", 7))
+    )
+    with pytest.raises(InvalidInput, match="activities: must name each rated activity"):
+        answers_from_json(Instrument.PSFS, {"ratings": [4], "activities": ["\x85\u3000"]})

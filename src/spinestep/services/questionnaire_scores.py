@@ -114,12 +114,13 @@ def answers_from_json(instrument: Instrument, data: object) -> Answers:
         names = _list(
             data.get("activities", [f"activity {i + 1}" for i in range(len(ratings))]), "activities"
         )
-        if len(names) != len(ratings) or not all(isinstance(n, str) and n.strip() for n in names):
+        # Any run of whitespace (tabs, NEL, no-break spaces...) becomes one space, so a
+        # name is also a valid FHIR string.
+        cleaned = [" ".join(n.split()) if isinstance(n, str) else "" for n in names]
+        if len(cleaned) != len(ratings) or not all(cleaned):
             raise InvalidInput("activities", "must name each rated activity")
         answers = PsfsAnswers(
-            activities=tuple(
-                PsfsActivity(n.strip(), r) for n, r in zip(names, ratings, strict=True)
-            )
+            activities=tuple(PsfsActivity(n, r) for n, r in zip(cleaned, ratings, strict=True))
         )
     elif instrument is Instrument.STARTBACK:
         try:
