@@ -165,8 +165,10 @@ def history_command(
         bool, typer.Option("--json", help="Print sessions and decisions as JSON.")
     ] = False,
 ) -> None:
-    """Show past sessions with their decisions, the pain trend drawn in the terminal, and the
-    range of motion per stage and week when sessions were saved from a video."""
+    """Show past sessions with their decisions and the pain trend drawn in the terminal.
+
+    When sessions were saved from a video, the range of motion per stage and week too.
+    """
     with errors(), services() as ctx:
         since = None if days is None else ctx.clock.now() - timedelta(days=days)
         view = programme.history(ctx, LOCAL, resolve_patient(ctx, patient), since=since)

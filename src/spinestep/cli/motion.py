@@ -140,8 +140,10 @@ def analyze(
         None, "--at", help=_SAVE_HELP + "when, RFC 3339 with offset (default: now)."
     ),
 ) -> None:
-    """Count repetitions, check each hold and measure the range in a recorded video or photo;
-    with --save, keep it as a session of your programme."""
+    """Count repetitions, check each hold and measure the range in a video or photo.
+
+    With --save, the analysis is kept as a session of your programme.
+    """
     from spinestep.cli.motion_save import SessionAnswers, check_answers, check_patient_ready
     from spinestep.domain.kinematics import ExerciseStage
     from spinestep.motion.availability import require_motion
