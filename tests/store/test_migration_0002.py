@@ -123,7 +123,7 @@ def test_from_0001_with_data_keeps_every_row_and_the_measure_taken_first(
     engine = engine_at_0001
     _fill(engine)
     assert "outcome_measure" not in _columns(engine)
-    migrate(engine)
+    migrate(engine, "0002")
     assert current_revision(engine) == "0002"
     with unit_of_work_factory(engine)() as uow:
         got = {}
@@ -142,7 +142,7 @@ def test_from_0001_with_data_keeps_every_row_and_the_measure_taken_first(
 def test_from_0001_the_new_columns_take_new_values(engine_at_0001: Engine) -> None:
     engine = engine_at_0001
     _fill(engine)
-    migrate(engine)
+    migrate(engine, "0002")
     uow = unit_of_work_factory(engine)
     with uow() as work:
         assignment = work.assignments.current_for(2)
@@ -160,7 +160,7 @@ def test_from_0001_the_new_columns_take_new_values(engine_at_0001: Engine) -> No
 def test_downgrade_to_0001_drops_only_the_new_columns(engine_at_0001: Engine) -> None:
     engine = engine_at_0001
     _fill(engine)
-    migrate(engine)
+    migrate(engine, "0002")
     assert {"outcome_measure", "psfs_enabled"} <= _columns(engine)
     downgrade(engine, "0001")
     assert current_revision(engine) == "0001"
@@ -170,14 +170,14 @@ def test_downgrade_to_0001_drops_only_the_new_columns(engine_at_0001: Engine) ->
         assert count.scalar_one() == len(TAKEN)
         responses = connection.execute(sa.select(sa.func.count()).select_from(RESPONSES))
         assert responses.scalar_one() == sum(len(t) for t in TAKEN.values())
-    migrate(engine)
+    migrate(engine, "0002")
     assert current_revision(engine) == "0002"
 
 
 def test_from_empty_a_new_programme_defaults_to_odi_without_psfs(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
-        migrate(engine)
+        migrate(engine, "0002")
         assert current_revision(engine) == "0002"
         _fill(engine)  # rows written without the new columns take their server defaults
         with unit_of_work_factory(engine)() as uow:

@@ -4,16 +4,37 @@ from __future__ import annotations
 
 from spinestep.services.access import audit_read, load_patient
 from spinestep.services.context import Actor, ServiceContext
+from spinestep.services.programme import today_in
+from spinestep.services.questionnaire_scores import DueItem
+from spinestep.services.questionnaire_tracking import due_in
 from spinestep.services.records import FlagSource, ProgrammeEvent
+from spinestep.services.views import TodayView
 
 
 def onboarding_screened(ctx: ServiceContext, actor: Actor, patient_id: int) -> bool:
     """Whether the onboarding red-flag questions have been answered for this patient."""
     with ctx.uow() as uow:
         load_patient(uow, actor, patient_id)
-        return any(
-            s.source is FlagSource.ONBOARDING for s in uow.screenings.for_patient(patient_id)
-        )
+        return uow.screenings.any_from(patient_id, FlagSource.ONBOARDING)
+
+
+def today_and_due(
+    ctx: ServiceContext, actor: Actor, patient_id: int
+) -> tuple[TodayView | None, tuple[DueItem, ...]]:
+    """The Today page's reads in one unit of work: the Today view (None while there is no
+    programme) and the questionnaires due. The same as ``programme.today`` followed by
+    ``questionnaire_tracking.questionnaires_due``, with the patient and programme read once.
+    """
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        patient = load_patient(uow, actor, patient_id)
+        assignment = uow.assignments.current_for(patient_id)
+        view = None
+        if assignment is not None:
+            view = today_in(uow, ctx.clock, actor, patient, assignment, now)
+        due = due_in(uow, ctx.clock, actor, patient_id, assignment)
+        uow.commit()
+    return view, due
 
 
 def has_users(ctx: ServiceContext) -> bool:

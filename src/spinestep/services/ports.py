@@ -17,6 +17,7 @@ from spinestep.services.records import (
     AssignmentRecord,
     AuditEntry,
     DeletionRequest,
+    FlagSource,
     InviteRecord,
     PatientRecord,
     ProgrammeEvent,
@@ -53,6 +54,10 @@ class UserRepository(Protocol):
 class ApiTokenRepository(Protocol):
     def add(self, token: ApiTokenRecord) -> ApiTokenRecord: ...
     def by_hash(self, token_hash: str) -> ApiTokenRecord | None: ...
+    def with_user(self, token_hash: str) -> tuple[ApiTokenRecord, UserRecord] | None:
+        """The token with this hash and its account, in one lookup (None if either is gone)."""
+        ...
+
     def for_user(self, user_id: int) -> list[ApiTokenRecord]: ...
     def update(self, token: ApiTokenRecord) -> None: ...
 
@@ -95,8 +100,15 @@ class RedFlagRepository(Protocol):
 class ScreeningRepository(Protocol):
     def add(self, screening: ScreeningRecord) -> ScreeningRecord: ...
     def for_patient(self, patient_id: int) -> list[ScreeningRecord]: ...
-    def last_asked(self, patient_id: int, code: str) -> datetime | None:
-        """When the question ``code`` was last answered by this patient."""
+    def last_asked(
+        self, patient_id: int, code: str, after: datetime | None = None
+    ) -> datetime | None:
+        """When the question ``code`` was last answered by this patient (only answers
+        later than ``after`` are looked at when it is given: None if there are none)."""
+        ...
+
+    def any_from(self, patient_id: int, source: FlagSource) -> bool:
+        """Whether this patient has any screening from ``source`` (one indexed lookup)."""
         ...
 
 

@@ -9,7 +9,7 @@ from spinestep.errors import NotFound
 from spinestep.services.access import audit_read, load_patient
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.deciding import effective_dose, protocol_of, run_rules
-from spinestep.services.ports import UnitOfWork
+from spinestep.services.ports import Clock, UnitOfWork
 from spinestep.services.records import AssignmentRecord, PatientRecord, ProgrammeStatus
 from spinestep.services.rom_trend import rom_weeks, stage_ids_of
 from spinestep.services.screening import monthly_due
@@ -44,17 +44,35 @@ def today(ctx: ServiceContext, actor: Actor, patient_id: int) -> TodayView:
     now = ctx.clock.now()
     with ctx.uow() as uow:
         patient = load_patient(uow, actor, patient_id)
-        assignment = _assignment(uow, patient)
-        protocol = protocol_of(assignment)
-        stage = assignment.current_stage
-        dose = effective_dose(protocol, assignment, stage)
-        local_date, start, end = local_day_bounds(patient.time_zone, now)
-        done = [s for s in uow.sessions.for_patient(patient_id, start, end) if s.completed]
-        last = uow.decisions.latest_for(patient_id)
-        flags = tuple(report.code for report in uow.red_flags.unresolved_for(patient_id))
-        due = tuple(flag.code for flag in monthly_due(uow, patient_id, now))
-        audit_read(uow, ctx.clock, actor, "patient.today", patient_id)
+        view = today_in(uow, ctx.clock, actor, patient, _assignment(uow, patient), now)
         uow.commit()
+    return view
+
+
+def today_in(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    patient: PatientRecord,
+    assignment: AssignmentRecord,
+    now: datetime,
+) -> TodayView:
+    """``today`` inside an open unit of work (audited; the caller commits).
+
+    A fixed number of indexed reads whatever the history: today's sessions only, the
+    latest decision, the open red flags and the last 30 days of screenings.
+    """
+    assert patient.id is not None
+    patient_id = patient.id
+    protocol = protocol_of(assignment)
+    stage = assignment.current_stage
+    dose = effective_dose(protocol, assignment, stage)
+    local_date, start, end = local_day_bounds(patient.time_zone, now)
+    done = [s for s in uow.sessions.for_patient(patient_id, start, end) if s.completed]
+    last = uow.decisions.latest_for(patient_id)
+    flags = tuple(report.code for report in uow.red_flags.unresolved_for(patient_id))
+    due = tuple(flag.code for flag in monthly_due(uow, patient_id, now))
+    audit_read(uow, clock, actor, "patient.today", patient_id)
     return TodayView(
         patient_id=patient_id,
         display_name=patient.display_name,

@@ -14,6 +14,7 @@ from spinestep.services.access import audit, audit_read, load_patient
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.deciding import session_record
 from spinestep.services.patient_records import stored_questionnaires
+from spinestep.services.ports import Clock, UnitOfWork
 from spinestep.services.questionnaire_scores import (
     DueItem,
     QuestionnaireHistory,
@@ -23,7 +24,7 @@ from spinestep.services.questionnaire_scores import (
     score_answers,
 )
 from spinestep.services.record_types import Answers, QuestionnaireEntry, SessionEntry
-from spinestep.services.records import StoredQuestionnaire
+from spinestep.services.records import AssignmentRecord, StoredQuestionnaire
 
 CHOOSABLE = (Instrument.ODI, Instrument.RMDQ)
 
@@ -87,11 +88,24 @@ def questionnaires_due(
         raise InvalidInput("measure", "must be odi or rmdq")
     with ctx.uow() as uow:
         load_patient(uow, actor, patient_id)
-        entries = stored_questionnaires(uow, patient_id)
         assignment = uow.assignments.current_for(patient_id)
-        audit_read(uow, ctx.clock, actor, "questionnaire.due", patient_id)
+        found = due_in(uow, ctx.clock, actor, patient_id, assignment, chosen)
         uow.commit()
+    return found
+
+
+def due_in(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    patient_id: int,
+    assignment: AssignmentRecord | None,
+    chosen: Instrument | None = None,
+) -> tuple[DueItem, ...]:
+    """``questionnaires_due`` inside an open unit of work (audited; the caller commits)."""
+    entries = stored_questionnaires(uow, patient_id)
+    audit_read(uow, clock, actor, "questionnaire.due", patient_id)
     if chosen is None and assignment is not None:
         chosen = Instrument(assignment.outcome_measure.value)
     psfs = assignment is not None and assignment.psfs_enabled
-    return due(entries, ctx.clock.now(), chosen, psfs_enabled=psfs)
+    return due(entries, clock.now(), chosen, psfs_enabled=psfs)

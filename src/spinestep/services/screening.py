@@ -51,10 +51,15 @@ def onboarding_questions() -> tuple[RedFlag, ...]:
 
 
 def monthly_due(uow: UnitOfWork, patient_id: int, now: datetime) -> tuple[RedFlag, ...]:
-    """Monthly questions not answered in the last 30 days."""
+    """Monthly questions not answered in the last 30 days.
+
+    Only the last 30 days of screenings are read: an answer older than that makes the
+    question due just as no answer does, so the cost does not grow with the history.
+    """
     due: list[RedFlag] = []
+    window_start = now - MONTHLY_INTERVAL
     for flag in flags_for_monthly_check():
-        last = uow.screenings.last_asked(patient_id, flag.code)
+        last = uow.screenings.last_asked(patient_id, flag.code, after=window_start)
         if last is None or now - last >= MONTHLY_INTERVAL:
             due.append(flag)
     return tuple(due)

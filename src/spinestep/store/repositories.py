@@ -20,6 +20,7 @@ from spinestep.services.records import (
     AuditEntry,
     DeletionRequest,
     DeletionStatus,
+    FlagSource,
     InviteRecord,
     PatientRecord,
     ProgrammeEvent,
@@ -134,6 +135,19 @@ class SqlApiTokenRepository(_Repository[ApiTokenRecord, ApiTokenRow]):
     def by_hash(self, token_hash: str) -> ApiTokenRecord | None:
         return self._one(sa.select(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash))
 
+    def with_user(self, token_hash: str) -> tuple[ApiTokenRecord, UserRecord] | None:
+        statement = (
+            sa.select(ApiTokenRow, UserRow)
+            .join(UserRow, UserRow.id == ApiTokenRow.user_id)
+            .where(ApiTokenRow.token_hash == token_hash)
+            .limit(1)
+        )
+        found = self._session.execute(statement).first()
+        if found is None:
+            return None
+        token, user = found
+        return self._to_record(token), SqlUserRepository(self._session)._to_record(user)
+
     def for_user(self, user_id: int) -> list[ApiTokenRecord]:
         statement = sa.select(ApiTokenRow).where(ApiTokenRow.user_id == user_id)
         return self._all(statement.order_by(ApiTokenRow.id))
@@ -197,16 +211,25 @@ class SqlScreeningRepository(_Repository[ScreeningRecord, ScreeningRow]):
         statement = sa.select(ScreeningRow).where(ScreeningRow.patient_id == patient_id)
         return self._all(statement.order_by(ScreeningRow.at, ScreeningRow.id))
 
-    def last_asked(self, patient_id: int, code: str) -> datetime | None:
-        statement = (
-            sa.select(ScreeningRow)
-            .where(ScreeningRow.patient_id == patient_id)
-            .order_by(ScreeningRow.at.desc(), ScreeningRow.id.desc())
+    def last_asked(
+        self, patient_id: int, code: str, after: datetime | None = None
+    ) -> datetime | None:
+        statement = sa.select(ScreeningRow.at, ScreeningRow.answers).where(
+            ScreeningRow.patient_id == patient_id
         )
-        for row in self._session.scalars(statement):
-            if code in row.answers:
-                return row.at
+        if after is not None:
+            statement = statement.where(ScreeningRow.at > after)
+        statement = statement.order_by(ScreeningRow.at.desc(), ScreeningRow.id.desc())
+        for at, answers in self._session.execute(statement):
+            if code in answers:
+                return at  # type: ignore[no-any-return]
         return None
+
+    def any_from(self, patient_id: int, source: FlagSource) -> bool:
+        found = sa.select(ScreeningRow.id).where(
+            ScreeningRow.patient_id == patient_id, ScreeningRow.source == source
+        )
+        return self._session.execute(found.limit(1)).first() is not None
 
 
 class SqlSessionRepository(_Repository[StoredSession, SessionRow]):

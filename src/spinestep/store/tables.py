@@ -127,9 +127,12 @@ class AssignmentRow(Base):
 
 class RedFlagRow(Base):
     __tablename__ = "red_flag_reports"
+    __table_args__ = (
+        sa.Index("ix_red_flag_reports_patient_resolved", "patient_id", "resolved_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(_patient_fk(), index=True)
+    patient_id: Mapped[int] = mapped_column(_patient_fk())
     code: Mapped[str] = mapped_column(sa.String(64))
     reported_at: Mapped[datetime]
     source: Mapped[FlagSource] = mapped_column(enum_column(FlagSource, 16))
@@ -141,9 +144,13 @@ class RedFlagRow(Base):
 
 class ScreeningRow(Base):
     __tablename__ = "screenings"
+    __table_args__ = (
+        sa.Index("ix_screenings_patient_at", "patient_id", "at"),
+        sa.Index("ix_screenings_patient_source", "patient_id", "source"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(_patient_fk(), index=True)
+    patient_id: Mapped[int] = mapped_column(_patient_fk())
     at: Mapped[datetime]
     source: Mapped[FlagSource] = mapped_column(enum_column(FlagSource, 16))
     answers: Mapped[dict[str, Any]]
@@ -151,10 +158,14 @@ class ScreeningRow(Base):
 
 class SessionRow(Base):
     __tablename__ = "sessions"
-    __table_args__ = (sa.Index("ix_sessions_assignment_at", "assignment_id", "at_utc"),)
+    # Composite indexes of migration 0003 (patient, then time) serve the patient's reads.
+    __table_args__ = (
+        sa.Index("ix_sessions_assignment_at", "assignment_id", "at_utc"),
+        sa.Index("ix_sessions_patient_at", "patient_id", "at_utc"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(_patient_fk(), index=True)
+    patient_id: Mapped[int] = mapped_column(_patient_fk())
     assignment_id: Mapped[int] = mapped_column(
         sa.ForeignKey("programme_assignments.id", ondelete="CASCADE")
     )
@@ -176,12 +187,13 @@ class SessionRow(Base):
 
 class DecisionRow(Base):
     __tablename__ = "decisions"
+    __table_args__ = (sa.Index("ix_decisions_patient_made_at", "patient_id", "made_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("sessions.id", ondelete="CASCADE"), unique=True
     )
-    patient_id: Mapped[int] = mapped_column(_patient_fk(), index=True)
+    patient_id: Mapped[int] = mapped_column(_patient_fk())
     assignment_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("programme_assignments.id", ondelete="CASCADE")
     )
@@ -214,9 +226,12 @@ class EventRow(Base):
 
 class QuestionnaireRow(Base):
     __tablename__ = "questionnaire_responses"
+    __table_args__ = (
+        sa.Index("ix_questionnaire_responses_patient_taken", "patient_id", "taken_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(_patient_fk(), index=True)
+    patient_id: Mapped[int] = mapped_column(_patient_fk())
     instrument: Mapped[str] = mapped_column(sa.String(32))
     taken_at: Mapped[datetime]
     answers: Mapped[dict[str, Any]]
@@ -225,12 +240,13 @@ class QuestionnaireRow(Base):
 
 class AuditRow(Base):
     __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_patient_at", "patient_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_user_id: Mapped[int | None] = mapped_column(_user_fk())
     action: Mapped[str] = mapped_column(sa.String(64))
     patient_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("patients.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("patients.id", ondelete="SET NULL")
     )
     at: Mapped[datetime]
 

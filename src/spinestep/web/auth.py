@@ -78,11 +78,12 @@ def _token_lookup(
 
     def load() -> TokenEntry:
         with ctx.uow() as uow:
-            record = uow.tokens.by_hash(digest)
-            if record is None or record.revoked_at is not None:
-                return None
-            principal = _principal(uow.users.get(record.user_id))
-            return None if principal is None else (principal, record.expires_at)
+            found = uow.tokens.with_user(digest)
+        if found is None or found[0].revoked_at is not None:
+            return None
+        record, user = found
+        principal = _principal(user)
+        return None if principal is None else (principal, record.expires_at)
 
     return digest, load
 

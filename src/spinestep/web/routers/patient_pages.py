@@ -9,8 +9,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from spinestep.errors import InvalidInput, NotFound
-from spinestep.services import programme, screening, sessions
-from spinestep.services.questionnaire_tracking import questionnaires_due
+from spinestep.services import portal, programme, screening, sessions
 from spinestep.services.records import FlagSource
 from spinestep.services.sessions import SessionInput, StopNowInput
 from spinestep.services.views import TodayView
@@ -78,8 +77,7 @@ async def today_page(request: Request, principal: PatientAccount) -> Response:
         return redirect("/onboarding")
 
     def main_html() -> str:
-        today = _today(ctx, scope)
-        due = questionnaires_due(ctx.services, scope.principal.actor, scope.patient_id)
+        today, due = portal.today_and_due(ctx.services, scope.principal.actor, scope.patient_id)
         now = ctx.clock.now()
         return pages.env.get_template("patient/today_main.html").render(
             due=[d for d in due_json(due, now) if d["due_now"]],

@@ -1,0 +1,140 @@
+"""The patient's Today page and plan send a fixed number of SQL statements, whatever the history.
+
+With the read cache off, every request reads the database. The SQL statements of one
+request are counted (a SQLAlchemy cursor event) for a patient with 5 sessions and one
+with 500 (each session with its red-flag check and its decision, as the app stores
+them): the counts must be equal, so no statement per session (N+1) can creep back, and
+at most the reads listed below by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from spinestep.domain.model import Decision, Effort, Location, Urgency
+from spinestep.services.records import (
+    FlagSource,
+    ScreeningRecord,
+    StoredDecision,
+    StoredSession,
+)
+from tests.web.support import Clinic, TestClient, build_clinic
+
+# Today page: the account (cookie), the patient profile, the patient and whether the
+# onboarding questions were answered, then in one unit of work the patient, the
+# programme, today's sessions, the latest decision, open red flags, the last 30 days
+# of screenings and the questionnaires taken.
+TODAY_PAGE_MAX = 11
+# /me/plan: the token with its account (one join), the profile, then the patient, the
+# programme, today's sessions, the latest decision, open red flags, the screenings.
+ME_PLAN_MAX = 8
+
+
+@pytest.fixture
+def clinic(tmp_path: Path, database_url: str) -> Iterator[Clinic]:
+    built = build_clinic(tmp_path, database_url, read_cache_s=0)
+    yield built
+    built.close()
+
+
+def _add_history(clinic: Clinic, patient_id: int, count: int) -> None:
+    """``count`` completed sessions two hours apart back from now, each checked and decided."""
+    now = clinic.ctx.clock.now()
+    with clinic.ctx.uow() as uow:
+        assignment = uow.assignments.current_for(patient_id)
+        assert assignment is not None and assignment.id is not None
+        for number in range(count):
+            at = now - timedelta(minutes=5) - timedelta(hours=2 * number)
+            uow.screenings.add(
+                ScreeningRecord(patient_id, at, FlagSource.SESSION, {"saddle_anaesthesia": False})
+            )
+            session = uow.sessions.add(
+                StoredSession(
+                    patient_id=patient_id,
+                    assignment_id=assignment.id,
+                    at=at,
+                    stage=1,
+                    completed=True,
+                    effort=Effort.EASY,
+                    pain_before=2,
+                    pain_during=2,
+                    pain_after=1,
+                    location_before=Location.BACK,
+                    location_after=Location.BACK,
+                    created_at=at,
+                    reps=10,
+                )
+            )
+            uow.decisions.add(
+                StoredDecision(
+                    patient_id=patient_id,
+                    made_at=at,
+                    decision=Decision.STAY,
+                    urgency=Urgency.NONE,
+                    current_stage=1,
+                    next_stage=1,
+                    reasons=[{"rule": "R9", "text": "Not enough easy sessions yet."}],
+                    message="Carry on at this stage.",
+                    dose=None,
+                    inputs={},
+                    rules_version="test",
+                    assignment_id=assignment.id,
+                    session_id=session.id,
+                )
+            )
+        uow.commit()
+
+
+def _statements(clinic: Clinic, client: TestClient, url: str) -> int:
+    """Statements sent to the database while answering one GET of ``url`` (200 expected)."""
+    seen: list[str] = []
+
+    def count(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    assert client.get(url).status_code == 200  # warm: pools and compiled statements
+    sa.event.listen(clinic.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        sa.event.remove(clinic.engine, "before_cursor_execute", count)
+    assert response.status_code == 200, response.text
+    return len(seen)
+
+
+def test_today_page_and_plan_cost_the_same_for_a_short_and_a_long_history(
+    clinic: Clinic,
+) -> None:
+    _add_history(clinic, clinic.patient_a, 5)
+    _add_history(clinic, clinic.patient_b, 500)
+    page = {
+        who: _statements(clinic, clinic.client(who), "/today") for who in ("patient_a", "patient_b")
+    }
+    plan = {
+        who: _statements(clinic, clinic.api(who), "/api/v1/me/plan")
+        for who in ("patient_a", "patient_b")
+    }
+    assert page["patient_a"] == page["patient_b"] <= TODAY_PAGE_MAX
+    assert plan["patient_a"] == plan["patient_b"] <= ME_PLAN_MAX
+
+
+def test_the_plan_counts_only_todays_sessions_of_a_long_history(clinic: Clinic) -> None:
+    """The bounded reads still give the right answer (sessions every two hours: those of
+    the patient's local day so far, worked out here from the clock)."""
+    _add_history(clinic, clinic.patient_b, 500)
+    now = clinic.ctx.clock.now()
+    local = now.astimezone(ZoneInfo("Europe/London"))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    expected = sum(
+        1
+        for number in range(500)
+        if now - timedelta(minutes=5) - timedelta(hours=2 * number) >= midnight
+    )
+    plan = clinic.api("patient_b").get("/api/v1/me/plan").json()
+    assert plan["sessions_today"] == expected
