@@ -55,6 +55,7 @@ def _url(route: RouteInfo, clinic: Clinic) -> str:
         route.path.replace("{patient_id}", str(clinic.patient_a))
         .replace("{flag_id}", "1")
         .replace("{request_id}", "1")
+        .replace("{user_id}", str(clinic.patient_b_user))
         .replace("{token}", "x" * 20)
         .replace("{instrument}", "odi")
     )

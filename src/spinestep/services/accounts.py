@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from spinestep.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from spinestep.services.access import require_role
+from spinestep.services.access import audit, require_role
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.passwords import new_token, token_hash
 from spinestep.services.ports import PasswordHasher, UnitOfWork
@@ -45,11 +45,11 @@ def normalise_email(email: str) -> str:
     return cleaned
 
 
-def _check_password(password: str) -> None:
+def _check_password(password: str, path: str = "password") -> None:
     if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
-        raise InvalidInput(
-            "password", f"must be {MIN_PASSWORD_CHARS}-{MAX_PASSWORD_CHARS} characters"
-        )
+        raise InvalidInput(path, f"must be {MIN_PASSWORD_CHARS}-{MAX_PASSWORD_CHARS} characters")
+    if "\x00" in password:
+        raise InvalidInput(path, "contains characters that are not allowed")
 
 
 def _hasher(ctx: ServiceContext) -> PasswordHasher:
@@ -107,28 +107,87 @@ def authenticate(ctx: ServiceContext, email: str, password: str) -> UserRecord |
 
 
 def set_password(ctx: ServiceContext, actor: Actor, user_id: int, password: str) -> None:
-    if not (actor.local or actor.role is Role.ADMIN or actor.user_id == user_id):
-        raise PermissionDenied("you may only change your own password")
+    """An admin sets a new password for another account (a reset).
+
+    The account's API tokens are revoked with it. Admins change their own password with
+    ``change_password``, which asks for the current one.
+    """
+    require_role(actor, Role.ADMIN)
+    if not actor.local and actor.user_id == user_id:
+        raise Conflict("change your own password on the Account page, with your current one")
     _check_password(password)
     password_hash = _hasher(ctx).hash(password)
     with ctx.uow() as uow:
         user = uow.users.get(user_id)
         if user is None:
-            raise NotFound(f"no user with id {user_id}")
+            raise NotFound("no such account")
         user.password_hash = password_hash
         uow.users.update(user)
+        _revoke_all_tokens(uow, user_id, ctx.clock.now())
+        audit(uow, ctx.clock, actor, "account.password_reset", None)
         uow.commit()
 
 
-def set_active(ctx: ServiceContext, actor: Actor, user_id: int, active: bool) -> None:
+def change_password(
+    ctx: ServiceContext, actor: Actor, current_password: str, new_password: str
+) -> None:
+    """A signed-in account changes its own password; the current one must match."""
+    if actor.local or actor.user_id is None:
+        raise PermissionDenied("only a signed-in account has a password to change")
+    hasher = _hasher(ctx)
+    with ctx.uow() as uow:
+        user = uow.users.get(actor.user_id)
+    if user is None or not user.active:
+        raise NotFound("no such account")
+    if (
+        len(current_password) > MAX_PASSWORD_CHARS
+        or user.password_hash is None
+        or not hasher.verify(user.password_hash, current_password)
+    ):
+        raise InvalidInput("current_password", "is not your current password")
+    _check_password(new_password, "new_password")
+    if new_password == current_password:
+        raise InvalidInput("new_password", "must differ from the current password")
+    password_hash = hasher.hash(new_password)
+    with ctx.uow() as uow:
+        stored = uow.users.get(actor.user_id)
+        if stored is None:
+            raise NotFound("no such account")
+        stored.password_hash = password_hash
+        uow.users.update(stored)
+        audit(uow, ctx.clock, actor, "account.password_change", None)
+        uow.commit()
+
+
+def set_active(ctx: ServiceContext, actor: Actor, user_id: int, active: bool) -> UserRecord:
+    """An admin deactivates or reactivates an account; never their own.
+
+    A deactivated account cannot sign in, its sessions are refused and its API tokens are
+    revoked (reactivating does not bring them back: the person signs in again).
+    """
     require_role(actor, Role.ADMIN)
+    if not active and not actor.local and actor.user_id == user_id:
+        raise Conflict("you cannot deactivate your own account; another admin can")
     with ctx.uow() as uow:
         user = uow.users.get(user_id)
         if user is None:
-            raise NotFound(f"no user with id {user_id}")
-        user.active = active
-        uow.users.update(user)
-        uow.commit()
+            raise NotFound("no such account")
+        if user.active != active:
+            user.active = active
+            uow.users.update(user)
+            if not active:
+                _revoke_all_tokens(uow, user_id, ctx.clock.now())
+            action = "account.activate" if active else "account.deactivate"
+            audit(uow, ctx.clock, actor, action, None)
+            uow.commit()
+    return user
+
+
+def _revoke_all_tokens(uow: UnitOfWork, user_id: int, now: datetime) -> None:
+    for token in uow.tokens.for_user(user_id):
+        if token.revoked_at is None:
+            token.revoked_at = now
+            uow.tokens.update(token)
 
 
 def list_users(ctx: ServiceContext, actor: Actor) -> list[UserRecord]:

@@ -73,6 +73,24 @@ class AccountOut(BaseModel):
     email: str
     display_name: str
     role: RoleCode
+    active: bool = True
+
+
+class AccountUpdate(Strict):
+    """`active`: false deactivates the account (and revokes its API tokens), true reactivates."""
+
+    active: bool
+
+
+class PasswordReset(Strict):
+    password: Password
+
+
+class PasswordChange(Strict):
+    current_password: Annotated[
+        str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)
+    ]
+    new_password: Password
 
 
 class AccountCreate(Strict):

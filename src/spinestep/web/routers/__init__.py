@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from spinestep.web.routers import (
+    account_pages,
     admin_pages,
     api_admin,
     api_auth,
@@ -31,6 +32,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     patient_account_pages.router,
     clinic_pages.router,
     admin_pages.router,
+    account_pages.router,
     questionnaire_pages.router,
     download_pages.router,
 )

@@ -7,15 +7,23 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from spinestep.errors import Conflict, InvalidInput
+from spinestep.errors import Conflict, InvalidInput, NotFound
 from spinestep.services import accounts, privacy
 from spinestep.services.records import Role
 from spinestep.web import forms
 from spinestep.web.access import MAX_ID, AdminOnly, Ctx
+from spinestep.web.errors import status_for
 from spinestep.web.pages import CheckedForm, PagesDep, redirect
 from spinestep.web.views_history import local_when
 
 router = APIRouter(include_in_schema=False)
+UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
+_DONE = {
+    "user": "The account was added.",
+    "deactivated": "The account was deactivated: it can no longer sign in.",
+    "activated": "The account was reactivated: it can sign in again.",
+    "password": "The new password is set; the account's API tokens were revoked.",
+}
 
 
 def _accounts_page(
@@ -29,7 +37,7 @@ def _accounts_page(
 
 @router.get("/admin")
 def accounts_page(request: Request, principal: AdminOnly, ctx: Ctx, pages: PagesDep) -> Response:
-    notice = "The account was added." if request.query_params.get("done") == "user" else None
+    notice = _DONE.get(request.query_params.get("done", ""))
     return _accounts_page(request, principal, ctx, pages, notice=notice)
 
 
@@ -52,6 +60,64 @@ def add_account(
     except (InvalidInput, Conflict) as error:
         return _accounts_page(request, principal, ctx, pages, error=str(error))
     return redirect("/admin?done=user")
+
+
+def _set_active(
+    request: Request,
+    user_id: int,
+    active: bool,
+    principal: AdminOnly,
+    ctx: Ctx,
+    pages: PagesDep,
+) -> Response:
+    try:
+        accounts.set_active(ctx.services, principal.actor, user_id, active)
+    except (Conflict, NotFound) as error:
+        status, _ = status_for(error)
+        return _accounts_page(request, principal, ctx, pages, error=str(error), status_code=status)
+    return redirect("/admin?done=" + ("activated" if active else "deactivated"))
+
+
+@router.post("/admin/users/{user_id}/deactivate")
+def deactivate_account(
+    request: Request,
+    user_id: UserId,
+    principal: AdminOnly,
+    ctx: Ctx,
+    pages: PagesDep,
+    form: CheckedForm,
+) -> Response:
+    return _set_active(request, user_id, False, principal, ctx, pages)
+
+
+@router.post("/admin/users/{user_id}/activate")
+def activate_account(
+    request: Request,
+    user_id: UserId,
+    principal: AdminOnly,
+    ctx: Ctx,
+    pages: PagesDep,
+    form: CheckedForm,
+) -> Response:
+    return _set_active(request, user_id, True, principal, ctx, pages)
+
+
+@router.post("/admin/users/{user_id}/password")
+def reset_password(
+    request: Request,
+    user_id: UserId,
+    principal: AdminOnly,
+    ctx: Ctx,
+    pages: PagesDep,
+    form: CheckedForm,
+) -> Response:
+    try:
+        password = forms.text(form, "password", max_chars=1000, required=True)
+        accounts.set_password(ctx.services, principal.actor, user_id, password)
+    except (InvalidInput, Conflict, NotFound) as error:
+        status, _ = status_for(error)
+        return _accounts_page(request, principal, ctx, pages, error=str(error), status_code=status)
+    return redirect("/admin?done=password")
 
 
 @router.get("/admin/deletions")

@@ -11,8 +11,16 @@ from starlette.exceptions import HTTPException
 from spinestep.services import accounts
 from spinestep.services.context import Actor
 from spinestep.web.access import Anyone, Ctx, Public, SignedIn
+from spinestep.web.account_actions import change_own_password
 from spinestep.web.auth import bearer_token, token_hash
-from spinestep.web.schemas import AccountOut, InviteAccept, TokenOut, TokenRequest, error_responses
+from spinestep.web.schemas import (
+    AccountOut,
+    InviteAccept,
+    PasswordChange,
+    TokenOut,
+    TokenRequest,
+    error_responses,
+)
 from spinestep.web.security import rate_limit_keys
 
 router = APIRouter(tags=["auth"])
@@ -72,6 +80,16 @@ def my_account(principal: SignedIn) -> AccountOut:
         display_name=principal.display_name,
         role=principal.role.value,
     )
+
+
+@router.post("/api/v1/account/password", status_code=204, responses=error_responses(401, 422, 429))
+def change_password(
+    body: PasswordChange, request: Request, principal: SignedIn, ctx: Ctx
+) -> Response:
+    """Change your own password: `current_password` must match (wrong ones are rate limited);
+    the new one has 10-200 characters. Your API tokens stay valid."""
+    change_own_password(ctx, request, principal, body.current_password, body.new_password)
+    return Response(status_code=204)
 
 
 @router.post(
