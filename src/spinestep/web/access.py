@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException
 from spinestep.errors import NotFound
 from spinestep.services.records import AuditEntry, PatientRecord, Role
 from spinestep.web.accesslog import route_template
-from spinestep.web.auth import aprincipal_from_cookie, aprincipal_from_token
+from spinestep.web.auth import aaccount_from_cookie, aaccount_from_token
 from spinestep.web.context import WebContext
 from spinestep.web.principal import Principal
 
@@ -76,10 +76,14 @@ async def _optional_principal(request: Request) -> Principal | None:
         return cached  # type: ignore[no-any-return]
     ctx = web_context(request)
     if _is_api(request):
-        principal = await aprincipal_from_token(ctx, request)
+        account = await aaccount_from_token(ctx, request)
     else:
-        principal = await aprincipal_from_cookie(ctx, request)
+        account = await aaccount_from_cookie(ctx, request)
+    principal = None if account is None else account.principal
     request.state.principal = principal
+    if account is not None and account.profile is not None:
+        # Read with the account (same unit of work): aown_profile need not read it again.
+        request.state.profile = account.profile
     return principal
 
 
@@ -157,6 +161,9 @@ def own_profile(request: Request, principal: Principal) -> PatientScope | None:
 
 
 async def aown_profile(request: Request, principal: Principal) -> PatientScope | None:
+    known: PatientRecord | None = getattr(request.state, "profile", None)
+    if known is not None and known.user_id == principal.user_id:
+        return PatientScope(principal, known)
     load = _profile_loader(request, principal)
     cache = web_context(request).cache
     patient = await cache.aget_or_load("profile", str(principal.user_id), load)

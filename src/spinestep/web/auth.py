@@ -1,6 +1,8 @@
 """Finding the principal of a request: a signed session cookie (pages) or a bearer token (API).
 
-Lookups go through the read cache; the async variants load a miss in a worker thread.
+Lookups go through the read cache. A patient account's patient profile is read in the
+same unit of work as the account (every patient request needs both): the access rules
+take it from the request instead of reading it again.
 """
 
 from __future__ import annotations
@@ -12,12 +14,22 @@ from datetime import datetime
 
 from starlette.requests import HTTPConnection
 
-from spinestep.services.records import UserRecord
+from spinestep.services.ports import UnitOfWork
+from spinestep.services.records import PatientRecord, UserRecord
 from spinestep.web.context import WebContext
 from spinestep.web.principal import Principal
 from spinestep.web.security import SESSION_COOKIE, BrowserSession
 
-TokenEntry = tuple[Principal, datetime | None] | None
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """The principal behind a credential and, for a patient account, its profile (or None)."""
+
+    principal: Principal
+    profile: PatientRecord | None
+
+
+TokenEntry = tuple[Account, datetime | None] | None
 
 
 def token_hash(token: str) -> str:
@@ -28,6 +40,14 @@ def _principal(user: UserRecord | None) -> Principal | None:
     if user is None or user.id is None or not user.active:
         return None
     return Principal(user.id, user.role, user.display_name, user.email, None)
+
+
+def _account(uow: UnitOfWork, user: UserRecord | None) -> Account | None:
+    principal = _principal(user)
+    if principal is None:
+        return None
+    profile = uow.patients.by_user(principal.user_id) if principal.is_patient else None
+    return Account(principal, profile)
 
 
 def browser_session(ctx: WebContext, conn: HTTPConnection) -> BrowserSession | None:
@@ -46,10 +66,12 @@ def bearer_token(conn: HTTPConnection) -> str | None:
 class _CookieLookup:
     session: BrowserSession
     key: str
-    load: Callable[[], Principal | None]
+    load: Callable[[], Account | None]
 
-    def result(self, found: Principal | None) -> Principal | None:
-        return None if found is None else replace(found, session=self.session)
+    def result(self, found: Account | None) -> Account | None:
+        if found is None:
+            return None
+        return replace(found, principal=replace(found.principal, session=self.session))
 
 
 def _cookie_lookup(ctx: WebContext, conn: HTTPConnection) -> _CookieLookup | None:
@@ -61,9 +83,9 @@ def _cookie_lookup(ctx: WebContext, conn: HTTPConnection) -> _CookieLookup | Non
     except ValueError:
         return None
 
-    def load() -> Principal | None:
+    def load() -> Account | None:
         with ctx.uow() as uow:
-            return _principal(uow.users.get(user_id))
+            return _account(uow, uow.users.get(user_id))
 
     return _CookieLookup(session, str(user_id), load)
 
@@ -79,32 +101,36 @@ def _token_lookup(
     def load() -> TokenEntry:
         with ctx.uow() as uow:
             found = uow.tokens.with_user(digest)
-        if found is None or found[0].revoked_at is not None:
-            return None
-        record, user = found
-        principal = _principal(user)
-        return None if principal is None else (principal, record.expires_at)
+            if found is None or found[0].revoked_at is not None:
+                return None
+            record, user = found
+            account = _account(uow, user)
+        return None if account is None else (account, record.expires_at)
 
     return digest, load
 
 
-def _token_result(ctx: WebContext, found: TokenEntry) -> Principal | None:
+def _token_result(ctx: WebContext, found: TokenEntry) -> Account | None:
     if found is None:
         return None
-    principal, expires_at = found
+    account, expires_at = found
     if expires_at is not None and expires_at <= ctx.clock.now():
         return None
-    return principal
+    return account
+
+
+def _principal_of(account: Account | None) -> Principal | None:
+    return None if account is None else account.principal
 
 
 def principal_from_cookie(ctx: WebContext, conn: HTTPConnection) -> Principal | None:
     lookup = _cookie_lookup(ctx, conn)
     if lookup is None:
         return None
-    return lookup.result(ctx.cache.get_or_load("user", lookup.key, lookup.load))
+    return _principal_of(lookup.result(ctx.cache.get_or_load("user", lookup.key, lookup.load)))
 
 
-async def aprincipal_from_cookie(ctx: WebContext, conn: HTTPConnection) -> Principal | None:
+async def aaccount_from_cookie(ctx: WebContext, conn: HTTPConnection) -> Account | None:
     lookup = _cookie_lookup(ctx, conn)
     if lookup is None:
         return None
@@ -115,10 +141,10 @@ def principal_from_token(ctx: WebContext, conn: HTTPConnection) -> Principal | N
     lookup = _token_lookup(ctx, conn)
     if lookup is None:
         return None
-    return _token_result(ctx, ctx.cache.get_or_load("token", *lookup))
+    return _principal_of(_token_result(ctx, ctx.cache.get_or_load("token", *lookup)))
 
 
-async def aprincipal_from_token(ctx: WebContext, conn: HTTPConnection) -> Principal | None:
+async def aaccount_from_token(ctx: WebContext, conn: HTTPConnection) -> Account | None:
     lookup = _token_lookup(ctx, conn)
     if lookup is None:
         return None
