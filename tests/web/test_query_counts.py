@@ -26,13 +26,13 @@ from spinestep.services.records import (
 )
 from tests.web.support import Clinic, TestClient, build_clinic
 
-# Today page: the account (cookie), the patient profile, the patient and whether the
-# onboarding questions were answered, then in one unit of work the patient, the
-# programme, today's sessions, the latest decision, open red flags, the last 30 days
-# of screenings and the questionnaires taken.
-TODAY_PAGE_MAX = 11
-# /me/plan: the token with its account (one join), the profile, then the patient, the
-# programme, today's sessions, the latest decision, open red flags, the screenings.
+# Today page: in one unit of work the account (cookie), its patient profile and whether
+# the onboarding questions were answered; then in one more the patient, the programme,
+# today's sessions, the latest decision, open red flags, the last 30 days of screenings
+# and the questionnaires taken.
+TODAY_PAGE_MAX = 10
+# /me/plan: the token with its account (one join) and the profile; then the patient,
+# the programme, today's sessions, the latest decision, open red flags, the screenings.
 ME_PLAN_MAX = 8
 
 

@@ -84,6 +84,7 @@ async def _optional_principal(request: Request) -> Principal | None:
     if account is not None and account.profile is not None:
         # Read with the account (same unit of work): aown_profile need not read it again.
         request.state.profile = account.profile
+        request.state.onboarded = account.onboarded
     return principal
 
 
@@ -136,6 +137,8 @@ class PatientScope:
 
     principal: Principal
     patient: PatientRecord
+    #: Whether the onboarding questions were answered, when read with the account.
+    onboarded: bool | None = None
 
     @property
     def patient_id(self) -> int:
@@ -163,7 +166,7 @@ def own_profile(request: Request, principal: Principal) -> PatientScope | None:
 async def aown_profile(request: Request, principal: Principal) -> PatientScope | None:
     known: PatientRecord | None = getattr(request.state, "profile", None)
     if known is not None and known.user_id == principal.user_id:
-        return PatientScope(principal, known)
+        return PatientScope(principal, known, getattr(request.state, "onboarded", None))
     load = _profile_loader(request, principal)
     cache = web_context(request).cache
     patient = await cache.aget_or_load("profile", str(principal.user_id), load)

@@ -15,7 +15,7 @@ from datetime import datetime
 from starlette.requests import HTTPConnection
 
 from spinestep.services.ports import UnitOfWork
-from spinestep.services.records import PatientRecord, UserRecord
+from spinestep.services.records import FlagSource, PatientRecord, UserRecord
 from spinestep.web.context import WebContext
 from spinestep.web.principal import Principal
 from spinestep.web.security import SESSION_COOKIE, BrowserSession
@@ -23,10 +23,15 @@ from spinestep.web.security import SESSION_COOKIE, BrowserSession
 
 @dataclass(frozen=True, slots=True)
 class Account:
-    """The principal behind a credential and, for a patient account, its profile (or None)."""
+    """The principal behind a credential and, for a patient account, its profile (or None).
+
+    ``onboarded`` (cookie sessions of a patient with a profile, else None): whether the
+    onboarding questions were answered, which every patient page checks first.
+    """
 
     principal: Principal
     profile: PatientRecord | None
+    onboarded: bool | None = None
 
 
 TokenEntry = tuple[Account, datetime | None] | None
@@ -42,12 +47,15 @@ def _principal(user: UserRecord | None) -> Principal | None:
     return Principal(user.id, user.role, user.display_name, user.email, None)
 
 
-def _account(uow: UnitOfWork, user: UserRecord | None) -> Account | None:
+def _account(uow: UnitOfWork, user: UserRecord | None, *, pages: bool = False) -> Account | None:
     principal = _principal(user)
     if principal is None:
         return None
     profile = uow.patients.by_user(principal.user_id) if principal.is_patient else None
-    return Account(principal, profile)
+    onboarded = None
+    if pages and profile is not None and profile.id is not None:
+        onboarded = uow.screenings.any_from(profile.id, FlagSource.ONBOARDING)
+    return Account(principal, profile, onboarded)
 
 
 def browser_session(ctx: WebContext, conn: HTTPConnection) -> BrowserSession | None:
@@ -85,7 +93,7 @@ def _cookie_lookup(ctx: WebContext, conn: HTTPConnection) -> _CookieLookup | Non
 
     def load() -> Account | None:
         with ctx.uow() as uow:
-            return _account(uow, uow.users.get(user_id))
+            return _account(uow, uow.users.get(user_id), pages=True)
 
     return _CookieLookup(session, str(user_id), load)
 

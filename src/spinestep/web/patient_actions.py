@@ -80,7 +80,9 @@ def own_today(ctx: WebContext, scope: PatientScope) -> TodayView:
 
 
 async def aonboarded(ctx: WebContext, scope: PatientScope) -> bool:
-    """Whether the onboarding questions were answered."""
+    """Whether the onboarding questions were answered (read with the account if it was)."""
+    if scope.onboarded is not None:
+        return scope.onboarded
     actor = scope.principal.actor
 
     def load() -> bool:
