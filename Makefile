@@ -3,8 +3,9 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 PYTHON ?= python3
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
-RUN := $(UV) run --frozen --all-extras
+# Looked up when a recipe runs (not when make starts), so a uv installed by `make uv` is found.
+UV = $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+RUN = $(UV) run --frozen --all-extras
 
 .PHONY: help uv setup system lint test test-fast run bench clean
 
@@ -15,7 +16,9 @@ help:
 uv:
 	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || { \
 		echo "installing uv from PyPI"; \
-		$(PYTHON) -m pip install --quiet uv || $(PYTHON) -m pip install --quiet --user uv; }
+		$(PYTHON) -m pip install --quiet uv \
+		|| $(PYTHON) -m pip install --quiet --user uv \
+		|| $(PYTHON) -m pip install --quiet --user --break-system-packages uv; }
 
 setup: uv
 	$(UV) sync --frozen --all-extras
