@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from spinestep.domain.model import Decision, Effort, EmergencyNumber, Location, Urgency
+from spinestep.domain.model import EmergencyNumber
 from spinestep.services.records import (
     AssignmentRecord,
     AuditEntry,
@@ -17,12 +17,11 @@ from spinestep.services.records import (
     PatientRecord,
     RedFlagReport,
     ScreeningRecord,
-    StoredDecision,
     StoredQuestionnaire,
-    StoredSession,
 )
 from spinestep.store import current_revision, make_engine, migrate, unit_of_work_factory
 from spinestep.store.engine import downgrade
+from tests.support.stored import add_easy_session_and_stay
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 DAYS = 6  # sessions: two a day for six days, per patient
@@ -84,39 +83,8 @@ def _fill(engine: Engine) -> None:
             assert assignment.id is not None
             for number in range(2 * DAYS):
                 at = T0 + timedelta(hours=12 * number)
-                session = uow.sessions.add(
-                    StoredSession(
-                        patient_id=pid,
-                        assignment_id=assignment.id,
-                        at=at,
-                        stage=1,
-                        completed=True,
-                        effort=Effort.EASY,
-                        pain_before=3,
-                        pain_during=3,
-                        pain_after=2,
-                        location_before=Location.BACK,
-                        location_after=Location.BACK,
-                        created_at=at,
-                        reps=10,
-                    )
-                )
-                uow.decisions.add(
-                    StoredDecision(
-                        patient_id=pid,
-                        made_at=at,
-                        decision=Decision.STAY,
-                        urgency=Urgency.NONE,
-                        current_stage=1,
-                        next_stage=1,
-                        reasons=[{"rule": "R9", "text": f"number {number}"}],
-                        message="Carry on.",
-                        dose=None,
-                        inputs={},
-                        rules_version="test",
-                        assignment_id=assignment.id,
-                        session_id=session.id,
-                    )
+                add_easy_session_and_stay(
+                    uow, pid, assignment.id, at, (3, 3, 2), f"number {number}"
                 )
             uow.red_flags.add(RedFlagReport(pid, "saddle_anaesthesia", T0, FlagSource.SESSION))
             uow.red_flags.add(

@@ -17,13 +17,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from spinestep.domain.model import Decision, Effort, Location, Urgency
 from spinestep.services.records import (
     FlagSource,
     ScreeningRecord,
-    StoredDecision,
-    StoredSession,
 )
+from tests.support.stored import add_easy_session_and_stay
 from tests.web.support import Clinic, TestClient, build_clinic
 
 # Today page: in one unit of work the account (cookie), its patient profile and whether
@@ -54,39 +52,8 @@ def _add_history(clinic: Clinic, patient_id: int, count: int) -> None:
             uow.screenings.add(
                 ScreeningRecord(patient_id, at, FlagSource.SESSION, {"saddle_anaesthesia": False})
             )
-            session = uow.sessions.add(
-                StoredSession(
-                    patient_id=patient_id,
-                    assignment_id=assignment.id,
-                    at=at,
-                    stage=1,
-                    completed=True,
-                    effort=Effort.EASY,
-                    pain_before=2,
-                    pain_during=2,
-                    pain_after=1,
-                    location_before=Location.BACK,
-                    location_after=Location.BACK,
-                    created_at=at,
-                    reps=10,
-                )
-            )
-            uow.decisions.add(
-                StoredDecision(
-                    patient_id=patient_id,
-                    made_at=at,
-                    decision=Decision.STAY,
-                    urgency=Urgency.NONE,
-                    current_stage=1,
-                    next_stage=1,
-                    reasons=[{"rule": "R9", "text": "Not enough easy sessions yet."}],
-                    message="Carry on at this stage.",
-                    dose=None,
-                    inputs={},
-                    rules_version="test",
-                    assignment_id=assignment.id,
-                    session_id=session.id,
-                )
+            add_easy_session_and_stay(
+                uow, patient_id, assignment.id, at, (2, 2, 1), "Not enough easy sessions yet."
             )
         uow.commit()
 
