@@ -17,6 +17,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,18 +48,13 @@ def _free_port() -> int:
         return port
 
 
-def _initdb() -> Path:
+def find_initdb() -> Path | None:
+    """The ``initdb`` of the Debian package, or one on PATH; None when neither exists."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if found:
         return Path(found[-1])
     which = shutil.which("initdb")
-    if which:
-        return Path(which)
-    pytest.fail(
-        "PostgreSQL server binaries not found: run 'make test' as root to install them, "
-        "install the 'postgresql' package, or set SPINESTEP_TEST_POSTGRES_URL",
-        pytrace=False,
-    )
+    return Path(which) if which else None
 
 
 def _as_server_user(argv: list[str]) -> list[str]:
@@ -67,13 +63,13 @@ def _as_server_user(argv: list[str]) -> list[str]:
     return argv
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    given = os.environ.get("SPINESTEP_TEST_POSTGRES_URL")
-    if given:
-        yield PostgresServer(base_url=given.rstrip("/").rsplit("/", 1)[0])
-        return
-    bindir = _initdb().parent
+@contextmanager
+def throwaway_server(initdb: Path, extra_options: str = "") -> Iterator[PostgresServer]:
+    """A fresh server on a free loopback port, in a temporary directory removed afterwards.
+
+    Used by the test fixture below and by the benchmarks (bench/pg.py).
+    """
+    bindir = initdb.parent
     workdir = Path(tempfile.mkdtemp(prefix="spinestep-pg-"))
     datadir = workdir / "data"
     if os.geteuid() == 0:
@@ -98,7 +94,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         capture_output=True,
     )
     port = _free_port()
-    options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
+    options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off {extra_options}"
     subprocess.run(
         _as_server_user(
             [
@@ -132,3 +128,20 @@ def postgres_server() -> Iterator[PostgresServer]:
             capture_output=True,
         )
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    given = os.environ.get("SPINESTEP_TEST_POSTGRES_URL")
+    if given:
+        yield PostgresServer(base_url=given.rstrip("/").rsplit("/", 1)[0])
+        return
+    initdb = find_initdb()
+    if initdb is None:
+        pytest.fail(
+            "PostgreSQL server binaries not found: run 'make test' as root to install them, "
+            "install the 'postgresql' package, or set SPINESTEP_TEST_POSTGRES_URL",
+            pytrace=False,
+        )
+    with throwaway_server(initdb) as server:
+        yield server
