@@ -83,6 +83,17 @@ def answer_safety_questions(child: pexpect.spawn, yes_to: str | None = None) -> 
         child.sendline("y" if yes_to is not None and yes_to in question else "n")
 
 
+def start_repetitions(child: pexpect.spawn, pain_before: int, location_before: str) -> None:
+    """Answer the opening of a guided session (safety check, pain and location before), then
+    press Enter to start the repetitions."""
+    answer_safety_questions(child)
+    child.sendline(str(pain_before))
+    child.expect("Where do the symptoms reach now")
+    child.sendline(location_before)
+    child.expect("Press Enter to start")
+    child.sendline("")
+
+
 def finish(child: pexpect.spawn) -> int:
     child.expect(pexpect.EOF)
     child.close()

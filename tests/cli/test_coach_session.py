@@ -9,7 +9,14 @@ import pytest
 
 from spinestep.domain.model import Decision, Effort, Location
 from spinestep.services.records import ProgrammeStatus
-from tests.cli.coach_support import answer_safety_questions, finish, make_profile, services, spawn
+from tests.cli.coach_support import (
+    answer_safety_questions,
+    finish,
+    make_profile,
+    services,
+    spawn,
+    start_repetitions,
+)
 
 
 @pytest.fixture
@@ -20,12 +27,7 @@ def url(tmp_path: Path) -> str:
 def test_a_whole_guided_session_is_saved_with_its_decision(url: str) -> None:
     patient_id = make_profile(url)
     child = spawn(url, "session", "--fast")
-    answer_safety_questions(child)
-    child.sendline("3")
-    child.expect("Where do the symptoms reach now")
-    child.sendline("thigh")
-    child.expect("Press Enter to start")
-    child.sendline("")
+    start_repetitions(child, 3, "thigh")
     child.expect("Repetition 10/10 done")
     child.expect("Worst pain during")
     child.sendline("3")
@@ -56,12 +58,7 @@ def test_a_whole_guided_session_is_saved_with_its_decision(url: str) -> None:
 def test_stop_now_ends_the_session_records_it_and_pauses(url: str) -> None:
     patient_id = make_profile(url)
     child = spawn(url, "session", "--fast")
-    answer_safety_questions(child)
-    child.sendline("2")
-    child.expect("Where do the symptoms reach now")
-    child.sendline("back")
-    child.expect("Press Enter to start")
-    child.sendline("")
+    start_repetitions(child, 2, "back")
     child.expect("Worst pain during")
     child.sendline("stop")
     child.expect("Stopping now")
@@ -113,12 +110,7 @@ def test_stop_at_the_first_pain_question_asks_what_is_missing(url: str) -> None:
 def test_ctrl_c_at_a_prompt_saves_no_session(url: str) -> None:
     patient_id = make_profile(url)
     child = spawn(url, "session", "--fast")
-    answer_safety_questions(child)
-    child.sendline("3")
-    child.expect("Where do the symptoms reach now")
-    child.sendline("thigh")
-    child.expect("Press Enter to start")
-    child.sendline("")
+    start_repetitions(child, 3, "thigh")
     child.expect("Worst pain during")
     child.sendintr()
     child.expect("no session was saved")
@@ -131,12 +123,7 @@ def test_ctrl_c_at_a_prompt_saves_no_session(url: str) -> None:
 def test_ctrl_c_during_the_hold_countdown_saves_no_session(url: str) -> None:
     patient_id = make_profile(url)
     child = spawn(url, "session")  # real countdowns
-    answer_safety_questions(child)
-    child.sendline("1")
-    child.expect("Where do the symptoms reach now")
-    child.sendline("back")
-    child.expect("Press Enter to start")
-    child.sendline("")
+    start_repetitions(child, 1, "back")
     time.sleep(1.5)  # inside the first repetition
     child.sendintr()
     child.expect("no session was saved")
@@ -169,12 +156,7 @@ def test_without_a_profile_session_says_to_run_init(url: str) -> None:
 def test_stop_typed_during_a_hold_countdown(url: str) -> None:
     patient_id = make_profile(url)
     child = spawn(url, "session")  # real countdowns
-    answer_safety_questions(child)
-    child.sendline("2")
-    child.expect("Where do the symptoms reach now")
-    child.sendline("back")
-    child.expect("Press Enter to start")
-    child.sendline("")
+    start_repetitions(child, 2, "back")
     time.sleep(1.0)  # inside the first repetition
     child.sendline("s")
     child.expect("Stopping now")

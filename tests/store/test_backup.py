@@ -40,6 +40,15 @@ def all_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
+def rows_at(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """``all_rows`` of the database at ``url`` (a restore target)."""
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        return all_rows(engine)
+    finally:
+        engine.dispose()
+
+
 def test_restored_database_equals_the_original(
     store: Store, database_url: str, second_database_url: str, tmp_path: Path
 ) -> None:
@@ -50,11 +59,7 @@ def test_restored_database_equals_the_original(
     summary = backup(database_url, file)
     assert summary.rows == sum(len(rows) for name, rows in original.items()) - 1  # alembic
     restore(second_database_url, file)
-    target = sa.create_engine(second_database_url.replace("postgresql://", "postgresql+psycopg://"))
-    try:
-        assert all_rows(target) == original
-    finally:
-        target.dispose()
+    assert rows_at(second_database_url) == original
 
 
 def test_restore_asks_before_replacing_records(
@@ -133,11 +138,7 @@ def test_backup_is_consistent_while_a_write_is_in_progress(
         backup(database_url, file)
         uow.rollback()
     restore(second_database_url, file)
-    target = sa.create_engine(second_database_url.replace("postgresql://", "postgresql+psycopg://"))
-    try:
-        assert all_rows(target) == committed
-    finally:
-        target.dispose()
+    assert rows_at(second_database_url) == committed
 
 
 def test_backup_refuses_to_overwrite_and_restore_refuses_other_files(
