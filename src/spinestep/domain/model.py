@@ -126,6 +126,13 @@ class LocationResponse(StrEnum):
     UNCHANGED = "unchanged"
 
 
+class Phase(StrEnum):
+    """Where a programme is (SPEC §3.3): moving through the stages, or complete and maintained."""
+
+    PROGRESSION = "progression"
+    MAINTENANCE = "maintenance"
+
+
 class EmergencyNumber(StrEnum):
     """Selectable local emergency numbers (SPEC §3.5); 112 is the default."""
 
@@ -155,9 +162,12 @@ class Dose:
 class RuleSettings:
     """Per-patient settings of the decision rules (SPEC §3.3)."""
 
-    progress_after_sessions: int = 3
-    min_days_at_stage: int = 2
+    progress_after_sessions: int = 6
+    min_days_at_stage: int = 3
     worsening_points: int = 2
+    progress_max_pain: int = 2
+    progress_max_location: Location = Location.BACK
+    maintenance_sessions_per_day: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +209,8 @@ class ProtocolDefinition:
     direction: Direction
     stages: tuple[StageDefinition, ...]
     description: str = ""
+    #: The stage kept up as maintenance once the programme is complete (SPEC §3.3).
+    maintenance_stage: int = 1
 
     @property
     def final_stage(self) -> int:
@@ -254,6 +266,9 @@ class DecisionInput:
     settings: RuleSettings = field(default_factory=RuleSettings)
     doses: dict[int, Dose] = field(default_factory=dict)
     emergency_number: str = "112"
+    phase: Phase = Phase.PROGRESSION
+    #: Sessions before this instant do not count towards R8's run (SPEC §3.4).
+    run_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +285,7 @@ class DecisionResult:
     message: str
     dose: Dose | None
     rules_version: str = ""
+    phase: Phase = Phase.PROGRESSION
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -277,6 +293,7 @@ class DecisionResult:
             "urgency": self.urgency.value,
             "current_stage": self.current_stage,
             "next_stage": self.next_stage,
+            "phase": self.phase.value,
             "continue_programme": self.continue_programme,
             "responses": None if self.responses is None else self.responses.to_json(),
             "reasons": [reason.to_json() for reason in self.reasons],

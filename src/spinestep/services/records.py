@@ -18,6 +18,7 @@ from spinestep.domain.model import (
     Effort,
     EmergencyNumber,
     Location,
+    Phase,
     Urgency,
 )
 
@@ -117,8 +118,8 @@ class AssignmentRecord:
     current_stage: int
     created_at: datetime
     updated_at: datetime
-    progress_after_sessions: int = 3
-    min_days_at_stage: int = 2
+    progress_after_sessions: int = 6
+    min_days_at_stage: int = 3
     worsening_points: int = 2
     dose_overrides: JsonDict = field(default_factory=dict)
     clearance: bool = False
@@ -130,6 +131,13 @@ class AssignmentRecord:
     paused_at: datetime | None = None
     outcome_measure: OutcomeMeasure = OutcomeMeasure.ODI
     psfs_enabled: bool = False
+    progress_max_pain: int = 2
+    progress_max_location: Location = Location.BACK
+    maintenance_sessions_per_day: int = 2
+    #: ``progression`` until R8 decides ``maintain`` at the final stage (SPEC §3.3).
+    phase: Phase = Phase.PROGRESSION
+    #: When the current run began: the last stage change, resume, plan or phase change.
+    run_since: datetime | None = None
     id: int | None = None
 
 
@@ -201,6 +209,8 @@ class StoredDecision:
     responses: JsonDict | None = None
     assignment_id: int | None = None
     session_id: int | None = None
+    #: The phase the programme is in after this decision (SPEC §3.4).
+    phase: Phase = Phase.PROGRESSION
     id: int | None = None
 
 
@@ -214,6 +224,8 @@ class ProgrammeEvent:
     at: datetime
     reason: str
     actor_user_id: int | None = None
+    #: The clinician's own words for a plan change, resume or resolution (free text).
+    note: str | None = None
     id: int | None = None
 
 
