@@ -19,8 +19,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from spinestep.domain.model import Direction, Dose, ProtocolDefinition, StageDefinition
 from spinestep.errors import ProtocolError
 
-PROTOCOL_FIELDS = ("id", "title", "direction", "description", "stages")
-PROTOCOL_REQUIRED = ("id", "title", "direction", "stages")
+PROTOCOL_FIELDS = ("id", "title", "direction", "description", "stages", "maintenance_stage")
+PROTOCOL_REQUIRED = ("id", "title", "direction", "stages", "maintenance_stage")
 STAGE_FIELDS = ("id", "title", "instructions", "dose")
 DOSE_FIELDS = ("reps", "hold_s", "sessions_per_day")
 
@@ -153,12 +153,16 @@ def parse_protocol(text: str, source: str) -> ProtocolDefinition:
     description = (
         reader.text(fields["description"], "description") if "description" in fields else ""
     )
+    maintenance_stage = reader.integer(
+        fields["maintenance_stage"], "maintenance_stage", 1, len(stages)
+    )
     return ProtocolDefinition(
         id=protocol_id,
         title=reader.text(fields["title"], "title"),
         direction=direction,
         stages=stages,
         description=description,
+        maintenance_stage=maintenance_stage,
     )
 
 
@@ -223,6 +227,7 @@ def protocol_to_json(protocol: ProtocolDefinition) -> dict[str, Any]:
         "title": protocol.title,
         "direction": protocol.direction.value,
         "description": protocol.description,
+        "maintenance_stage": protocol.maintenance_stage,
         "stages": [
             {
                 "number": stage.number,

@@ -8,6 +8,7 @@ pausing decision pauses the programme; progress and regress move its current sta
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from spinestep.domain.model import (
     DecisionInput,
     DecisionResult,
     Dose,
+    Phase,
     ProtocolDefinition,
     RuleSettings,
     SessionRecord,
@@ -49,6 +51,17 @@ def dose_overrides(assignment: AssignmentRecord) -> dict[int, Dose]:
 def effective_dose(protocol: ProtocolDefinition, assignment: AssignmentRecord, stage: int) -> Dose:
     """The clinician's dose for ``stage`` if set, else the protocol's."""
     return dose_overrides(assignment).get(stage, protocol.stage(stage).dose)
+
+
+def current_dose(assignment: AssignmentRecord) -> Dose:
+    """The dose the patient does now: the clinician's or the protocol's for the current stage;
+    in maintenance, the maintenance stage's with ``maintenance_sessions_per_day`` a day.
+    """
+    protocol = protocol_of(assignment)
+    if assignment.phase is Phase.MAINTENANCE:
+        dose = effective_dose(protocol, assignment, protocol.maintenance_stage)
+        return replace(dose, sessions_per_day=assignment.maintenance_sessions_per_day)
+    return effective_dose(protocol, assignment, assignment.current_stage)
 
 
 def rule_settings(assignment: AssignmentRecord) -> RuleSettings:
