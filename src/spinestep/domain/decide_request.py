@@ -23,6 +23,7 @@ from spinestep.domain.model import (
     Dose,
     Effort,
     Location,
+    Phase,
     ProtocolDefinition,
     RuleSettings,
     SessionRecord,
@@ -40,6 +41,8 @@ TOP_LEVEL_KEYS = (
     "settings",
     "doses",
     "sessions",
+    "phase",
+    "run_since",
 )
 SESSION_KEYS = (
     "at",
@@ -53,7 +56,14 @@ SESSION_KEYS = (
     "location_before",
     "location_after",
 )
-SETTINGS_KEYS = ("progress_after_sessions", "min_days_at_stage", "worsening_points")
+SETTINGS_KEYS = (
+    "progress_after_sessions",
+    "min_days_at_stage",
+    "worsening_points",
+    "progress_max_pain",
+    "progress_max_location",
+    "maintenance_sessions_per_day",
+)
 DOSE_KEYS = ("reps", "hold_s", "sessions_per_day")
 MAX_SESSION_REPS = 1000
 
@@ -70,6 +80,7 @@ _STAGE_KEY = re.compile(r"[1-9][0-9]{0,2}", re.ASCII)
 _EFFORTS = {member.value: member for member in Effort}
 _LOCATIONS = {member.code: member for member in Location}
 _PREFERENCES = {member.value: member for member in DirectionalPreference}
+_PHASES = {member.value: member for member in Phase}
 
 
 def parse_decide_json(
@@ -122,6 +133,14 @@ def parse_decide_request(
     red_flags = _red_flags(data["red_flags"]) if "red_flags" in data else ()
     settings = _settings(data["settings"]) if "settings" in data else RuleSettings()
     doses = _doses(data["doses"], protocol) if "doses" in data else {}
+    phase = _enum(data.get("phase", "progression"), "phase", _PHASES)
+    if phase is Phase.MAINTENANCE and current_stage != protocol.maintenance_stage:
+        raise InvalidInput(
+            "current_stage",
+            f"must be {protocol.maintenance_stage} (the maintenance stage of {protocol.id}) "
+            "when phase is maintenance",
+        )
+    run_since = _timestamp(data["run_since"], "run_since") if "run_since" in data else None
     if "sessions" not in data:
         raise InvalidInput("sessions", "is required (it may be an empty list)")
     sessions = _sessions(data["sessions"], final)
@@ -135,6 +154,8 @@ def parse_decide_request(
         settings=settings,
         doses=doses,
         emergency_number=emergency_number,
+        phase=phase,
+        run_since=run_since,
     )
 
 
@@ -192,18 +213,16 @@ def _timestamp(value: object, path: str) -> datetime:
 
 
 def _settings(value: object) -> RuleSettings:
+    """Defaults first, then the ranges (SPEC §3.3): a partial object is completed by them."""
     if type(value) is not dict:
         raise InvalidInput("settings", f"must be an object, got {_kind(value)}")
     _known_keys(value, _SETTINGS_SET, "settings")
     defaults = RuleSettings()
-    progress_after = defaults.progress_after_sessions
-    if "progress_after_sessions" in value:
-        progress_after = _int(
-            value["progress_after_sessions"], "settings.progress_after_sessions", 1, 50
-        )
-    worsening = defaults.worsening_points
-    if "worsening_points" in value:
-        worsening = _int(value["worsening_points"], "settings.worsening_points", 1, 10)
+
+    def number(key: str, low: int, high: int, default: int) -> int:
+        return _int(value[key], f"settings.{key}", low, high) if key in value else default
+
+    progress_after = number("progress_after_sessions", 1, 50, defaults.progress_after_sessions)
     if "min_days_at_stage" in value:
         min_days = _int(
             value["min_days_at_stage"],
@@ -213,11 +232,23 @@ def _settings(value: object) -> RuleSettings:
             f"an integer 1-{progress_after} (not more than progress_after_sessions)",
         )
     else:
-        # Reading of SPEC §3.3: the default (2) can never exceed the patient's own
-        # progress_after_sessions, so a lone progress_after_sessions of 1 is valid and
-        # its min_days_at_stage defaults to 1.
+        # The default can never exceed the patient's own progress_after_sessions.
         min_days = min(defaults.min_days_at_stage, progress_after)
-    return RuleSettings(progress_after, min_days, worsening)
+    location = defaults.progress_max_location
+    if "progress_max_location" in value:
+        location = _enum(
+            value["progress_max_location"], "settings.progress_max_location", _LOCATIONS
+        )
+    return RuleSettings(
+        progress_after_sessions=progress_after,
+        min_days_at_stage=min_days,
+        worsening_points=number("worsening_points", 1, 10, defaults.worsening_points),
+        progress_max_pain=number("progress_max_pain", 0, 10, defaults.progress_max_pain),
+        progress_max_location=location,
+        maintenance_sessions_per_day=number(
+            "maintenance_sessions_per_day", 1, 12, defaults.maintenance_sessions_per_day
+        ),
+    )
 
 
 def _doses(value: object, protocol: ProtocolDefinition) -> dict[int, Dose]:

@@ -80,12 +80,23 @@ def is_peripheralised(session: SessionRecord) -> bool:
     )
 
 
-def qualifies(session: SessionRecord) -> bool:
-    """Easy and not aggravating: completed, effort easy, pain not produced or increased
-    during, not worse after, and not peripheralised. Steady baseline pain still qualifies.
+def qualifies(
+    session: SessionRecord,
+    progress_max_pain: int = 2,
+    progress_max_location: Location = Location.BACK,
+) -> bool:
+    """Easy and painless (SPEC §3.2): completed, effort easy, pain not produced or
+    increased during, not worse after, not peripheralised, pain during and after at most
+    ``progress_max_pain``, and symptoms before and after reaching no further than
+    ``progress_max_location``. Low steady pain still qualifies; leg symptoms do not
+    unless the clinician allowed them.
     """
     if not session.completed or session.effort is not Effort.EASY:
         return False
     if during_response(session.pain_before, session.pain_during) not in _QUALIFYING_DURING:
+        return False
+    if max(session.pain_during, session.pain_after) > progress_max_pain:
+        return False
+    if max(session.location_before, session.location_after) > progress_max_location:
         return False
     return not is_worse(session) and not is_peripheralised(session)

@@ -1,15 +1,25 @@
-"""The decision rules R1-R9 of SPEC §3.3: what the patient does next, and why.
+"""The decision rules R1-R9 of SPEC §3.3 (rules version 2026.12-1): what the patient does
+next, and why.
 
-``decide`` is pure and cheap: it only ever looks at the few most recent sessions
-(at most ``max(progress_after_sessions, 3)``), so a history of 10,000 sessions costs
-about the same as one of 30. ``DecisionInput.sessions`` must already be in time order,
-oldest first (``spinestep.domain.decide_request`` sorts them).
+``decide`` is pure and cheap: each rule walks back from the most recent session only as
+far as it needs (``spinestep.domain.history``), so a history of 10,000 sessions costs about
+the same as one of 30. ``DecisionInput.sessions`` must already be in time order, oldest
+first (``spinestep.domain.decide_request`` sorts them).
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import replace
 
+from spinestep.domain.history import (
+    REVIEW_AFTER_DATES,
+    is_aggravating,
+    reference_session,
+    rise,
+    run_dates_reach,
+    spread_since_previous,
+    window_qualifies,
+)
 from spinestep.domain.model import (
     Decision,
     DecisionInput,
@@ -17,71 +27,73 @@ from spinestep.domain.model import (
     Direction,
     DirectionalPreference,
     Dose,
+    Phase,
     Reason,
-    SessionRecord,
     Urgency,
 )
 from spinestep.domain.redflags import RedFlag, most_urgent_first
-from spinestep.domain.responses import derive_responses, is_peripheralised, is_worse, qualifies
+from spinestep.domain.responses import derive_responses, is_peripheralised
 from spinestep.errors import InvalidInput
 
-RULES_VERSION = "2026.11-1"
+RULES_VERSION = "2026.12-1"
 
 _OPPOSITE = {
     Direction.FLEXION: DirectionalPreference.EXTENSION,
     Direction.EXTENSION: DirectionalPreference.FLEXION,
 }
 
+_SEE_CLINICIAN = "Please contact your clinician before you exercise again."
 
-class _ResultFactory(Protocol):
+
+class _Outcome:
+    """Builds the result of one call of ``decide``; the SPEC §3.4 output rules live here."""
+
+    def __init__(self, inp: DecisionInput) -> None:
+        self.inp = inp
+        last = inp.sessions[-1] if inp.sessions else None
+        self.responses = derive_responses(last) if last is not None else None
+
     def __call__(
         self,
         decision: Decision,
         urgency: Urgency,
-        reasons: tuple[Reason, ...],
+        reason: Reason | tuple[Reason, ...],
         message: str,
         next_stage: int | None = None,
-    ) -> DecisionResult: ...
-
-
-_SEE_CLINICIAN = "Please contact your clinician before you exercise again."
+    ) -> DecisionResult:
+        inp = self.inp
+        continues = decision.continues_programme
+        maintain = decision is Decision.MAINTAIN
+        if not continues:
+            next_stage = None
+        dose = None
+        if next_stage is not None:
+            dose = _dose(inp, next_stage)
+            if maintain:
+                dose = replace(dose, sessions_per_day=inp.settings.maintenance_sessions_per_day)
+        return DecisionResult(
+            decision=decision,
+            urgency=urgency,
+            current_stage=inp.current_stage,
+            next_stage=next_stage,
+            continue_programme=continues,
+            responses=self.responses,
+            reasons=reason if isinstance(reason, tuple) else (reason,),
+            message=message,
+            dose=dose,
+            rules_version=RULES_VERSION,
+            phase=Phase.MAINTENANCE if maintain else inp.phase,
+        )
 
 
 def decide(inp: DecisionInput) -> DecisionResult:
     """Apply R1..R9 in order; the first rule that applies decides.
 
     Raises InvalidInput only for input no parser would let through (a current stage
-    outside the protocol, an unknown red flag code).
+    outside the protocol, or other than the maintenance stage in maintenance).
     """
-    sessions = inp.sessions
-    last = sessions[-1] if sessions else None
-    responses = derive_responses(last) if last is not None else None
-    stage = inp.current_stage
-    if not 1 <= stage <= inp.protocol.final_stage:
-        raise InvalidInput(
-            "current_stage", f"must be a stage of {inp.protocol.id} (1-{inp.protocol.final_stage})"
-        )
-
-    def result(
-        decision: Decision,
-        urgency: Urgency,
-        reasons: tuple[Reason, ...],
-        message: str,
-        next_stage: int | None = None,
-    ) -> DecisionResult:
-        continues = decision.continues_programme
-        return DecisionResult(
-            decision=decision,
-            urgency=urgency,
-            current_stage=stage,
-            next_stage=next_stage if continues else None,
-            continue_programme=continues,
-            responses=responses,
-            reasons=reasons,
-            message=message,
-            dose=_dose(inp, next_stage) if continues and next_stage is not None else None,
-            rules_version=RULES_VERSION,
-        )
+    _check_stage(inp)
+    result = _Outcome(inp)
 
     # R1: any red flag given; the most urgent one decides.
     if inp.red_flags:
@@ -97,7 +109,7 @@ def decide(inp: DecisionInput) -> DecisionResult:
         return result(
             Decision.DO_NOT_START,
             Urgency.ROUTINE,
-            (Reason("R2", "A clinician has not yet cleared this person for the programme."),),
+            Reason("R2", "A clinician has not yet cleared this person for the programme."),
             "Please do not start these exercises until your clinician has checked your back "
             "and cleared you for this programme.",
         )
@@ -109,156 +121,199 @@ def decide(inp: DecisionInput) -> DecisionResult:
         return result(
             Decision.DO_NOT_START,
             Urgency.ROUTINE,
-            (
-                Reason(
-                    "R3",
-                    f"The directional preference is {preferred}, but this protocol "
-                    f"uses {direction.value}.",
-                ),
+            Reason(
+                "R3",
+                f"The directional preference is {preferred}, but this protocol "
+                f"uses {direction.value}.",
             ),
             f"Your clinician found that {preferred} movements help your back, and this "
             f"programme uses {direction.value}. Do not start it; ask your clinician which "
             "programme is right for you.",
         )
 
-    if last is None:
-        return _stay(inp, result, first=True)
+    return _worsening(inp, result) or _progression(inp, result) or _carry_on(inp, result)
 
-    # R4: the last session peripheralised.
-    if is_peripheralised(last):
+
+def _worsening(inp: DecisionInput, result: _Outcome) -> DecisionResult | None:
+    """R4-R7: symptoms spreading or pain rising."""
+    sessions = inp.sessions
+    if not sessions:
+        return None
+    last = sessions[-1]
+    stage = inp.current_stage
+    points = inp.settings.worsening_points
+
+    # R4: the last session peripheralised, or its symptoms spread since the previous one.
+    if is_peripheralised(last) or spread_since_previous(sessions):
+        when = "in your last session" if is_peripheralised(last) else "since your session before"
         return result(
             Decision.STOP,
             Urgency.SOON,
-            (Reason("R4", "The symptoms spread further from the back in the last session."),),
-            "Stop the exercises: after your last session your symptoms spread further "
-            f"from your back. {_SEE_CLINICIAN}",
-        )
-
-    # R5: the last two sessions were both worse.
-    if len(sessions) >= 2 and is_worse(last) and is_worse(sessions[-2]):
-        return result(
-            Decision.STOP,
-            Urgency.SOON,
-            (Reason("R5", "Pain was worse after each of the last two sessions."),),
-            f"Stop the exercises: your pain was worse after each of your last two sessions. "
+            Reason(
+                "R4", f"The symptoms spread further from the back ({when.replace('your', 'the')})."
+            ),
+            f"Stop the exercises: your symptoms spread further from your back {when}. "
             f"{_SEE_CLINICIAN}",
         )
 
-    worsening = inp.settings.worsening_points
-    final = inp.protocol.final_stage
-
-    # R6: the last session was worse.
-    if is_worse(last):
-        clearly = last.pain_after - last.pain_before >= worsening
-        amount = "clearly" if clearly else "a little"
-        reason = Reason(
-            "R6",
-            f"Pain was {amount} worse after the last session "
-            f"({'at least' if clearly else 'less than'} {worsening} points).",
-        )
-        if stage >= 2:
-            title = _title(inp, stage - 1)
-            return result(
-                Decision.REGRESS,
-                Urgency.SOON if clearly else Urgency.NONE,
-                (reason,),
-                f"Your pain was {amount} worse after your last session. Go back to stage "
-                f"{stage - 1} ({title}) for now"
-                + (", and let your clinician know." if clearly else "."),
-                next_stage=stage - 1,
-            )
-        if clearly:
-            return result(
-                Decision.STOP,
-                Urgency.SOON,
-                (reason,),
-                f"Stop the exercises: your pain was clearly worse after your last session. "
-                f"{_SEE_CLINICIAN}",
-            )
-        return result(
-            Decision.STAY,
-            Urgency.NONE,
-            (reason,),
-            f"Careful: your pain was a little worse after your last session. Carry on gently "
-            f"with stage 1 ({_title(inp, 1)}), and stop if the pain gets worse again or "
-            "spreads down your leg.",
-            next_stage=1,
-        )
-
-    # R7: pain before exercising has crept up over the last three sessions.
-    if len(sessions) >= 3 and last.pain_before - sessions[-3].pain_before >= worsening:
-        reason = Reason(
-            "R7",
-            f"Pain before exercising rose by at least {worsening} points over the last "
-            "three sessions.",
-        )
-        if stage >= 2:
-            return result(
-                Decision.REGRESS,
-                Urgency.SOON,
-                (reason,),
-                f"Your pain before exercising has been rising. Go back to stage {stage - 1} "
-                f"({_title(inp, stage - 1)}) for now, and let your clinician know.",
-                next_stage=stage - 1,
-            )
+    # R5: the last two sessions were both aggravating.
+    if len(sessions) >= 2 and is_aggravating(last, points) and is_aggravating(sessions[-2], points):
         return result(
             Decision.STOP,
             Urgency.SOON,
-            (reason,),
-            f"Stop the exercises: your pain before exercising has been rising. {_SEE_CLINICIAN}",
+            Reason(
+                "R5",
+                f"Pain after rose by {points} points or more in each of the last two sessions.",
+            ),
+            "Stop the exercises: your pain was clearly worse after each of your last two "
+            f"sessions. {_SEE_CLINICIAN}",
         )
 
-    # R8: enough recent easy, non-aggravating sessions at this stage on enough days.
-    needed = inp.settings.progress_after_sessions
-    if len(sessions) >= needed and _ready_to_move_on(
-        sessions[-needed:], stage, inp.settings.min_days_at_stage
-    ):
-        days = inp.settings.min_days_at_stage
+    # R6: the last session was aggravating (a rise at a higher stage was already answered).
+    if is_aggravating(last, points) and last.stage <= stage:
         reason = Reason(
-            "R8",
-            f"The last {needed} sessions were at stage {stage}, easy and not aggravating, "
-            f"on at least {days} different days.",
+            "R6", f"Pain after rose by {rise(last)} points in the last session ({points} or more)."
         )
-        if stage >= final:
-            return result(
-                Decision.MAINTAIN,
-                Urgency.NONE,
-                (reason,),
-                "Well done: you have completed the programme. Keep your back moving with "
-                f"stage 1 ({_title(inp, 1)}) a few times a day as maintenance.",
-                next_stage=final,
+        return _step_back(
+            inp, result, reason, "your pain was clearly worse after your last session"
+        )
+
+    # R7: pain before exercising has risen against the same time of day two dates back.
+    if len(sessions) >= 3 and all(session.stage <= stage for session in sessions[-3:]):
+        reference = reference_session(sessions)
+        if (
+            reference is not None
+            and reference.stage <= stage
+            and last.pain_before - reference.pain_before >= points
+        ):
+            reason = Reason(
+                "R7",
+                f"Pain before exercising rose from {reference.pain_before} to "
+                f"{last.pain_before} since the first session of "
+                f"{reference.at.date().isoformat()} ({points} points or more).",
             )
+            return _step_back(inp, result, reason, "your pain before exercising has been rising")
+    return None
+
+
+def _step_back(inp: DecisionInput, result: _Outcome, reason: Reason, what: str) -> DecisionResult:
+    """R6/R7: go back a stage in the progression phase; at stage 1 or in maintenance, stop."""
+    stage = inp.current_stage
+    if inp.phase is Phase.PROGRESSION and stage >= 2:
         return result(
-            Decision.PROGRESS,
-            Urgency.NONE,
-            (reason,),
-            f"Well done: your recent sessions were easy and did not make things worse. "
-            f"Move on to stage {stage + 1} ({_title(inp, stage + 1)}).",
-            next_stage=stage + 1,
+            Decision.REGRESS,
+            Urgency.SOON,
+            reason,
+            f"Go back to stage {stage - 1} ({_title(inp, stage - 1)}) for now: {what}. "
+            "Let your clinician know.",
+            next_stage=stage - 1,
         )
+    return result(
+        Decision.STOP, Urgency.SOON, reason, f"Stop the exercises: {what}. {_SEE_CLINICIAN}"
+    )
 
-    return _stay(inp, result, first=False)
+
+def _progression(inp: DecisionInput, result: _Outcome) -> DecisionResult | None:
+    """R8: every session of the window at this stage was easy and painless."""
+    if inp.phase is not Phase.PROGRESSION:
+        return None
+    stage = inp.current_stage
+    settings = inp.settings
+    if not window_qualifies(inp.sessions, stage, inp.run_since, settings):
+        return None
+    reason = Reason(
+        "R8",
+        f"At least {settings.progress_after_sessions} recent sessions at stage {stage}, on at "
+        f"least {settings.min_days_at_stage} different days, were all easy and painless.",
+    )
+    if stage >= inp.protocol.final_stage:
+        maintenance = inp.protocol.maintenance_stage
+        return result(
+            Decision.MAINTAIN,
+            Urgency.NONE,
+            reason,
+            "Well done: you have completed the programme. To keep your back moving and "
+            f"help prevent the pain coming back, keep up stage {maintenance} "
+            f"({_title(inp, maintenance)}) "
+            f"{_times_a_day(inp.settings.maintenance_sessions_per_day)} as maintenance.",
+            next_stage=maintenance,
+        )
+    return result(
+        Decision.PROGRESS,
+        Urgency.NONE,
+        reason,
+        "Well done: your recent sessions were easy and painless. Move on to stage "
+        f"{stage + 1} ({_title(inp, stage + 1)}).",
+        next_stage=stage + 1,
+    )
 
 
-def _stay(inp: DecisionInput, result: _ResultFactory, *, first: bool) -> DecisionResult:
+def _carry_on(inp: DecisionInput, result: _Outcome) -> DecisionResult:
+    """R9: the first of its messages that applies."""
     stage = inp.current_stage
     title = _title(inp, stage)
-    if first:
+    maintenance = inp.phase is Phase.MAINTENANCE
+    decision = Decision.MAINTAIN if maintenance else Decision.STAY
+    exercise = f"stage {stage} ({title})"
+    urgency = Urgency.NONE
+    last = inp.sessions[-1] if inp.sessions else None
+    if last is None:
         text = "No sessions have been recorded yet."
-        message = f"Start with stage {stage} ({title})."
+        message = f"Start with {exercise}. Go gently with the first few repetitions."
+    elif not last.completed:
+        text = "The last session was stopped early."
+        message = (
+            "Rest now. Try your next session only if your symptoms are no worse than before "
+            "you started; if they are worse or spreading down your leg, do not exercise and "
+            "contact your clinician."
+        )
+    elif 1 <= rise(last) < inp.settings.worsening_points:
+        text = (
+            f"Pain after rose by {rise(last)} point(s) in the last session, less than "
+            f"{inp.settings.worsening_points}: within the error of the pain scale."
+        )
+        message = (
+            f"Careful: your pain was a little higher after your last session. Carry on gently "
+            f"with {exercise}, and stop if the pain gets worse or spreads down your leg."
+        )
+    elif not maintenance and run_dates_reach(
+        inp.sessions, stage, inp.run_since, REVIEW_AFTER_DATES
+    ):
+        urgency = Urgency.ROUTINE
+        text = f"No progress at stage {stage} in sessions on {REVIEW_AFTER_DATES} or more days."
+        message = (
+            f"Carry on with {exercise}, and arrange a review with your clinician: you have "
+            "been at this stage for two weeks without moving on."
+        )
+    elif maintenance:
+        text = "The programme is complete; no rule to stop applies."
+        message = (
+            f"Keep up your maintenance exercise, {exercise}, to keep your back moving and "
+            "help prevent the pain coming back."
+        )
     else:
         text = "No rule to stop, go back or move on applies; keep going at this stage."
-        message = f"Carry on with stage {stage} ({title})."
-    return result(Decision.STAY, Urgency.NONE, (Reason("R9", text),), message, stage)
+        message = f"Carry on with {exercise}."
+    return result(decision, urgency, Reason("R9", text), message, next_stage=stage)
 
 
-def _ready_to_move_on(
-    window: tuple[SessionRecord, ...], stage: int, min_days_at_stage: int
-) -> bool:
-    for session in window:
-        if session.stage != stage or not qualifies(session):
-            return False
-    return len({session.at.date() for session in window}) >= min_days_at_stage
+def _check_stage(inp: DecisionInput) -> None:
+    protocol = inp.protocol
+    stage = inp.current_stage
+    if not 1 <= stage <= protocol.final_stage:
+        raise InvalidInput(
+            "current_stage", f"must be a stage of {protocol.id} (1-{protocol.final_stage})"
+        )
+    if inp.phase is Phase.MAINTENANCE and stage != protocol.maintenance_stage:
+        raise InvalidInput(
+            "current_stage",
+            f"must be {protocol.maintenance_stage}, the maintenance stage of {protocol.id}, "
+            "in the maintenance phase",
+        )
+
+
+def _times_a_day(count: int) -> str:
+    return {1: "once a day", 2: "twice a day"}.get(count, f"{count} times a day")
 
 
 def _title(inp: DecisionInput, stage: int) -> str:

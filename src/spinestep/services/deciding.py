@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from spinestep.domain.history import tail_needed
 from spinestep.domain.model import (
     Decision,
     DecisionInput,
@@ -37,7 +38,8 @@ from spinestep.services.records import (
 )
 from spinestep.services.views import dose_from_json
 
-MIN_WINDOW = 3
+#: Sessions read first when running the rules; enough for five a day over two weeks.
+FIRST_BATCH = 80
 
 
 def protocol_of(assignment: AssignmentRecord) -> ProtocolDefinition:
@@ -69,12 +71,31 @@ def rule_settings(assignment: AssignmentRecord) -> RuleSettings:
         progress_after_sessions=assignment.progress_after_sessions,
         min_days_at_stage=assignment.min_days_at_stage,
         worsening_points=assignment.worsening_points,
+        progress_max_pain=assignment.progress_max_pain,
+        progress_max_location=assignment.progress_max_location,
+        maintenance_sessions_per_day=assignment.maintenance_sessions_per_day,
     )
 
 
-def history_window(assignment: AssignmentRecord) -> int:
-    """How many recent sessions the rules can look at for this assignment."""
-    return max(assignment.progress_after_sessions, MIN_WINDOW)
+def recent_history(
+    uow: UnitOfWork, assignment: AssignmentRecord, settings: RuleSettings
+) -> tuple[SessionRecord, ...]:
+    """The most recent sessions, as many as the rules can look at (and no more).
+
+    Reads a batch, asks the domain how much of it the rules walk over, and reads a
+    bigger batch only when they might walk over all of it (a long run at one stage).
+    """
+    assert assignment.id is not None
+    limit = FIRST_BATCH
+    while True:
+        stored = uow.sessions.recent(assignment.id, limit)
+        sessions = tuple(session_record(entry) for entry in stored)
+        needed = tail_needed(sessions, assignment.current_stage, assignment.run_since, settings)
+        if needed is not None:
+            return sessions[len(sessions) - needed :]
+        if len(stored) < limit:
+            return sessions
+        limit *= 4
 
 
 def session_record(entry: StoredSession) -> SessionRecord:
@@ -99,18 +120,20 @@ def build_input(
     if assignment.id is None or patient.id is None:
         raise ValueError("records must be stored first")
     protocol = protocol_of(assignment)
-    recent = uow.sessions.recent(assignment.id, history_window(assignment))
+    settings = rule_settings(assignment)
     flags = sorted({report.code for report in uow.red_flags.unresolved_for(patient.id)})
     return DecisionInput(
         protocol=protocol,
         current_stage=assignment.current_stage,
-        sessions=tuple(session_record(entry) for entry in recent),
+        sessions=recent_history(uow, assignment, settings),
         clearance=assignment.clearance,
         directional_preference=assignment.directional_preference,
         red_flags=tuple(flags),
-        settings=rule_settings(assignment),
+        settings=settings,
         doses=dose_overrides(assignment),
         emergency_number=patient.emergency_number.value,
+        phase=assignment.phase,
+        run_since=assignment.run_since,
     )
 
 
@@ -143,10 +166,16 @@ def input_snapshot(inp: DecisionInput) -> dict[str, Any]:
             "progress_after_sessions": settings.progress_after_sessions,
             "min_days_at_stage": settings.min_days_at_stage,
             "worsening_points": settings.worsening_points,
+            "progress_max_pain": settings.progress_max_pain,
+            "progress_max_location": settings.progress_max_location.code,
+            "maintenance_sessions_per_day": settings.maintenance_sessions_per_day,
         },
         "doses": {str(stage): dose.to_json() for stage, dose in sorted(inp.doses.items())},
+        "phase": inp.phase.value,
         "sessions": sessions,
     }
+    if inp.run_since is not None:
+        request["run_since"] = inp.run_since.isoformat()
     return {"request": request, "emergency_number": inp.emergency_number}
 
 
@@ -180,6 +209,7 @@ def store_decision(
             responses=None if result.responses is None else result.responses.to_json(),
             inputs=input_snapshot(inp),
             rules_version=result.rules_version,
+            phase=result.phase,
         )
     )
     _apply(uow, now, actor, patient.id, assignment, result)
@@ -194,54 +224,54 @@ def _apply(
     assignment: AssignmentRecord,
     result: DecisionResult,
 ) -> None:
+    """Pause on a pausing decision; move the stage on progress/regress; enter maintenance
+    on maintain. A stage or phase change starts a new run (``run_since``).
+    """
     assert assignment.id is not None
     decision = result.decision
     rules = ", ".join(sorted({reason.rule for reason in result.reasons}))
+
+    def event(kind: EventKind, reason: str) -> None:
+        uow.events.add(
+            ProgrammeEvent(
+                patient_id=patient_id,
+                assignment_id=assignment.id or 0,
+                kind=kind,
+                at=now,
+                reason=reason,
+                actor_user_id=actor.user_id,
+            )
+        )
+
     changed = False
     if decision.pauses_programme and assignment.status is not ProgrammeStatus.PAUSED:
         assignment.status = ProgrammeStatus.PAUSED
         assignment.paused_reason = f"{decision.value} ({rules})"
         assignment.paused_at = now
-        uow.events.add(
-            ProgrammeEvent(
-                patient_id=patient_id,
-                assignment_id=assignment.id,
-                kind=EventKind.PAUSE,
-                at=now,
-                reason=assignment.paused_reason,
-                actor_user_id=actor.user_id,
-            )
-        )
+        event(EventKind.PAUSE, assignment.paused_reason)
         changed = True
-    elif decision in (Decision.PROGRESS, Decision.REGRESS) and result.next_stage is not None:
-        if result.next_stage != assignment.current_stage:
-            uow.events.add(
-                ProgrammeEvent(
-                    patient_id=patient_id,
-                    assignment_id=assignment.id,
-                    kind=EventKind.STAGE_CHANGE,
-                    at=now,
-                    reason=f"{decision.value}: stage {assignment.current_stage} to "
-                    f"{result.next_stage} ({rules})",
-                    actor_user_id=actor.user_id,
-                )
-            )
-            assignment.current_stage = result.next_stage
-            if assignment.status is ProgrammeStatus.COMPLETED:
-                assignment.status = ProgrammeStatus.ACTIVE  # back in progress after a regress
-            changed = True
-    elif decision is Decision.MAINTAIN and assignment.status is ProgrammeStatus.ACTIVE:
-        assignment.status = ProgrammeStatus.COMPLETED
-        uow.events.add(
-            ProgrammeEvent(
-                patient_id=patient_id,
-                assignment_id=assignment.id,
-                kind=EventKind.COMPLETE,
-                at=now,
-                reason=f"maintain ({rules})",
-                actor_user_id=actor.user_id,
-            )
+    elif decision is Decision.MAINTAIN and assignment.phase is Phase.PROGRESSION:
+        maintenance = result.next_stage or assignment.current_stage
+        event(
+            EventKind.COMPLETE,
+            f"maintain: programme complete at stage {assignment.current_stage}; maintenance "
+            f"at stage {maintenance} ({rules})",
         )
+        assignment.phase = Phase.MAINTENANCE
+        assignment.current_stage = maintenance
+        assignment.run_since = now
+        changed = True
+    elif (
+        decision in (Decision.PROGRESS, Decision.REGRESS)
+        and result.next_stage is not None
+        and result.next_stage != assignment.current_stage
+    ):
+        event(
+            EventKind.STAGE_CHANGE,
+            f"{decision.value}: stage {assignment.current_stage} to {result.next_stage} ({rules})",
+        )
+        assignment.current_stage = result.next_stage
+        assignment.run_since = now
         changed = True
     if changed:
         assignment.updated_at = now
