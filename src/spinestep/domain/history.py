@@ -29,10 +29,6 @@ REVIEW_AFTER_DATES = 14
 _OFFSET_SLACK = timedelta(days=2)
 
 
-def local_date(session: SessionRecord) -> date:
-    return session.at.date()
-
-
 def rise(session: SessionRecord) -> int:
     """Pain about five minutes after, minus pain before."""
     return session.pain_after - session.pain_before
@@ -58,12 +54,7 @@ def reference_session(sessions: Sequence[SessionRecord]) -> SessionRecord | None
     """R7's reference: the earliest session on the earliest of the (at most) three most
     recent dates that have sessions. None without sessions.
     """
-    scanned = _reference_scan(sessions)
-    tail = sessions if scanned is None else sessions[len(sessions) - scanned :]
-    if not tail:
-        return None
-    target = sorted({local_date(session) for session in tail}, reverse=True)[:REFERENCE_DATES][-1]
-    return next(session for session in tail if local_date(session) == target)
+    return _scan_reference(sessions)[0]
 
 
 def _in_run(session: SessionRecord, stage: int, run_since: datetime | None) -> bool:
@@ -104,7 +95,7 @@ def tail_needed(
     should then supply more). ``decide`` on that tail gives the same result as on all.
     """
     scans = (
-        _reference_scan(sessions),
+        _scan_reference(sessions)[1],
         _walk_window(sessions, stage, run_since, settings)[1],
         _walk_run_dates(sessions, stage, run_since, REVIEW_AFTER_DATES)[1],
     )
@@ -113,16 +104,22 @@ def tail_needed(
     return max(min(len(sessions), REFERENCE_DATES), *(scan for scan in scans if scan is not None))
 
 
-def _reference_scan(sessions: Sequence[SessionRecord]) -> int | None:
-    """Sessions walked over until no earlier one can fall on the three most recent dates."""
-    newest: list[date] = []
+def _scan_reference(sessions: Sequence[SessionRecord]) -> tuple[SessionRecord | None, int | None]:
+    """(R7's reference, sessions walked over until no earlier one can fall on the three
+    most recent dates; None when it walked over all).
+    """
+    earliest: dict[date, SessionRecord] = {}  # walking back, the last one kept is earliest
+    newest: list[date] = []  # the three most recent dates seen so far, newest first
+    walked: int | None = None
     for scanned, session in enumerate(reversed(sessions)):
-        day = local_date(session)
+        day = session.at.date()
         if len(newest) == REFERENCE_DATES and day < newest[-1] - _OFFSET_SLACK:
-            return scanned
+            walked = scanned
+            break
+        earliest[day] = session
         if day not in newest:
             newest = sorted({*newest, day}, reverse=True)[:REFERENCE_DATES]
-    return None
+    return (earliest[newest[-1]] if newest else None), walked
 
 
 def _walk_window(
@@ -142,7 +139,7 @@ def _walk_window(
             return False, count  # the run ended before a window was complete
         if not qualifies(session, settings.progress_max_pain, settings.progress_max_location):
             return False, count
-        dates.add(local_date(session))
+        dates.add(session.at.date())
         if (
             count >= settings.progress_after_sessions
             and len(dates) >= settings.min_days_at_stage
@@ -159,7 +156,7 @@ def _walk_run_dates(
     for count, session in enumerate(reversed(sessions), start=1):
         if not _in_run(session, stage, run_since):
             return False, count
-        dates.add(local_date(session))
+        dates.add(session.at.date())
         if len(dates) >= target:
             return True, count
     return False, None
