@@ -77,6 +77,18 @@ def rule_settings(assignment: AssignmentRecord) -> RuleSettings:
     )
 
 
+def apply_settings(assignment: AssignmentRecord, settings: RuleSettings) -> None:
+    """Store every rule setting of ``settings`` on the programme (the inverse of
+    ``rule_settings``); the caller has checked the ranges.
+    """
+    assignment.progress_after_sessions = settings.progress_after_sessions
+    assignment.min_days_at_stage = settings.min_days_at_stage
+    assignment.worsening_points = settings.worsening_points
+    assignment.progress_max_pain = settings.progress_max_pain
+    assignment.progress_max_location = settings.progress_max_location
+    assignment.maintenance_sessions_per_day = settings.maintenance_sessions_per_day
+
+
 def recent_history(
     uow: UnitOfWork, assignment: AssignmentRecord, settings: RuleSettings
 ) -> tuple[SessionRecord, ...]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from spinestep.domain.model import DirectionalPreference, EmergencyNumber, RuleSettings
+from spinestep.domain.model import DirectionalPreference, EmergencyNumber, Location, RuleSettings
 from spinestep.errors import InvalidInput, NotFound, PermissionDenied
 from spinestep.protocols import builtin_ids, load_builtin
 from spinestep.services.access import audit, require_role
 from spinestep.services.context import Actor, ServiceContext
+from spinestep.services.deciding import apply_settings
 from spinestep.services.records import (
     AssignmentRecord,
     EventKind,
@@ -79,6 +80,14 @@ def check_settings(settings: RuleSettings) -> None:
         raise InvalidInput("settings.min_days_at_stage", f"must be 1-{pas}")
     if not 1 <= settings.worsening_points <= 10:
         raise InvalidInput("settings.worsening_points", "must be 1-10")
+    if not 0 <= settings.progress_max_pain <= 10:
+        raise InvalidInput("settings.progress_max_pain", "must be 0-10")
+    if not isinstance(settings.progress_max_location, Location):
+        raise InvalidInput(
+            "settings.progress_max_location", f"must be one of {', '.join(Location.codes())}"
+        )
+    if not 1 <= settings.maintenance_sessions_per_day <= 12:
+        raise InvalidInput("settings.maintenance_sessions_per_day", "must be 1-12")
 
 
 def check_protocol_and_stage(protocol_id: str, stage: int) -> None:
@@ -156,24 +165,21 @@ def onboard(ctx: ServiceContext, actor: Actor, data: OnboardingInput) -> Onboard
             )
         )
         assert patient.id is not None
-        assignment = uow.assignments.add(
-            AssignmentRecord(
-                patient_id=patient.id,
-                protocol_id=data.protocol_id,
-                current_stage=data.start_stage,
-                created_at=now,
-                updated_at=now,
-                progress_after_sessions=data.settings.progress_after_sessions,
-                min_days_at_stage=data.settings.min_days_at_stage,
-                worsening_points=data.settings.worsening_points,
-                clearance=data.clearance,
-                cleared_by=actor.user_id if data.clearance else None,
-                cleared_at=now if data.clearance else None,
-                directional_preference=data.directional_preference,
-                outcome_measure=measure,
-                psfs_enabled=psfs,
-            )
+        programme = AssignmentRecord(
+            patient_id=patient.id,
+            protocol_id=data.protocol_id,
+            current_stage=data.start_stage,
+            created_at=now,
+            updated_at=now,
+            clearance=data.clearance,
+            cleared_by=actor.user_id if data.clearance else None,
+            cleared_at=now if data.clearance else None,
+            directional_preference=data.directional_preference,
+            outcome_measure=measure,
+            psfs_enabled=psfs,
         )
+        apply_settings(programme, data.settings)
+        assignment = uow.assignments.add(programme)
         assert assignment.id is not None
         uow.events.add(
             ProgrammeEvent(
