@@ -1,4 +1,7 @@
-"""Runs every row of ``rules.md`` (the rules as a clinician-readable table) through decide()."""
+"""Runs every row of ``rules.md`` (the rules as a clinician-readable table) through decide().
+
+The last tests check the table's notation itself, so a row means what it says.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from spinestep.domain.decide_request import parse_decide_request
 from spinestep.domain.model import CONTINUING_DECISIONS, Decision
 from spinestep.domain.rules import decide
 from spinestep.protocols import builtin_protocols
-from tests.spec.notation import sessions_from_notation, settings_from_notation
+from tests.spec.notation import dose_from_notation, sessions_from_notation, state_from_notation
 
 TABLE = Path(__file__).with_name("rules.md")
 COLUMNS = (
@@ -25,6 +28,8 @@ COLUMNS = (
     "flags",
     "decision",
     "next",
+    "phase",
+    "dose",
     "rule",
     "urgency",
 )
@@ -45,9 +50,7 @@ class Row:
             "red_flags": [] if flags == "-" else [f.strip() for f in flags.split(",")],
             "sessions": sessions_from_notation(self.cells["sessions"]),
         }
-        settings = settings_from_notation(self.cells["settings"])
-        if settings:
-            request["settings"] = settings
+        request.update(state_from_notation(self.cells["settings"]))
         return request
 
 
@@ -73,6 +76,9 @@ def test_the_table_covers_every_rule_and_decision() -> None:
     assert rules == {f"R{n}" for n in range(1, 10)}
     decisions = {row.cells["decision"] for row in ROWS}
     assert decisions == {decision.value for decision in Decision}
+    in_maintenance = [row for row in ROWS if "maintenance" in row.cells["settings"].split()]
+    assert {row.cells["rule"].split()[0] for row in in_maintenance} >= {"R1", "R4", "R5", "R6"}
+    assert {row.cells["rule"] for row in in_maintenance} >= {"R7", "R9"}
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.cells["case"] for row in ROWS])
@@ -98,6 +104,72 @@ def test_rule_table_row(row: Row) -> None:
     # SPEC §3.4: no next stage, no dose and continue_programme false when it does not go on.
     continues = Decision(row.cells["decision"]) in CONTINUING_DECISIONS
     assert out["continue_programme"] is continues
+    assert out["dose"] == dose_from_notation(row.cells["dose"])
     assert (out["dose"] is not None) is continues
+    # current_stage echoes the input; phase is the phase after the decision.
+    assert out["current_stage"] == request.current_stage
+    assert out["phase"] == row.cells["phase"]
+    assert out["rules_version"] == "2026.12-1"
     # responses describe the most recent session, null without sessions.
     assert (out["responses"] is None) is (not request.sessions)
+
+
+def test_notation_spaces_untimed_sessions_three_hours_apart() -> None:
+    sessions = sessions_from_notation("5x d1 s1 easy 1/1/1 back>back; d1 s2 hard 2/3/4 thigh>foot")
+    assert [s["at"] for s in sessions] == [
+        f"2026-11-01T{hour:02d}:00:00Z" for hour in (8, 11, 14, 17, 20, 23)
+    ]
+    assert sessions[-1] == {
+        "at": "2026-11-01T23:00:00Z",
+        "stage": 2,
+        "completed": True,
+        "effort": "hard",
+        "pain_before": 2,
+        "pain_during": 3,
+        "pain_after": 4,
+        "location_before": "thigh",
+        "location_after": "foot",
+    }
+    with pytest.raises(ValueError, match="more than 6"):
+        sessions_from_notation("7x d1 s1 easy 1/1/1 back>back")
+
+
+def test_notation_date_ranges_clock_times_and_stopped_sessions() -> None:
+    sessions = sessions_from_notation(
+        "2x d1-d3 s1 easy 1/1/1 back>back; d4@23:30-05:00 s1 easy 1/1/1 back>back stopped"
+    )
+    assert [s["at"] for s in sessions] == [
+        "2026-11-01T08:00:00Z",
+        "2026-11-01T11:00:00Z",
+        "2026-11-02T08:00:00Z",
+        "2026-11-02T11:00:00Z",
+        "2026-11-03T08:00:00Z",
+        "2026-11-03T11:00:00Z",
+        "2026-11-04T23:30:00-05:00",
+    ]
+    assert [s["completed"] for s in sessions] == [True] * 6 + [False]
+    with pytest.raises(ValueError, match="one session only"):
+        sessions_from_notation("2x d1@09:00Z s1 easy 1/1/1 back>back")
+
+
+def test_settings_cell_gives_settings_phase_and_run_since() -> None:
+    assert state_from_notation("default") == {}
+    assert state_from_notation("pas=3 days=2 wp=1 maxpain=4 maxloc=thigh mspd=3") == {
+        "settings": {
+            "progress_after_sessions": 3,
+            "min_days_at_stage": 2,
+            "worsening_points": 1,
+            "progress_max_pain": 4,
+            "progress_max_location": "thigh",
+            "maintenance_sessions_per_day": 3,
+        }
+    }
+    assert state_from_notation("maintenance since=d3@10:00+01:00") == {
+        "phase": "maintenance",
+        "run_since": "2026-11-03T10:00:00+01:00",
+    }
+    assert dose_from_notation("1x120-180s 2/day") == {
+        "reps": 1,
+        "hold_s": [120, 180],
+        "sessions_per_day": 2,
+    }
