@@ -1,17 +1,18 @@
-"""decide(): doses, messages, reasons, the emergency number and the bounded look-back.
+"""decide(): doses, messages, phases, reasons, the emergency number and the bounded look-back.
 
 Which rule decides is covered row by row in tests/spec/rules.md; these tests cover what
-the table does not show.
+the table does not show (messages, dose overrides, invalid stages, what is read).
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import SupportsIndex, overload
 
 import pytest
 
+from spinestep.domain.history import tail_needed
 from spinestep.domain.model import (
     Decision,
     DecisionInput,
@@ -19,6 +20,7 @@ from spinestep.domain.model import (
     Dose,
     Effort,
     Location,
+    Phase,
     RuleSettings,
     SessionRecord,
     Urgency,
@@ -41,7 +43,9 @@ def record(
     effort: Effort = Effort.EASY,
     loc_before: Location = Location.BACK,
     loc_after: Location = Location.BACK,
+    completed: bool = True,
 ) -> SessionRecord:
+    """Session number ``index``, 10 hours after number ``index - 1``."""
     return SessionRecord(
         at=START + timedelta(hours=10 * index),
         stage=stage,
@@ -51,12 +55,15 @@ def record(
         pain_after=after,
         location_before=loc_before,
         location_after=loc_after,
+        completed=completed,
     )
 
 
-def easy_run(stage: int, count: int = 3) -> tuple[SessionRecord, ...]:
-    """``count`` qualifying sessions, 10 hours apart (so at least two calendar dates)."""
-    return tuple(record(i, stage) for i in range(count))
+def easy_run(stage: int, count: int = 6, first: int = 0) -> tuple[SessionRecord, ...]:
+    """``count`` qualifying sessions 10 hours apart: six of them fall on three dates over
+    50 hours, a window for the default settings (6 sessions, 3 dates, 32 hours).
+    """
+    return tuple(record(first + i, stage) for i in range(count))
 
 
 def ready(stage: int, **kwargs: object) -> DecisionInput:
@@ -76,6 +83,7 @@ def test_stay_gives_the_protocol_dose_of_the_current_stage() -> None:
     assert result.decision is Decision.STAY
     assert result.dose == Dose(10, 1, 2, 5)
     assert result.responses is None
+    assert result.phase is Phase.PROGRESSION
     assert "stage 2" in result.message
 
 
@@ -89,26 +97,108 @@ def test_progress_gives_the_next_stage_dose() -> None:
         ready(1, sessions=easy_run(1), doses={1: Dose(5, 1, 1, 3), 2: Dose(6, 2, 3, 4)})
     )
     assert result.decision is Decision.PROGRESS
-    assert result.next_stage == 2
+    assert (result.current_stage, result.next_stage) == (1, 2)
     assert result.dose == Dose(6, 2, 3, 4)
+
+
+def test_five_qualifying_sessions_of_the_default_window_are_not_enough() -> None:
+    assert decide(ready(1, sessions=easy_run(1, count=5))).decision is Decision.STAY
 
 
 def test_regress_gives_the_previous_stage_dose() -> None:
     sessions = (record(0, 3, before=2, after=4),)
     result = decide(ready(3, sessions=sessions, doses={2: Dose(7, 1, 2, 5)}))
-    assert (result.decision, result.next_stage) == (Decision.REGRESS, 2)
+    assert (result.decision, result.current_stage, result.next_stage) == (Decision.REGRESS, 3, 2)
     assert result.dose == Dose(7, 1, 2, 5)
+    assert "stage 2" in result.message
 
 
-def test_maintain_keeps_the_final_stage_and_recommends_stage_one() -> None:
+def test_maintain_at_the_final_stage_moves_to_the_maintenance_exercise() -> None:
     result = decide(ready(3, sessions=easy_run(3)))
     assert result.decision is Decision.MAINTAIN
-    assert result.next_stage == 3
+    assert (result.current_stage, result.next_stage) == (3, 1)
+    assert result.phase is Phase.MAINTENANCE
     assert result.continue_programme is True
-    assert result.dose == FLEXION.stages[2].dose
+    assert result.urgency is Urgency.NONE
+    # Stage 1's dose at the default of two maintenance sessions a day.
+    assert result.dose == Dose(10, 1, 2, 2)
     assert "complete" in result.message
     assert "stage 1" in result.message
-    assert "a few times a day" in result.message
+    assert "twice a day" in result.message
+    assert "maintenance" in result.message
+
+
+def test_maintain_uses_the_maintenance_stage_override_at_maintenance_sessions_per_day() -> None:
+    result = decide(
+        ready(
+            3,
+            sessions=easy_run(3),
+            doses={1: Dose(6, 2, 3, 4), 3: Dose(12, 1, 2, 5)},
+            settings=RuleSettings(maintenance_sessions_per_day=3),
+        )
+    )
+    assert (result.decision, result.next_stage) == (Decision.MAINTAIN, 1)
+    assert result.dose == Dose(6, 2, 3, 3)
+    assert "3 times a day" in result.message
+
+
+def test_extension_maintain_keeps_standing_extension() -> None:
+    sessions = tuple(replace(s, location_before=Location.NONE) for s in easy_run(4))
+    inp = ready(
+        4,
+        protocol=EXTENSION,
+        directional_preference=DirectionalPreference.EXTENSION,
+        sessions=sessions,
+    )
+    result = decide(inp)
+    assert (result.decision, result.next_stage, result.phase) == (
+        Decision.MAINTAIN,
+        4,
+        Phase.MAINTENANCE,
+    )
+    assert result.dose == Dose(10, 1, 2, 2)
+    assert "stage 4" in result.message
+
+
+def test_in_maintenance_qualifying_sessions_keep_maintaining() -> None:
+    inp = ready(
+        1,
+        phase=Phase.MAINTENANCE,
+        sessions=easy_run(1, count=12),
+        doses={1: Dose(8, 2, 4, 5)},
+        settings=RuleSettings(maintenance_sessions_per_day=1),
+    )
+    result = decide(inp)
+    assert (result.decision, result.urgency) == (Decision.MAINTAIN, Urgency.NONE)
+    assert (result.current_stage, result.next_stage, result.phase) == (1, 1, Phase.MAINTENANCE)
+    assert [reason.rule for reason in result.reasons] == ["R9"]
+    assert result.dose == Dose(8, 2, 4, 1)
+    assert "maintenance" in result.message
+
+
+def test_maintenance_is_kept_after_a_stop() -> None:
+    inp = ready(1, phase=Phase.MAINTENANCE, sessions=(record(0, 1, before=2, after=4),))
+    result = decide(inp)
+    assert (result.decision, result.phase, result.next_stage) == (
+        Decision.STOP,
+        Phase.MAINTENANCE,
+        None,
+    )
+    assert result.to_json()["phase"] == "maintenance"
+
+
+@pytest.mark.parametrize("stage", [2, 3])
+def test_maintenance_at_another_stage_than_the_maintenance_stage_is_invalid(stage: int) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        decide(ready(stage, phase=Phase.MAINTENANCE))
+    assert caught.value.path == "current_stage"
+
+
+def test_extension_maintenance_must_be_at_stage_four() -> None:
+    inp = ready(1, protocol=EXTENSION, directional_preference=DirectionalPreference.EXTENSION)
+    with pytest.raises(InvalidInput, match=r"^current_stage: "):
+        decide(replace(inp, phase=Phase.MAINTENANCE))
+    assert decide(replace(inp, phase=Phase.MAINTENANCE, current_stage=4)).next_stage == 4
 
 
 def test_extension_stage_one_dose_is_one_long_hold() -> None:
@@ -152,17 +242,84 @@ def test_responses_describe_the_last_session_whichever_rule_decides() -> None:
         assert responses == {"during": "increased", "after": "better", "location": "centralised"}
 
 
-def test_stop_at_stage_one_after_clear_worsening_has_no_next_stage() -> None:
+def test_stop_at_stage_one_after_an_aggravating_session_has_no_next_stage() -> None:
     result = decide(ready(1, sessions=(record(0, 1, before=1, after=3),)))
     assert (result.decision, result.urgency) == (Decision.STOP, Urgency.SOON)
     assert result.next_stage is None and result.dose is None
     assert "clinician" in result.message
 
 
-def test_small_worsening_at_stage_one_stays_with_a_caution() -> None:
-    result = decide(ready(1, sessions=(record(0, 1, before=1, after=2),)))
-    assert (result.decision, result.urgency, result.next_stage) == (Decision.STAY, Urgency.NONE, 1)
-    assert "worse" in result.message
+# --- R9's messages: the first that applies --------------------------------------------
+
+
+def r9(inp: DecisionInput) -> tuple[Decision, Urgency, str]:
+    result = decide(inp)
+    assert [reason.rule for reason in result.reasons] == ["R9"]
+    return result.decision, result.urgency, result.message
+
+
+def test_r9_without_sessions_says_how_to_start() -> None:
+    decision, urgency, message = r9(ready(2))
+    assert (decision, urgency) == (Decision.STAY, Urgency.NONE)
+    assert "start" in message.lower()
+
+
+def test_r9_after_a_one_point_rise_cautions_at_any_stage() -> None:
+    plain = r9(ready(2, sessions=(record(0, 2),)))[2]
+    for stage in (1, 2, 3):
+        decision, urgency, message = r9(ready(stage, sessions=(record(0, stage, after=3),)))
+        assert (decision, urgency) == (Decision.STAY, Urgency.NONE)
+        assert f"stage {stage}" in message
+        assert "worse" in message.lower()
+        assert message != plain
+    decision, _, message = r9(ready(1, phase=Phase.MAINTENANCE, sessions=(record(0, 1, after=3),)))
+    assert decision is Decision.MAINTAIN and "worse" in message.lower()
+
+
+def test_r9_after_a_stop_now_with_nothing_worse_says_rest() -> None:
+    stopped = record(5, 2, completed=False)
+    decision, urgency, message = r9(ready(2, sessions=(*easy_run(2, count=5), stopped)))
+    assert (decision, urgency) == (Decision.STAY, Urgency.NONE)
+    assert "rest" in message.lower()
+    assert "carry on" not in message.lower()
+    # The stopped session comes first even when pain rose a little.
+    stopped_with_rise = record(5, 2, after=3, completed=False)
+    assert "rest" in r9(ready(2, sessions=(stopped_with_rise,)))[2].lower()
+    # And in maintenance.
+    decision, _, message = r9(
+        ready(1, phase=Phase.MAINTENANCE, sessions=(record(0, 1, completed=False),))
+    )
+    assert decision is Decision.MAINTAIN and "rest" in message.lower()
+
+
+def daily(stage: int, days: int, first_day: int = 0) -> tuple[SessionRecord, ...]:
+    """One moderate (never qualifying) session a day at 08:00 UTC."""
+    return tuple(
+        replace(record(0, stage, effort=Effort.MODERATE), at=START + timedelta(days=first_day + d))
+        for d in range(days)
+    )
+
+
+def test_r9_after_fourteen_dates_without_progress_suggests_a_review() -> None:
+    carry_on = r9(ready(2, sessions=daily(2, 13)))
+    assert carry_on[:2] == (Decision.STAY, Urgency.NONE)
+    decision, urgency, message = r9(ready(2, sessions=daily(2, 14)))
+    assert (decision, urgency) == (Decision.STAY, Urgency.ROUTINE)
+    assert "review" in message.lower() and "clinician" in message.lower()
+    assert message != carry_on[2]
+
+
+def test_r9_review_counts_only_the_run() -> None:
+    sessions = (*daily(1, 5), *daily(2, 13, first_day=5))
+    assert r9(ready(2, sessions=sessions))[1] is Urgency.NONE
+    since = START + timedelta(days=1)
+    assert r9(ready(2, sessions=daily(2, 14), run_since=since))[1] is Urgency.NONE
+
+
+def test_r9_in_maintenance_never_suggests_a_review() -> None:
+    decision, urgency, message = r9(ready(1, phase=Phase.MAINTENANCE, sessions=daily(1, 20)))
+    assert (decision, urgency) == (Decision.MAINTAIN, Urgency.NONE)
+    assert "maintenance" in message.lower()
 
 
 def test_output_has_the_spec_keys_and_the_rules_version() -> None:
@@ -172,14 +329,35 @@ def test_output_has_the_spec_keys_and_the_rules_version() -> None:
         "urgency",
         "current_stage",
         "next_stage",
+        "phase",
         "continue_programme",
         "responses",
         "reasons",
         "message",
         "dose",
+        "rules_version",
     }
-    assert out["rules_version"] == RULES_VERSION
-    assert re.fullmatch(r"\d{4}\.\d{2}-\d+", RULES_VERSION)
+    assert out["rules_version"] == RULES_VERSION == "2026.12-1"
+    assert out["phase"] == "progression"
+
+
+@pytest.mark.parametrize(
+    "inp",
+    [
+        ready(1),
+        ready(1, red_flags=("major_trauma",)),
+        ready(1, clearance=False),
+        ready(2, sessions=(record(0, 2, after=4),)),
+        ready(1, sessions=easy_run(1)),
+        ready(3, sessions=easy_run(3)),
+        ready(1, phase=Phase.MAINTENANCE),
+    ],
+)
+def test_every_output_carries_the_rules_version(inp: DecisionInput) -> None:
+    assert decide(inp).to_json()["rules_version"] == "2026.12-1"
+
+
+# --- What decide() reads of a long history ---------------------------------------------
 
 
 class CountingHistory(tuple[SessionRecord, ...]):
@@ -202,24 +380,36 @@ class CountingHistory(tuple[SessionRecord, ...]):
         raise AssertionError("decide() must not walk the whole history")
 
 
+def counting(sessions: list[SessionRecord]) -> CountingHistory:
+    history = CountingHistory(sessions)
+    history.read = set()
+    return history
+
+
 def test_decide_reads_only_the_most_recent_sessions_of_a_long_history() -> None:
     old = [record(i, 1, before=5, after=9, loc_after=Location.FOOT) for i in range(10_000)]
-    recent = [record(10_000 + 3 * i, 2) for i in range(3)]  # 30 h apart
-    history = CountingHistory(old + recent)
-    history.read = set()
+    history = counting(old + list(easy_run(2, first=10_000)))
     result = decide(ready(2, sessions=history))
     assert result.decision is Decision.PROGRESS
     assert history.read
-    assert min(history.read) >= len(history) - 3
+    needed = tail_needed(history, 2, None, RuleSettings())
+    assert needed is not None and needed < 20
+    # A walk back may read one session beyond the tail, to see it has gone far enough.
+    assert min(history.read) >= len(history) - needed - 1
 
 
-def test_look_back_grows_with_progress_after_sessions_only() -> None:
-    sessions = [record(i, 2) for i in range(20)]
-    history = CountingHistory(sessions)
-    history.read = set()
-    result = decide(ready(2, sessions=history, settings=RuleSettings(5, 2, 2)))
+@pytest.mark.parametrize(
+    "settings",
+    [RuleSettings(), RuleSettings(5, 2), RuleSettings(20, 5), RuleSettings(1, 1)],
+)
+def test_decide_reads_no_further_back_than_tail_needed(settings: RuleSettings) -> None:
+    history = counting([record(i, 2) for i in range(200)])
+    result = decide(ready(2, sessions=history, settings=settings))
     assert result.decision is Decision.PROGRESS
-    assert min(history.read) == len(history) - 5
+    needed = tail_needed(history, 2, None, settings)
+    assert needed is not None
+    assert needed >= settings.progress_after_sessions
+    assert min(history.read) >= len(history) - needed - 1
 
 
 def test_a_current_stage_outside_the_protocol_is_invalid_input() -> None:
