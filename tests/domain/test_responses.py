@@ -120,29 +120,81 @@ def test_spec_example_session() -> None:
 @pytest.mark.parametrize(
     ("record", "expected"),
     [
-        (session(3, 3, 3), True),  # steady baseline pain still qualifies
-        (session(3, 2, 2), True),
-        (session(3, 0, 1), True),
+        (session(2, 2, 2), True),  # low steady pain still qualifies
+        (session(1, 1, 1), True),
+        (session(3, 2, 2), True),  # decreased during; pain before may be above the limit
+        (session(3, 0, 1), True),  # abolished during
+        (session(8, 0, 0), True),
+        (session(2, 1, 2), True),  # decreased during, no better after
         (session(0, 0, 0, Location.NONE, Location.BACK), True),
-        (session(4, 2, 4), True),  # decreased during, no better after
-        (session(3, 3, 3, effort=Effort.MODERATE), False),
-        (session(3, 3, 3, effort=Effort.HARD), False),
-        (session(3, 3, 3, completed=False), False),  # a stop-now session never qualifies
+        (session(0, 0, 0, Location.NONE, Location.NONE), True),
+        (session(1, 1, 1, Location.BACK, Location.NONE), True),
+        (session(3, 3, 3), False),  # steady, but above progress_max_pain
+        (session(4, 2, 4), False),  # pain after above progress_max_pain
+        (session(8, 8, 8, Location.BELOW_KNEE, Location.BELOW_KNEE), False),
+        (session(1, 1, 1, Location.BUTTOCK, Location.BUTTOCK), False),  # beyond the back
+        (session(1, 1, 1, Location.THIGH, Location.BACK), False),  # centralised, began in leg
+        (session(1, 1, 1, Location.BACK, Location.THIGH), False),
+        (session(2, 2, 2, effort=Effort.MODERATE), False),
+        (session(2, 2, 2, effort=Effort.HARD), False),
+        (session(2, 2, 2, completed=False), False),  # a stop-now session never qualifies
         (session(0, 1, 0), False),  # produced during
-        (session(2, 3, 2), False),  # increased during
-        (session(2, 2, 3), False),  # worse after
-        (session(2, 2, 2, Location.BACK, Location.BUTTOCK), False),  # peripheralised
+        (session(1, 2, 1), False),  # increased during
+        (session(1, 1, 2), False),  # worse after
+        (session(1, 1, 1, Location.BACK, Location.BUTTOCK), False),  # peripheralised
     ],
 )
-def test_qualifies(record: SessionRecord, expected: bool) -> None:
+def test_qualifies_with_the_default_limits(record: SessionRecord, expected: bool) -> None:
     assert qualifies(record) is expected
+    assert qualifies(record, 2, Location.BACK) is expected
+
+
+@pytest.mark.parametrize(
+    ("record", "max_pain", "max_location", "expected"),
+    [
+        (session(3, 3, 3), 3, Location.BACK, True),
+        (session(4, 3, 3), 3, Location.BACK, True),
+        (session(4, 4, 3), 3, Location.BACK, False),  # during above the limit
+        (session(3, 3, 3), 10, Location.BACK, True),
+        (session(1, 1, 1), 0, Location.BACK, False),
+        (session(0, 0, 0), 0, Location.BACK, True),
+        (session(1, 0, 0), 0, Location.BACK, True),
+        (session(1, 1, 1, Location.BELOW_KNEE, Location.BELOW_KNEE), 2, Location.BELOW_KNEE, True),
+        (session(1, 1, 1, Location.FOOT, Location.BELOW_KNEE), 2, Location.BELOW_KNEE, False),
+        (session(1, 1, 1, Location.BELOW_KNEE, Location.FOOT), 2, Location.FOOT, False),  # periph.
+        (session(1, 1, 1, Location.FOOT, Location.FOOT), 2, Location.FOOT, True),
+        (session(1, 1, 1, Location.THIGH, Location.BUTTOCK), 2, Location.THIGH, True),
+        (session(1, 1, 1, Location.BACK, Location.BACK), 2, Location.NONE, False),
+        (session(1, 1, 1, Location.NONE, Location.NONE), 2, Location.NONE, True),
+        (
+            session(1, 1, 1, Location.THIGH, Location.THIGH, completed=False),
+            10,
+            Location.FOOT,
+            False,
+        ),
+    ],
+)
+def test_qualifies_with_the_clinicians_limits(
+    record: SessionRecord, max_pain: int, max_location: Location, expected: bool
+) -> None:
+    assert qualifies(record, max_pain, max_location) is expected
 
 
 pain = st.integers(min_value=0, max_value=10)
 locations = st.sampled_from(list(Location))
 
 
-@given(pain, pain, pain, locations, locations, st.sampled_from(list(Effort)), st.booleans())
+@given(
+    pain,
+    pain,
+    pain,
+    locations,
+    locations,
+    st.sampled_from(list(Effort)),
+    st.booleans(),
+    pain,
+    locations,
+)
 def test_derived_responses_are_total_and_consistent(
     before: int,
     during: int,
@@ -151,6 +203,8 @@ def test_derived_responses_are_total_and_consistent(
     loc_after: Location,
     effort: Effort,
     completed: bool,
+    max_pain: int,
+    max_location: Location,
 ) -> None:
     record = session(before, during, after, loc_before, loc_after, effort, completed)
     responses = derive_responses(record)
@@ -162,7 +216,13 @@ def test_derived_responses_are_total_and_consistent(
     assert (responses.during is DuringResponse.NO_EFFECT) == (during == before)
     if responses.location is LocationResponse.PERIPHERALISED:
         assert loc_after > loc_before
-    if qualifies(record):
+    if qualifies(record, max_pain, max_location):
         assert completed and effort is Effort.EASY
         assert during <= before and after <= before
+        assert during <= max_pain and after <= max_pain
+        assert loc_before <= max_location and loc_after <= max_location
         assert responses.location is not LocationResponse.PERIPHERALISED
+        # Raising a limit never takes qualifying away.
+        assert qualifies(record, max(max_pain, 10), Location.FOOT)
+    if qualifies(record, max_pain, max_location) is False and qualifies(record, 10, Location.FOOT):
+        assert max(during, after) > max_pain or max(loc_before, loc_after) > max_location
