@@ -43,6 +43,7 @@ stages:
       reps: 10
       hold_s: [1, 2]
       sessions_per_day: 5
+maintenance_stage: 1
 """
 
 
@@ -60,6 +61,7 @@ def test_lumbar_flexion_matches_the_spec() -> None:
     assert all(stage.instructions for stage in protocol.stages)
     assert "knees" in " ".join(protocol.stages[0].instructions).lower()
     assert "30 cm" in " ".join(protocol.stages[2].instructions)
+    assert protocol.maintenance_stage == 1  # knees to chest, lying down
 
 
 def test_lumbar_extension_matches_the_spec() -> None:
@@ -77,6 +79,7 @@ def test_lumbar_extension_matches_the_spec() -> None:
         Dose(10, 1, 2, 5),
         Dose(10, 1, 2, 5),
     ]
+    assert protocol.maintenance_stage == 4  # standing extension
 
 
 def test_builtin_protocols_are_cached() -> None:
@@ -95,6 +98,9 @@ def test_load_file_reads_a_protocol(tmp_path: Path) -> None:
     protocol = load_file(path)
     assert protocol.id == "test-protocol"
     assert protocol.final_stage == 2
+    assert protocol.maintenance_stage == 1
+    other = GOOD.replace("maintenance_stage: 1", "maintenance_stage: 2")
+    assert parse_protocol(other, "other.yaml").maintenance_stage == 2
 
 
 def test_load_file_of_a_missing_file_is_a_protocol_error(tmp_path: Path) -> None:
@@ -129,6 +135,27 @@ def test_load_file_of_a_missing_file_is_a_protocol_error(tmp_path: Path) -> None
         ),
         ("instructions: [Do it.]", "instructions: []", "test.yaml line 7: stages[0].instructions"),
         ("direction: flexion\n", "", "test.yaml line 1: direction: is required"),
+        ("maintenance_stage: 1\n", "", "test.yaml line 1: maintenance_stage: is required"),
+        (
+            "maintenance_stage: 1",
+            "maintenance_stage: 3",
+            "test.yaml line 19: maintenance_stage: must be an integer 1-2",
+        ),
+        (
+            "maintenance_stage: 1",
+            "maintenance_stage: 0",
+            "test.yaml line 19: maintenance_stage: must be an integer 1-2",
+        ),
+        (
+            "maintenance_stage: 1",
+            "maintenance_stage: one",
+            "test.yaml line 19: maintenance_stage: must be an integer 1-2",
+        ),
+        (
+            "maintenance_stage: 1",
+            "maintenance_stage: true",
+            "test.yaml line 19: maintenance_stage: must be an integer 1-2",
+        ),
         ("title: Test", "title: [Test", "test.yaml line 3: not valid YAML"),
     ],
 )
@@ -209,12 +236,15 @@ def shipped_files() -> list[str]:
 def test_schema_is_json_and_names_every_field_the_parser_accepts() -> None:
     root = schema()
     assert root["$schema"].startswith("https://json-schema.org/")
-    assert tuple(root["properties"]) == PROTOCOL_FIELDS
-    assert tuple(root["$defs"]["stage"]["properties"]) == STAGE_FIELDS
-    assert tuple(root["$defs"]["dose"]["properties"]) == DOSE_FIELDS
+    assert set(root["properties"]) == set(PROTOCOL_FIELDS)
+    assert set(root["$defs"]["stage"]["properties"]) == set(STAGE_FIELDS)
+    assert set(root["$defs"]["dose"]["properties"]) == set(DOSE_FIELDS)
     assert root["additionalProperties"] is False
     assert root["$defs"]["stage"]["additionalProperties"] is False
     assert root["$defs"]["dose"]["additionalProperties"] is False
+    assert "maintenance_stage" in root["required"]
+    assert root["properties"]["maintenance_stage"]["type"] == "integer"
+    assert root["properties"]["maintenance_stage"]["minimum"] == 1
 
 
 @pytest.mark.parametrize("name", shipped_files())
@@ -260,7 +290,24 @@ BROKEN = {
     "upper-case stage id": _set(["stages", 0, "id"], "Supine"),
     "protocol id with spaces": _set(["id"], "lumbar flexion"),
     "null description": _set(["description"], None),
+    "missing maintenance stage": _set(["maintenance_stage"], _DELETE),
+    "maintenance stage zero": _set(["maintenance_stage"], 0),
+    "maintenance stage as text": _set(["maintenance_stage"], "supine"),
+    "maintenance stage null": _set(["maintenance_stage"], None),
 }
+
+
+def test_a_maintenance_stage_beyond_the_stages_is_refused() -> None:
+    # The schema cannot compare with the number of stages; the parser does.
+    text = (
+        resources.files("spinestep.protocols")
+        .joinpath("lumbar-flexion.yaml")
+        .read_text(encoding="utf-8")
+    )
+    data = yaml.safe_load(text)
+    data["maintenance_stage"] = 4
+    with pytest.raises(ProtocolError, match=r"^broken\.yaml line \d+: maintenance_stage: "):
+        parse_protocol(yaml.safe_dump(data, sort_keys=False), "broken.yaml")
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN))
