@@ -21,7 +21,14 @@ SPEC_EXAMPLE: dict[str, Any] = {
     "clearance": True,
     "directional_preference": "flexion",
     "red_flags": [],
-    "settings": {"progress_after_sessions": 3, "min_days_at_stage": 2, "worsening_points": 2},
+    "settings": {
+        "progress_after_sessions": 6,
+        "min_days_at_stage": 3,
+        "worsening_points": 2,
+        "progress_max_pain": 2,
+        "progress_max_location": "back",
+        "maintenance_sessions_per_day": 2,
+    },
     "sessions": [
         {
             "at": "2026-11-20T08:00:00+00:00",
@@ -42,11 +49,13 @@ SPEC_KEYS = {
     "urgency",
     "current_stage",
     "next_stage",
+    "phase",
     "continue_programme",
     "responses",
     "reasons",
     "message",
     "dose",
+    "rules_version",
 }
 
 
@@ -59,10 +68,11 @@ def test_spec_example_decides_stay() -> None:
     assert result.exit_code == 0, result.stderr
     out = json.loads(result.stdout)
     assert set(out) >= SPEC_KEYS
-    assert set(out) - SPEC_KEYS == {"rules_version"}
     assert out["decision"] == "stay"
     assert out["urgency"] == "none"
     assert (out["current_stage"], out["next_stage"], out["continue_programme"]) == (1, 1, True)
+    assert out["phase"] == "progression"
+    assert out["rules_version"] == "2026.12-1"
     assert out["responses"] == {"during": "no_effect", "after": "better", "location": "centralised"}
     assert [reason["rule"] for reason in out["reasons"]] == ["R9"]
     assert out["dose"] == {"reps": 10, "hold_s": [1, 2], "sessions_per_day": 5}
@@ -75,6 +85,11 @@ def test_minimal_input_uses_the_defaults() -> None:
     assert (out["decision"], out["urgency"], out["responses"]) == ("do_not_start", "routine", None)
     assert out["next_stage"] is None and out["dose"] is None
     assert out["continue_programme"] is False
+    assert (out["current_stage"], out["phase"], out["rules_version"]) == (
+        2,
+        "progression",
+        "2026.12-1",
+    )
 
 
 def test_reads_a_file_argument_and_dash_for_stdin(tmp_path: Path) -> None:
@@ -104,15 +119,20 @@ def test_emergency_number_option() -> None:
 
 
 def with_change(path: list[Any], value: Any) -> str:
+    return with_changes((path, value))
+
+
+def with_changes(*changes: tuple[list[Any], Any]) -> str:
     data = copy.deepcopy(SPEC_EXAMPLE)
     data["sessions"].append(dict(data["sessions"][0], at="2026-11-21T08:00:00+00:00"))
-    target: Any = data
-    for step in path[:-1]:
-        target = target[step]
-    if value is DELETE:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
+    for path, value in changes:
+        target: Any = data
+        for step in path[:-1]:
+            target = target[step]
+        if value is DELETE:
+            del target[path[-1]]
+        else:
+            target[path[-1]] = value
     return json.dumps(data)
 
 
@@ -171,9 +191,81 @@ BAD_INPUT = {
         "settings.worsening_points",
     ),
     "min days above progress sessions": (
-        with_change(["settings", "min_days_at_stage"], 4),
+        with_change(["settings", "min_days_at_stage"], 7),
         "settings.min_days_at_stage",
     ),
+    "min days above the default progress sessions": (
+        with_change(["settings"], {"min_days_at_stage": 7}),
+        "settings.min_days_at_stage",
+    ),
+    "min days above a smaller progress sessions": (
+        with_change(["settings"], {"progress_after_sessions": 2, "min_days_at_stage": 3}),
+        "settings.min_days_at_stage",
+    ),
+    "progress_max_pain 11": (
+        with_change(["settings", "progress_max_pain"], 11),
+        "settings.progress_max_pain",
+    ),
+    "progress_max_pain negative": (
+        with_change(["settings", "progress_max_pain"], -1),
+        "settings.progress_max_pain",
+    ),
+    "progress_max_pain as bool": (
+        with_change(["settings", "progress_max_pain"], False),
+        "settings.progress_max_pain",
+    ),
+    "progress_max_pain as string": (
+        with_change(["settings", "progress_max_pain"], "2"),
+        "settings.progress_max_pain",
+    ),
+    "progress_max_location in wrong case": (
+        with_change(["settings", "progress_max_location"], "Back"),
+        "settings.progress_max_location",
+    ),
+    "progress_max_location unknown": (
+        with_change(["settings", "progress_max_location"], "knee"),
+        "settings.progress_max_location",
+    ),
+    "progress_max_location as number": (
+        with_change(["settings", "progress_max_location"], 1),
+        "settings.progress_max_location",
+    ),
+    "progress_max_location null": (
+        with_change(["settings", "progress_max_location"], None),
+        "settings.progress_max_location",
+    ),
+    "maintenance_sessions_per_day 0": (
+        with_change(["settings", "maintenance_sessions_per_day"], 0),
+        "settings.maintenance_sessions_per_day",
+    ),
+    "maintenance_sessions_per_day 13": (
+        with_change(["settings", "maintenance_sessions_per_day"], 13),
+        "settings.maintenance_sessions_per_day",
+    ),
+    "maintenance_sessions_per_day 2.0": (
+        with_change(["settings", "maintenance_sessions_per_day"], 2.0),
+        "settings.maintenance_sessions_per_day",
+    ),
+    "phase unknown": (with_change(["phase"], "complete"), "phase"),
+    "phase in wrong case": (with_change(["phase"], "Maintenance"), "phase"),
+    "phase null": (with_change(["phase"], None), "phase"),
+    "phase as bool": (with_change(["phase"], True), "phase"),
+    "maintenance away from the maintenance stage": (
+        with_changes((["phase"], "maintenance"), (["current_stage"], 2)),
+        "current_stage",
+    ),
+    "extension maintenance at stage 1": (
+        with_changes(
+            (["phase"], "maintenance"),
+            (["protocol"], "lumbar-extension"),
+            (["directional_preference"], "extension"),
+        ),
+        "current_stage",
+    ),
+    "run_since without offset": (with_change(["run_since"], "2026-11-20T08:00:00"), "run_since"),
+    "run_since as a date": (with_change(["run_since"], "2026-11-20"), "run_since"),
+    "run_since null": (with_change(["run_since"], None), "run_since"),
+    "run_since as number": (with_change(["run_since"], 1763625600), "run_since"),
     "dose for a stage not in the protocol": (with_change(["doses"], {"4": {"reps": 8}}), "doses.4"),
     "dose stage with a leading zero": (with_change(["doses"], {"02": {"reps": 8}}), "doses.02"),
     "dose hold min above max": (
@@ -218,6 +310,97 @@ def test_bad_input_exits_2_with_one_line_naming_the_path(case: str) -> None:
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"{path}: "), lines[0]
+
+
+def test_settings_defaults_come_first_then_the_ranges() -> None:
+    out = json.loads(run(with_change(["settings"], {"min_days_at_stage": 5})).stdout)
+    assert out["decision"] == "stay"
+
+
+def easy_sessions(stage: int, dates: int, per_date: int) -> list[dict[str, Any]]:
+    """Easy, painless sessions: ``per_date`` a day, three hours apart from 08:00 UTC."""
+    return [
+        {
+            "at": f"2026-11-{day:02d}T{8 + 3 * slot:02d}:00:00Z",
+            "stage": stage,
+            "effort": "easy",
+            "pain_before": 1,
+            "pain_during": 1,
+            "pain_after": 1,
+            "location_before": "back",
+            "location_after": "back",
+        }
+        for day in range(1, dates + 1)
+        for slot in range(per_date)
+    ]
+
+
+def request(**top: Any) -> str:
+    data: dict[str, Any] = {
+        "current_stage": 1,
+        "clearance": True,
+        "directional_preference": "flexion",
+        "sessions": [],
+    }
+    data.update(top)
+    return json.dumps(data)
+
+
+def test_maintain_at_the_final_stage_gives_the_maintenance_exercise_and_dose() -> None:
+    sessions = easy_sessions(3, dates=2, per_date=5) + easy_sessions(3, dates=3, per_date=1)[2:]
+    out = json.loads(
+        run(
+            request(
+                current_stage=3,
+                sessions=sessions,
+                settings={"maintenance_sessions_per_day": 3},
+                doses={"1": {"reps": 6}, "3": {"reps": 12}},
+            )
+        ).stdout
+    )
+    assert (out["decision"], out["urgency"]) == ("maintain", "none")
+    assert (out["current_stage"], out["next_stage"], out["phase"]) == (3, 1, "maintenance")
+    assert out["dose"] == {"reps": 6, "hold_s": [1, 2], "sessions_per_day": 3}
+    assert [reason["rule"] for reason in out["reasons"]] == ["R8"]
+    assert out["continue_programme"] is True
+
+
+def test_in_maintenance_decide_maintains_and_never_progresses() -> None:
+    sessions = easy_sessions(1, dates=4, per_date=5)
+    out = json.loads(run(request(phase="maintenance", sessions=sessions)).stdout)
+    assert (out["decision"], out["next_stage"], out["phase"]) == ("maintain", 1, "maintenance")
+    assert out["dose"] == {"reps": 10, "hold_s": [1, 2], "sessions_per_day": 2}
+    assert [reason["rule"] for reason in out["reasons"]] == ["R9"]
+    extension = request(
+        protocol="lumbar-extension",
+        directional_preference="extension",
+        current_stage=4,
+        phase="maintenance",
+    )
+    out = json.loads(run(extension).stdout)
+    assert (out["decision"], out["current_stage"], out["next_stage"]) == ("maintain", 4, 4)
+
+
+def test_in_maintenance_an_aggravating_session_stops_and_keeps_the_phase() -> None:
+    sessions = easy_sessions(1, dates=1, per_date=1)
+    sessions[0]["pain_after"] = 3
+    out = json.loads(run(request(phase="maintenance", sessions=sessions)).stdout)
+    assert (out["decision"], out["urgency"], out["phase"]) == ("stop", "soon", "maintenance")
+    assert out["next_stage"] is None and out["dose"] is None
+
+
+def test_run_since_leaves_older_sessions_out_of_the_run() -> None:
+    sessions = easy_sessions(1, dates=3, per_date=5)
+    assert json.loads(run(request(sessions=sessions)).stdout)["decision"] == "progress"
+    later = request(sessions=sessions, run_since="2026-11-02T09:00:00+01:00")
+    assert json.loads(run(later).stdout)["decision"] == "stay"
+
+
+def test_progress_gives_the_next_stage_override() -> None:
+    sessions = easy_sessions(1, dates=3, per_date=2)
+    out = json.loads(run(request(sessions=sessions, doses={"2": {"sessions_per_day": 4}})).stdout)
+    assert (out["decision"], out["next_stage"]) == ("progress", 2)
+    assert out["dose"] == {"reps": 10, "hold_s": [1, 2], "sessions_per_day": 4}
 
 
 def test_odd_key_names_stay_on_one_line() -> None:
