@@ -12,6 +12,7 @@ from spinestep.domain.rules import RULES_VERSION, decide
 from spinestep.errors import InvalidInput, NotFound, ProgrammePaused
 from spinestep.protocols import builtin_protocols
 from spinestep.services import clinician, programme, sessions
+from spinestep.services.assessment import parse_assessment
 from spinestep.services.context import Actor, FixedClock, ServiceContext
 from spinestep.services.records import EventKind, ProgrammeStatus
 from tests.services.support import easy, onboard
@@ -78,7 +79,8 @@ def test_peripheralising_session_stops_and_pauses_until_resumed(
     assert today.paused_reason is not None and "stop" in today.paused_reason
 
     clock.set(clock.now() + timedelta(days=2))
-    clinician.resume(ctx, me, patient_id, "seen by my physiotherapist")
+    seen = parse_assessment("my physiotherapist", clock.now().date(), "restart gently")
+    clinician.resume(ctx, me, patient_id, assessment=seen)
     with ctx.uow() as uow:
         events = uow.events.for_patient(patient_id)
         assignment = uow.assignments.current_for(patient_id)
@@ -87,7 +89,7 @@ def test_peripheralising_session_stops_and_pauses_until_resumed(
     resume_event = events[-1]
     assert resume_event.at == clock.now()
     assert resume_event.actor_user_id is None  # the local person
-    assert "seen by my physiotherapist" in resume_event.reason
+    assert resume_event.note is not None and "my physiotherapist" in resume_event.note
     assert assignment is not None and assignment.status is ProgrammeStatus.ACTIVE
     assert len(stored_sessions) == 1  # the refused session left nothing behind
 

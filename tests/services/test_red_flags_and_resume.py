@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 
 from spinestep.domain.model import Decision, EmergencyNumber, Urgency
-from spinestep.errors import Conflict, InvalidInput, ProgrammePaused
+from spinestep.errors import Conflict, InvalidInput, PermissionDenied, ProgrammePaused
 from spinestep.services import clinician, onboarding, programme, screening, sessions
+from spinestep.services.assessment import parse_assessment
 from spinestep.services.context import Actor, FixedClock, ServiceContext
 from spinestep.services.records import EventKind, FlagSource
 from tests.services.support import easy, onboard
@@ -28,18 +29,17 @@ def test_a_yes_before_a_session_refers_and_blocks_until_resolved_and_resumed(
     with pytest.raises(ProgrammePaused):
         sessions.record_session(ctx, me, patient_id, easy())
 
-    with pytest.raises(Conflict, match="infection_features"):
+    with pytest.raises(InvalidInput, match="assessed_by"):
         clinician.resume(ctx, me, patient_id, "seen")
+    with pytest.raises(PermissionDenied):
+        clinician.resolve_red_flag(ctx, me, patient_id, 1, "GP: no infection")
 
-    (flag,) = clinician.red_flags(ctx, me, patient_id)
     clock.set(clock.now() + timedelta(days=1))
-    resolved = clinician.resolve_red_flag(ctx, me, patient_id, flag.id, "GP: no infection")
-    assert resolved.resolved_at == clock.now()
-    assert resolved.outcome == "GP: no infection"
-    with pytest.raises(Conflict, match="already resolved"):
-        clinician.resolve_red_flag(ctx, me, patient_id, flag.id, "again")
-
-    clinician.resume(ctx, me, patient_id, "seen by GP")
+    seen = parse_assessment("Dr Rua, GP", clock.now().date(), "no infection; carry on")
+    clinician.resume(ctx, me, patient_id, assessment=seen)
+    (flag,) = clinician.red_flags(ctx, me, patient_id)
+    assert flag.resolved_at == clock.now()
+    assert flag.outcome == f"Assessed by Dr Rua, GP on {clock.now().date()}: no infection; carry on"
     assert programme.today(ctx, me, patient_id).can_exercise
     sessions.record_session(ctx, me, patient_id, easy())
 
@@ -158,7 +158,8 @@ def test_unknown_answer_code_is_invalid(ctx: ServiceContext, me: Actor) -> None:
 
 def test_resume_of_an_active_programme_is_a_conflict(ctx: ServiceContext, me: Actor) -> None:
     patient_id = onboard(ctx, me)
+    seen = parse_assessment("GP", "2026-11-21", "fine")
     with pytest.raises(Conflict, match="not paused"):
-        clinician.resume(ctx, me, patient_id, "seen")
+        clinician.resume(ctx, me, patient_id, assessment=seen)
     with ctx.uow() as uow:
         assert [e.kind for e in uow.events.for_patient(patient_id)] == [EventKind.PRESCRIBE]

@@ -1,18 +1,25 @@
 """A clinician steering a programme: resume, resolve red flags, prescribe and adjust.
 
-Every change is recorded with who and when (a programme event and an audit entry).
-The local person (CLI on their own machine) and a self-managed patient may resume
-after confirming they have seen a clinician, and record what that clinician found.
+Every change is recorded with who and when (a programme event and an audit entry) and,
+when given, the clinician's own words (``ProgrammeEvent.note``: the reason for a plan
+change, the note of a resume). A stage, dose or settings change and a resume start a
+new run (``run_since``): sessions before it do not count towards progressing.
+The local person (CLI on their own machine) and a self-managed patient may resume only
+by giving who assessed them, when and what they were told (``assessment``, SPEC §3.5);
+the open red flags are closed with the same words.
 """
 
 from __future__ import annotations
 
-from spinestep.domain.model import DirectionalPreference, Dose, RuleSettings
+from datetime import datetime
+
+from spinestep.domain.model import DirectionalPreference, Dose, Phase, RuleSettings
 from spinestep.domain.redflags import RED_FLAGS
 from spinestep.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from spinestep.services.access import audit, audit_read, load_patient, require_clinical
+from spinestep.services.assessment import Assessment, check_assessment_date
 from spinestep.services.context import Actor, ServiceContext
-from spinestep.services.deciding import protocol_of
+from spinestep.services.deciding import apply_settings, protocol_of, rule_settings
 from spinestep.services.onboarding import (
     check_direction,
     check_outcome_measure,
@@ -28,6 +35,7 @@ from spinestep.services.records import (
     PatientRecord,
     ProgrammeEvent,
     ProgrammeStatus,
+    RedFlagReport,
     Role,
 )
 from spinestep.services.views import DecisionView, PatientSummary, RedFlagView
@@ -42,6 +50,13 @@ def _note(text: str, name: str) -> str:
     if len(stripped) > MAX_NOTE_CHARS:
         raise InvalidInput(name, f"must be at most {MAX_NOTE_CHARS} characters")
     return stripped
+
+
+def _optional_note(text: str | None, name: str) -> str | None:
+    """The clinician's own words, or None when they gave none."""
+    if text is None or not text.strip():
+        return None
+    return _note(text, name)
 
 
 def _may_self_confirm(actor: Actor, patient: PatientRecord) -> bool:
@@ -71,6 +86,7 @@ def _event(
     assignment: AssignmentRecord,
     kind: EventKind,
     reason: str,
+    note: str | None = None,
 ) -> None:
     assert assignment.id is not None
     uow.events.add(
@@ -81,6 +97,7 @@ def _event(
             at=ctx.clock.now(),
             reason=reason,
             actor_user_id=actor.user_id,
+            note=note,
         )
     )
 
@@ -116,22 +133,26 @@ def red_flags(ctx: ServiceContext, actor: Actor, patient_id: int) -> tuple[RedFl
 def resolve_red_flag(
     ctx: ServiceContext, actor: Actor, patient_id: int, report_id: int, outcome: str
 ) -> RedFlagView:
-    """Record the outcome of the review or referral and close the flag (who, when; audited)."""
+    """Record the outcome of the review or referral and close the flag (who, when; audited).
+
+    Clinicians only: a person without a clinician closes their flags by resuming with
+    who assessed them, when and what they were told (``resume(assessment=...)``).
+    """
     text = _note(outcome, "outcome")
     with ctx.uow() as uow:
-        patient = load_patient(uow, actor, patient_id)
-        if not (actor.is_clinical or _may_self_confirm(actor, patient)):
-            raise PermissionDenied("only a clinician may resolve a red flag")
+        uow.lock_patient(patient_id)
+        load_patient(uow, actor, patient_id)
+        if not actor.is_clinical:
+            raise PermissionDenied(
+                "only a clinician may resolve a red flag; after your assessment, resume "
+                "with who assessed you, when and what you were told"
+            )
         report = uow.red_flags.get(report_id)
         if report is None or report.patient_id != patient_id:
             raise NotFound(f"no red flag report with id {report_id}")
         if report.resolved_at is not None:
             raise Conflict(f"red flag report {report_id} is already resolved")
-        report.resolved_at = ctx.clock.now()
-        report.resolved_by = actor.user_id
-        report.resolved_by_self = not actor.is_clinical
-        report.outcome = text
-        uow.red_flags.update(report)
+        _close_flag(uow, actor, report, text, ctx.clock.now())
         audit(uow, ctx.clock, actor, "red_flag.resolve", patient_id)
         uow.commit()
     flag = RED_FLAGS[report.code]
@@ -149,32 +170,111 @@ def resolve_red_flag(
     )
 
 
-def resume(ctx: ServiceContext, actor: Actor, patient_id: int, note: str) -> None:
-    """Resume a paused programme: a clinician, or the person confirming they have seen one.
+def resume(
+    ctx: ServiceContext,
+    actor: Actor,
+    patient_id: int,
+    note: str | None = None,
+    *,
+    assessment: Assessment | None = None,
+    stage: int | None = None,
+    phase: Phase | None = None,
+) -> None:
+    """Resume a paused programme; starts a new run (``run_since``).
 
-    Refused (Conflict) while a red flag is unresolved or when the programme is not paused.
+    A clinician (or admin) resumes with an optional ``note`` (their own words, kept on
+    the event) and may choose the ``stage`` and ``phase`` to resume at; open red flags
+    must be resolved first (Conflict). A person without a clinician (the local person or
+    a self-managed account) must give ``assessment``: who assessed them, the local date
+    (not before the pause or flag, not in the future) and what they were told. Their
+    open red flags are closed with those words in the same transaction.
+    Refused (Conflict) when nothing is paused or open.
     """
-    text = _note(note, "note")
+    clinical = actor.is_clinical
+    text = _optional_note(note, "note") if clinical else None
     with ctx.uow() as uow:
+        uow.lock_patient(patient_id)
         patient = load_patient(uow, actor, patient_id)
-        if not (actor.is_clinical or _may_self_confirm(actor, patient)):
+        if not (clinical or _may_self_confirm(actor, patient)):
             raise PermissionDenied("your clinician resumes the programme after seeing you")
         assignment = _assignment(uow, patient_id)
-        if assignment.status is not ProgrammeStatus.PAUSED:
-            raise Conflict("the programme is not paused")
+        paused = assignment.status is ProgrammeStatus.PAUSED
         open_flags = uow.red_flags.unresolved_for(patient_id)
-        if open_flags:
-            codes = ", ".join(report.code for report in open_flags)
-            raise Conflict(f"resolve the open red flags first: {codes}")
-        assignment.status = ProgrammeStatus.ACTIVE
-        assignment.paused_reason = None
-        assignment.paused_at = None
-        assignment.updated_at = ctx.clock.now()
-        uow.assignments.update(assignment)
-        who = "clinician" if actor.is_clinical else "person confirmed seeing a clinician"
-        _event(uow, ctx, actor, assignment, EventKind.RESUME, f"{who}: {text}")
-        audit(uow, ctx.clock, actor, "programme.resume", patient_id)
+        now = ctx.clock.now()
+        if clinical:
+            if not paused:
+                raise Conflict("the programme is not paused")
+            if open_flags:
+                codes = ", ".join(report.code for report in open_flags)
+                raise Conflict(f"resolve the open red flags first: {codes}")
+            reason = "resumed by the clinician" + _move(assignment, stage, phase)
+        else:
+            if assessment is None:
+                raise InvalidInput(
+                    "assessed_by", "say who assessed you, when, and what you were told"
+                )
+            if not paused and not open_flags:
+                raise Conflict("the programme is not paused")
+            check_assessment_date(
+                assessment, patient.time_zone, now, _answered_since(assignment, open_flags)
+            )
+            text = assessment.note()
+            for report in open_flags:
+                _close_flag(uow, actor, report, text, now)
+            reason = "resumed after an assessment the person confirmed"
+        if paused:
+            assignment.status = ProgrammeStatus.ACTIVE
+            assignment.paused_reason = None
+            assignment.paused_at = None
+            assignment.run_since = now
+            assignment.updated_at = now
+            uow.assignments.update(assignment)
+            _event(uow, ctx, actor, assignment, EventKind.RESUME, reason, text)
+            audit(uow, ctx.clock, actor, "programme.resume", patient_id)
+        else:
+            audit(uow, ctx.clock, actor, "red_flag.resolve", patient_id)
         uow.commit()
+
+
+def _answered_since(
+    assignment: AssignmentRecord, open_flags: list[RedFlagReport]
+) -> datetime | None:
+    """The latest pause or open flag an assessment answers: it cannot predate it."""
+    moments = [report.reported_at for report in open_flags]
+    if assignment.status is ProgrammeStatus.PAUSED and assignment.paused_at is not None:
+        moments.append(assignment.paused_at)
+    return max(moments, default=None)
+
+
+def _close_flag(
+    uow: UnitOfWork, actor: Actor, report: RedFlagReport, outcome: str, now: datetime
+) -> None:
+    report.resolved_at = now
+    report.resolved_by = actor.user_id
+    report.resolved_by_self = not actor.is_clinical
+    report.outcome = outcome
+    uow.red_flags.update(report)
+
+
+def _move(assignment: AssignmentRecord, stage: int | None, phase: Phase | None) -> str:
+    """Apply the clinician's choice of stage and phase on resume; the words for the event."""
+    if stage is None and phase is None:
+        return ""
+    protocol = protocol_of(assignment)
+    new_phase = phase or assignment.phase
+    if new_phase is Phase.MAINTENANCE:
+        if stage is not None and stage != protocol.maintenance_stage:
+            raise InvalidInput(
+                "current_stage",
+                f"in maintenance the stage is the maintenance stage {protocol.maintenance_stage}",
+            )
+        new_stage = protocol.maintenance_stage
+    else:
+        new_stage = assignment.current_stage if stage is None else stage
+        check_protocol_and_stage(assignment.protocol_id, new_stage)
+    assignment.phase = new_phase
+    assignment.current_stage = new_stage
+    return f" at stage {new_stage} ({new_phase.value})"
 
 
 def prescribe(
@@ -188,40 +288,42 @@ def prescribe(
     settings: RuleSettings | None = None,
     outcome_measure: OutcomeMeasure | str = OutcomeMeasure.ODI,
     psfs_enabled: bool = False,
+    note: str | None = None,
 ) -> int:
     """Start a new programme assignment for the patient; returns its id.
 
     ``outcome_measure`` (odi or rmdq) is asked at the start and every 14 days;
-    ``psfs_enabled`` asks the PSFS on the same rhythm.
+    ``psfs_enabled`` asks the PSFS on the same rhythm. ``note`` is the clinician's
+    reason, kept on the prescribe event.
     """
+    text = _optional_note(note, "reason")
     check_protocol_and_stage(protocol_id, start_stage)
     check_direction(protocol_id, directional_preference)
-    rule_settings = settings or RuleSettings()
-    check_settings(rule_settings)
+    chosen = settings or RuleSettings()
+    check_settings(chosen)
     measure = check_outcome_measure(outcome_measure)
     psfs = check_psfs_enabled(psfs_enabled)
     with ctx.uow() as uow:
+        uow.lock_patient(patient_id)
         patient = load_patient(uow, actor, patient_id)
         require_clinical(actor, patient, "prescribe a programme")
         now = ctx.clock.now()
-        assignment = uow.assignments.add(
-            AssignmentRecord(
-                patient_id=patient_id,
-                protocol_id=protocol_id,
-                current_stage=start_stage,
-                created_at=now,
-                updated_at=now,
-                progress_after_sessions=rule_settings.progress_after_sessions,
-                min_days_at_stage=rule_settings.min_days_at_stage,
-                worsening_points=rule_settings.worsening_points,
-                clearance=clearance,
-                cleared_by=actor.user_id if clearance else None,
-                cleared_at=now if clearance else None,
-                directional_preference=directional_preference,
-                outcome_measure=measure,
-                psfs_enabled=psfs,
-            )
+        planned = AssignmentRecord(
+            patient_id=patient_id,
+            protocol_id=protocol_id,
+            current_stage=start_stage,
+            created_at=now,
+            updated_at=now,
+            clearance=clearance,
+            cleared_by=actor.user_id if clearance else None,
+            cleared_at=now if clearance else None,
+            directional_preference=directional_preference,
+            outcome_measure=measure,
+            psfs_enabled=psfs,
+            run_since=now,
         )
+        apply_settings(planned, chosen)
+        assignment = uow.assignments.add(planned)
         assert assignment.id is not None
         _event(
             uow,
@@ -230,6 +332,7 @@ def prescribe(
             assignment,
             EventKind.PRESCRIBE,
             f"{protocol_id} from stage {start_stage}",
+            text,
         )
         audit(uow, ctx.clock, actor, "programme.prescribe", patient_id)
         uow.commit()
@@ -248,43 +351,29 @@ def adjust(
     directional_preference: DirectionalPreference | None = None,
     outcome_measure: OutcomeMeasure | str | None = None,
     psfs_enabled: bool | None = None,
+    phase: Phase | None = None,
+    note: str | None = None,
 ) -> None:
     """Change the current programme; only the arguments given change.
 
     ``doses`` sets a per-stage dose override (``None`` removes it, back to the protocol's).
     ``outcome_measure`` (odi or rmdq) and ``psfs_enabled`` set the questionnaires asked
-    every 14 days.
+    every 14 days. ``phase`` moves the programme into or out of maintenance (in
+    maintenance the stage is the protocol's maintenance stage). ``note`` is the
+    clinician's reason, kept on every event of this change. A stage, dose, settings or
+    phase change starts a new run (``run_since``).
     """
+    text = _optional_note(note, "reason")
     measure = None if outcome_measure is None else check_outcome_measure(outcome_measure)
     psfs = None if psfs_enabled is None else check_psfs_enabled(psfs_enabled)
+    if settings is not None:
+        check_settings(settings)
     with ctx.uow() as uow:
+        uow.lock_patient(patient_id)
         patient = load_patient(uow, actor, patient_id)
         require_clinical(actor, patient, "change the programme")
         assignment = _assignment(uow, patient_id)
-        protocol = protocol_of(assignment)
-        changes: list[tuple[EventKind, str]] = []
-        if stage is not None:
-            check_protocol_and_stage(assignment.protocol_id, stage)
-            changes.append((EventKind.STAGE_CHANGE, f"stage {assignment.current_stage} to {stage}"))
-            assignment.current_stage = stage
-        if doses:
-            overrides = dict(assignment.dose_overrides)
-            for number, dose in doses.items():
-                if not 1 <= number <= protocol.final_stage:
-                    raise InvalidInput(f"doses.{number}", "is not a stage of the protocol")
-                if dose is None:
-                    overrides.pop(str(number), None)
-                else:
-                    _check_dose(number, dose)
-                    overrides[str(number)] = dose.to_json()
-            assignment.dose_overrides = overrides
-            changes.append((EventKind.SETTINGS_CHANGE, "dose"))
-        if settings is not None:
-            check_settings(settings)
-            assignment.progress_after_sessions = settings.progress_after_sessions
-            assignment.min_days_at_stage = settings.min_days_at_stage
-            assignment.worsening_points = settings.worsening_points
-            changes.append((EventKind.SETTINGS_CHANGE, "rule settings"))
+        changes = _plan_changes(assignment, stage, doses, settings, phase, ctx.clock.now())
         if directional_preference is not None:
             check_direction(assignment.protocol_id, directional_preference)
             assignment.directional_preference = directional_preference
@@ -307,9 +396,62 @@ def adjust(
         assignment.updated_at = ctx.clock.now()
         uow.assignments.update(assignment)
         for kind, reason in changes:
-            _event(uow, ctx, actor, assignment, kind, reason)
+            _event(uow, ctx, actor, assignment, kind, reason, text)
         audit(uow, ctx.clock, actor, "programme.adjust", patient_id)
         uow.commit()
+
+
+def _plan_changes(
+    assignment: AssignmentRecord,
+    stage: int | None,
+    doses: dict[int, Dose | None] | None,
+    settings: RuleSettings | None,
+    phase: Phase | None,
+    now: datetime,
+) -> list[tuple[EventKind, str]]:
+    """Apply a change of phase, stage, doses or rule settings; any of them starts a new run.
+
+    Returns the events to record (kind, words).
+    """
+    protocol = protocol_of(assignment)
+    changes: list[tuple[EventKind, str]] = []
+    new_phase = phase or assignment.phase
+    if new_phase is Phase.MAINTENANCE:
+        if stage is not None and stage != protocol.maintenance_stage:
+            raise InvalidInput(
+                "current_stage",
+                f"in maintenance the stage is the maintenance stage {protocol.maintenance_stage}; "
+                "choose the progression phase to move the stage",
+            )
+        if assignment.phase is not Phase.MAINTENANCE:
+            stage = protocol.maintenance_stage
+    if new_phase is not assignment.phase:
+        changes.append(
+            (EventKind.STAGE_CHANGE, f"phase {assignment.phase.value} to {new_phase.value}")
+        )
+        assignment.phase = new_phase
+    if stage is not None and stage != assignment.current_stage:
+        check_protocol_and_stage(assignment.protocol_id, stage)
+        changes.append((EventKind.STAGE_CHANGE, f"stage {assignment.current_stage} to {stage}"))
+        assignment.current_stage = stage
+    if doses:
+        overrides = dict(assignment.dose_overrides)
+        for number, dose in doses.items():
+            if not 1 <= number <= protocol.final_stage:
+                raise InvalidInput(f"doses.{number}", "is not a stage of the protocol")
+            if dose is None:
+                overrides.pop(str(number), None)
+            else:
+                _check_dose(number, dose)
+                overrides[str(number)] = dose.to_json()
+        assignment.dose_overrides = overrides
+        changes.append((EventKind.SETTINGS_CHANGE, "dose"))
+    if settings is not None and settings != rule_settings(assignment):
+        apply_settings(assignment, settings)
+        changes.append((EventKind.SETTINGS_CHANGE, "rule settings"))
+    if changes:
+        assignment.run_since = now
+    return changes
 
 
 def _check_dose(number: int, dose: Dose) -> None:
