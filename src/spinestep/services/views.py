@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spinestep.domain.model import (
     Decision,
@@ -12,6 +12,7 @@ from spinestep.domain.model import (
     Dose,
     Effort,
     Location,
+    Phase,
     Reason,
     StageDefinition,
     Urgency,
@@ -23,6 +24,9 @@ from spinestep.services.records import (
     StoredDecision,
     StoredSession,
 )
+
+if TYPE_CHECKING:  # adherence reads the store through deciding, which imports this module
+    from spinestep.services.adherence import Adherence
 
 
 def dose_from_json(data: dict[str, Any]) -> Dose:
@@ -193,8 +197,35 @@ class PatientSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class ProgrammeUpdate:
+    """A change to the programme newer than the latest decision (SPEC §3.5, "Today tells one
+    story"): a resume, a plan or stage change, a flag resolution, a pause.
+
+    ``kind`` is a stable code (``resume``, ``plan_change``, ``stage_change``,
+    ``flag_resolved``, ``pause``, ``clearance``, ``new_programme``, ``maintenance``);
+    ``text`` says who did what and when in the patient's local time, e.g. "Your clinician
+    resumed your programme on 3 Dec at 10:02."
+    """
+
+    kind: str
+    at: datetime
+    text: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"kind": self.kind, "at": self.at.isoformat(), "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
 class TodayView:
-    """What the patient does today, in their own time zone."""
+    """What the patient does today, in their own time zone.
+
+    One story (SPEC §3.5): ``current_decision`` is the latest decision only while it
+    still applies; when a resume, plan change or flag resolution came after it,
+    ``update`` says so instead. While paused, ``pause_decision`` is the decision that
+    paused the programme. ``stage``, ``stage_definition``, ``instructions`` and ``dose``
+    are what the patient does now: in maintenance, the maintenance exercise and dose.
+    ``last_decision`` stays the newest stored decision (for "Why?").
+    """
 
     patient_id: int
     display_name: str
@@ -221,6 +252,14 @@ class TodayView:
     monthly_check_due: tuple[str, ...]
     outcome_measure: OutcomeMeasure = OutcomeMeasure.ODI
     psfs_enabled: bool = False
+    phase: Phase = Phase.PROGRESSION
+    #: The stage's instruction lines with the hold of ``dose``.
+    instructions: tuple[str, ...] = ()
+    current_decision: DecisionView | None = None
+    update: ProgrammeUpdate | None = None
+    pause_decision: DecisionView | None = None
+    adherence: Adherence | None = None
+    clinician_name: str | None = None
 
     @property
     def can_exercise(self) -> bool:
@@ -228,8 +267,19 @@ class TodayView:
         return self.clearance and not self.paused and not self.open_red_flags
 
     @property
+    def maintenance(self) -> bool:
+        """The programme is complete and the person keeps up the maintenance exercise."""
+        return self.phase is Phase.MAINTENANCE
+
+    @property
     def programme_complete(self) -> bool:
-        return self.status is ProgrammeStatus.COMPLETED
+        return self.maintenance or self.status is ProgrammeStatus.COMPLETED
+
+    @property
+    def emergency(self) -> bool:
+        """Paused by an emergency decision (the number is shown to call)."""
+        cause = self.pause_decision
+        return cause is not None and cause.urgency is Urgency.EMERGENCY
 
 
 @dataclass(frozen=True, slots=True)
