@@ -30,6 +30,7 @@ EXPECTED_TABLES = {
     "audit_log",
     "invites",
     "deletion_requests",
+    "idempotency_keys",  # 0004
 }
 
 

@@ -18,6 +18,7 @@ from spinestep.services.records import (
     AuditEntry,
     DeletionRequest,
     FlagSource,
+    IdempotencyRecord,
     InviteRecord,
     PatientRecord,
     ProgrammeEvent,
@@ -111,6 +112,10 @@ class ScreeningRepository(Protocol):
         """Whether this patient has any screening from ``source`` (one indexed lookup)."""
         ...
 
+    def taken_after(self, patient_id: int, after: datetime) -> list[ScreeningRecord]:
+        """This patient's screenings taken strictly after ``after``, oldest first."""
+        ...
+
 
 class SessionRepository(Protocol):
     def add(self, entry: StoredSession) -> StoredSession: ...
@@ -126,6 +131,10 @@ class SessionRepository(Protocol):
         self, patient_id: int, since: datetime | None = None, until: datetime | None = None
     ) -> list[StoredSession]:
         """A patient's sessions with ``since <= at < until``, oldest first."""
+        ...
+
+    def last_stored_at(self, patient_id: int) -> datetime | None:
+        """When the patient's most recently stored session was saved (its ``created_at``)."""
         ...
 
 
@@ -168,8 +177,19 @@ class DeletionRepository(Protocol):
     def update(self, request: DeletionRequest) -> None: ...
 
 
+class IdempotencyRepository(Protocol):
+    def add(self, entry: IdempotencyRecord) -> IdempotencyRecord: ...
+    def find(self, patient_id: int, key: str) -> IdempotencyRecord | None:
+        """The answer stored for this patient's key, if the key was used before."""
+        ...
+
+
 class UnitOfWork(Protocol):
-    """One transaction over every repository."""
+    """One transaction over every repository.
+
+    Every write about one patient calls ``lock_patient`` first (SPEC §3.5), then reads
+    what it needs: the state it acts on is the state under the lock.
+    """
 
     users: UserRepository
     tokens: ApiTokenRepository
@@ -184,6 +204,16 @@ class UnitOfWork(Protocol):
     audit: AuditRepository
     invites: InviteRepository
     deletions: DeletionRepository
+    idempotency: IdempotencyRepository
+
+    def lock_patient(self, patient_id: int) -> None:
+        """Start this unit of work as the one writer about ``patient_id`` until it ends.
+
+        Must be the first call of the unit of work (RuntimeError otherwise): anything
+        read before the lock could be stale. Other writers about the same patient wait
+        until this unit of work commits or rolls back; readers are not blocked.
+        """
+        ...
 
     def commit(self) -> None: ...
     def rollback(self) -> None: ...

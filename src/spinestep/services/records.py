@@ -274,3 +274,19 @@ class DeletionRequest:
     completed_at: datetime | None = None
     completed_by: int | None = None
     id: int | None = None
+
+
+@dataclass(slots=True)
+class IdempotencyRecord:
+    """The first answer to a session or stop-now sent with an idempotency key (SPEC §3.5).
+
+    ``outcome`` holds what the answer needs besides the stored session and its decision
+    (``stage_before``, ``stage_after``, ``paused``). Keys are unique per patient.
+    """
+
+    patient_id: int
+    key: str
+    outcome: JsonDict
+    created_at: datetime
+    session_id: int | None = None
+    id: int | None = None

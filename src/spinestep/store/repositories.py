@@ -21,6 +21,7 @@ from spinestep.services.records import (
     DeletionRequest,
     DeletionStatus,
     FlagSource,
+    IdempotencyRecord,
     InviteRecord,
     PatientRecord,
     ProgrammeEvent,
@@ -39,6 +40,7 @@ from spinestep.store.tables import (
     DecisionRow,
     DeletionRow,
     EventRow,
+    IdempotencyRow,
     InviteRow,
     PatientRow,
     QuestionnaireRow,
@@ -231,6 +233,12 @@ class SqlScreeningRepository(_Repository[ScreeningRecord, ScreeningRow]):
         )
         return self._session.execute(found.limit(1)).first() is not None
 
+    def taken_after(self, patient_id: int, after: datetime) -> list[ScreeningRecord]:
+        statement = sa.select(ScreeningRow).where(
+            ScreeningRow.patient_id == patient_id, ScreeningRow.at > after
+        )
+        return self._all(statement.order_by(ScreeningRow.at, ScreeningRow.id))
+
 
 class SqlSessionRepository(_Repository[StoredSession, SessionRow]):
     row_type = SessionRow
@@ -285,6 +293,13 @@ class SqlSessionRepository(_Repository[StoredSession, SessionRow]):
         if until is not None:
             statement = statement.where(SessionRow.at_utc < until)
         return self._all(statement.order_by(SessionRow.at_utc, SessionRow.id))
+
+    def last_stored_at(self, patient_id: int) -> datetime | None:
+        latest = sa.select(sa.func.max(SessionRow.created_at)).where(
+            SessionRow.patient_id == patient_id
+        )
+        stored: datetime | None = self._session.execute(latest).scalar_one()
+        return stored
 
 
 class SqlDecisionRepository(_Repository[StoredDecision, DecisionRow]):
@@ -353,3 +368,15 @@ class SqlDeletionRepository(_Repository[DeletionRequest, DeletionRow]):
     def pending(self) -> list[DeletionRequest]:
         statement = sa.select(DeletionRow).where(DeletionRow.status == DeletionStatus.PENDING)
         return self._all(statement.order_by(DeletionRow.requested_at, DeletionRow.id))
+
+
+class SqlIdempotencyRepository(_Repository[IdempotencyRecord, IdempotencyRow]):
+    row_type = IdempotencyRow
+    record_type = IdempotencyRecord
+
+    def find(self, patient_id: int, key: str) -> IdempotencyRecord | None:
+        return self._one(
+            sa.select(IdempotencyRow).where(
+                IdempotencyRow.patient_id == patient_id, IdempotencyRow.key == key
+            )
+        )

@@ -21,6 +21,7 @@ from spinestep.domain.model import (
     Effort,
     EmergencyNumber,
     Location,
+    Phase,
     Urgency,
 )
 from spinestep.services.records import (
@@ -123,6 +124,14 @@ class AssignmentRow(Base):
         enum_column(OutcomeMeasure, 8), server_default=OutcomeMeasure.ODI.value
     )
     psfs_enabled: Mapped[bool] = mapped_column(server_default=sa.false())
+    # Added by migration 0004 (rules 2026.12-1).
+    phase: Mapped[Phase] = mapped_column(
+        enum_column(Phase, 16), server_default=Phase.PROGRESSION.value
+    )
+    progress_max_pain: Mapped[int] = mapped_column(server_default="2")
+    progress_max_location: Mapped[Location] = mapped_column(LocationCode(), server_default="back")
+    maintenance_sessions_per_day: Mapped[int] = mapped_column(server_default="2")
+    run_since: Mapped[datetime | None]
 
 
 class RedFlagRow(Base):
@@ -208,6 +217,10 @@ class DecisionRow(Base):
     responses: Mapped[dict[str, Any] | None]
     inputs: Mapped[dict[str, Any]]
     rules_version: Mapped[str] = mapped_column(sa.String(32))
+    # Added by migration 0004: the phase after the decision.
+    phase: Mapped[Phase] = mapped_column(
+        enum_column(Phase, 16), server_default=Phase.PROGRESSION.value
+    )
 
 
 class EventRow(Base):
@@ -222,6 +235,26 @@ class EventRow(Base):
     at: Mapped[datetime]
     reason: Mapped[str] = mapped_column(sa.Text)
     actor_user_id: Mapped[int | None] = mapped_column(_user_fk())
+    # Added by migration 0004: the clinician's own words.
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class IdempotencyRow(Base):
+    """The answer given to a session or stop-now sent with an ``Idempotency-Key``."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        sa.UniqueConstraint("patient_id", "key", name="uq_idempotency_keys_patient_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(_patient_fk())
+    key: Mapped[str] = mapped_column(sa.String(100))
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sessions.id", ondelete="CASCADE")
+    )
+    outcome: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
 
 
 class QuestionnaireRow(Base):

@@ -1,4 +1,12 @@
-"""The SQLAlchemy unit of work: one database transaction over every repository."""
+"""The SQLAlchemy unit of work: one database transaction over every repository.
+
+``lock_patient`` makes a unit of work the one writer about a patient (SPEC §3.5): on
+PostgreSQL it takes ``SELECT ... FOR UPDATE`` on the patient's programme rows (or on
+the patient row while there is no programme); on SQLite it begins the transaction with
+``BEGIN IMMEDIATE``, which takes the database's single write lock at once. Either way
+the lock is held until commit or rollback, and everything the unit of work reads after
+it is read under it. See notes/store.md.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +20,7 @@ from spinestep.errors import Conflict, StorageError
 from spinestep.services import ports
 from spinestep.services.ports import UnitOfWorkFactory
 from spinestep.store.engine import make_engine, migrate
+from spinestep.store.tables import AssignmentRow, PatientRow
 from spinestep.store.repositories import (
     SqlApiTokenRepository,
     SqlAssignmentRepository,
@@ -19,6 +28,7 @@ from spinestep.store.repositories import (
     SqlDecisionRepository,
     SqlDeletionRepository,
     SqlEventRepository,
+    SqlIdempotencyRepository,
     SqlInviteRepository,
     SqlPatientRepository,
     SqlQuestionnaireRepository,
@@ -49,6 +59,7 @@ class SqlUnitOfWork:
     audit: ports.AuditRepository
     invites: ports.InviteRepository
     deletions: ports.DeletionRepository
+    idempotency: ports.IdempotencyRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -70,6 +81,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepository(session)
         self.invites = SqlInviteRepository(session)
         self.deletions = SqlDeletionRepository(session)
+        self.idempotency = SqlIdempotencyRepository(session)
         return self
 
     def __exit__(
@@ -89,6 +101,46 @@ class SqlUnitOfWork:
         if self._session is None:
             raise RuntimeError("the unit of work is used outside its 'with' block")
         return self._session
+
+    def lock_patient(self, patient_id: int) -> None:
+        """Become the one writer about ``patient_id`` until this unit of work ends.
+
+        Must come before anything else in the unit of work (RuntimeError otherwise).
+        """
+        session = self._require()
+        if session.in_transaction():
+            raise RuntimeError("lock_patient must be the first call of the unit of work")
+        try:
+            connection = session.connection()
+            if connection.dialect.name == "sqlite":
+                # pysqlite has not begun a transaction yet (it begins lazily, before the
+                # first write); this BEGIN becomes the transaction it commits.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            if not self._lock_programmes(session, patient_id):
+                # No programme yet: the patient row stands in. Whoever held it may have
+                # just created one; lock that too, so later writers (who lock only the
+                # programme rows) still wait for us.
+                locked = sa.select(PatientRow.id).where(PatientRow.id == patient_id)
+                session.execute(locked.with_for_update())
+                self._lock_programmes(session, patient_id)
+        except sa.exc.OperationalError as error:
+            session.rollback()
+            raise StorageError(
+                f"the database could not be locked for writing ({type(error).__name__})"
+            ) from error
+        session.expire_all()
+
+    @staticmethod
+    def _lock_programmes(session: Session, patient_id: int) -> bool:
+        """``FOR UPDATE`` on the patient's programme rows, in id order; whether there were any."""
+        statement = (
+            sa.select(AssignmentRow.id)
+            .where(AssignmentRow.patient_id == patient_id)
+            .order_by(AssignmentRow.id)
+            .with_for_update()
+        )
+        return bool(session.execute(statement).all())
 
     def commit(self) -> None:
         try:
