@@ -87,6 +87,14 @@ def _today_json(view: TodayView) -> dict[str, object]:
         "emergency_number": view.emergency_number,
     }
 
+        "phase": view.phase.value,
+        "instructions": list(view.instructions),
+        "current_decision": (
+            None if view.current_decision is None else view.current_decision.to_json()
+        ),
+        "update": None if view.update is None else view.update.to_json(),
+        "pause_decision": None if view.pause_decision is None else view.pause_decision.to_json(),
+        "adherence_7d_percent": None if view.adherence is None else view.adherence.percent,
 
 def today_command(
     patient: PatientOption = None,

@@ -75,44 +75,73 @@ def decision_panel(view: DecisionView, emergency_number: str) -> Panel:
     return Panel(Group(*lines), title=f"[{style}]{headline(view.decision)}[/]", expand=False)
 
 
-def today_panel(view: TodayView) -> Panel:
-    stage = view.stage_definition
-    body: list[Text | str] = [
-        Text(f"{view.protocol_title}: stage {view.stage} of {view.final_stage}", style="bold"),
-        Text(stage.title, style="bold cyan"),
-    ]
-    body.extend(Text(f"  • {line}") for line in stage.instructions)
-    body.append(Text(f"\nDose: {dose_text(view.dose)}"))
-    body.append(
-        Text(
-            f"Today ({view.local_date.isoformat()}, {view.time_zone}): "
-            f"{view.sessions_done_today} of {view.sessions_planned} sessions done"
-        )
-    )
-    if view.programme_complete:
-        body.append(
-            Text(
-                "\nThe programme is complete. Keep doing stage 1 a few times a day "
-                "to keep your back moving.",
-                style="green",
-            )
-        )
-    if view.last_decision is not None:
-        last = view.last_decision
-        body.append(Text(f"\nLast decision: {headline(last.decision)} ({last.decision.value})"))
+def _paused_lines(view: TodayView) -> list[Text | str]:
+    """A paused Today: what happened, who to contact, the number to call; no exercise."""
+    cause = view.pause_decision
+    lines: list[Text | str] = [Text("Your programme is paused.", style="bold red")]
+    if cause is not None:
+        lines.append(Text(f"{headline(cause.decision)}: {cause.message}"))
+    if view.emergency:
+        lines.append(Text(f"Call {view.emergency_number} now.", style="bold white on red"))
+    if view.self_managed:
+        lines.append(Text("See a doctor or physiotherapist about this before you exercise again."))
+    else:
+        who = f", {view.clinician_name}," if view.clinician_name else ""
+        lines.append(Text(f"Contact your clinician{who} about this before you exercise again."))
+    if view.update is not None:
+        lines.append(Text(view.update.text))
     if view.open_red_flags:
         codes = ", ".join(view.open_red_flags)
-        body.append(Text(f"\nRed flags awaiting a clinician: {codes}", style="bold red"))
+        lines.append(Text(f"Red flags awaiting a clinician: {codes}", style="bold red"))
+    lines.append(
+        Text(
+            "No sessions until a clinician has seen you; then run 'spinestep resume'.",
+            style="bold",
+        )
+    )
+    return lines
+
+
+def today_panel(view: TodayView) -> Panel:
+    """Today in the terminal, one story (SPEC §3.5): paused, only what to do; otherwise the
+    exercise of now in the patient's dose and the latest decision while it applies."""
+    stage = view.stage_definition
+    body: list[Text | str]
     if view.paused:
+        body = _paused_lines(view)
+    else:
+        if view.maintenance:
+            body = [
+                Text(f"{view.protocol_title}: programme complete — maintenance", style="bold"),
+                Text("Keep up this exercise to keep your back moving and to prevent a relapse."),
+                Text(stage.title, style="bold cyan"),
+            ]
+        else:
+            body = [
+                Text(
+                    f"{view.protocol_title}: stage {view.stage} of {view.final_stage}",
+                    style="bold",
+                ),
+                Text(stage.title, style="bold cyan"),
+            ]
+        body.extend(Text(f"  • {line}") for line in view.instructions or stage.instructions)
+        body.append(Text(f"\nDose: {dose_text(view.dose)}"))
         body.append(
             Text(
-                f"\nPAUSED: {view.paused_reason or 'stopped'}. No sessions until a clinician "
-                "has seen you; then run 'spinestep resume'.",
-                style="bold red",
+                f"Today ({view.local_date.isoformat()}, {view.time_zone}): "
+                f"{view.sessions_done_today} of {view.sessions_planned} sessions done"
             )
         )
-    elif not view.clearance:
-        body.append(Text("\nNot cleared by a clinician yet: do not start.", style="bold yellow"))
+        adherence = "—" if view.adherence is None else view.adherence.text
+        body.append(Text(f"Adherence over the last 7 days: {adherence}"))
+        if not view.clearance:
+            body.append(Text("\nNot cleared by a clinician yet: do not start.", style="bold yellow"))
+        if view.update is not None:
+            body.append(Text(f"\n{view.update.text}"))
+        elif view.current_decision is not None:
+            last = view.current_decision
+            body.append(Text(f"\nAfter your last session: {headline(last.decision)}."))
+            body.append(Text(last.message))
     body.append(Text(f"\nIn an emergency call {view.emergency_number}.", style="dim"))
     return Panel(Group(*body), title=f"Today for {view.display_name}", expand=False)
 

@@ -64,8 +64,8 @@ def report_html(report: ClinicianReport) -> str:
 
     programme = report.records.programme
     planned = 0
-    if programme is not None:
-        planned = programme.stages[programme.current_stage - 1].dose.sessions_per_day
+    if report.adherence is not None:
+        planned = max((d.planned for d in report.adherence.days), default=0)
     css = resources.files("spinestep.interop").joinpath("templates/report.css").read_text("utf-8")
     context: dict[str, Any] = {
         "css": css,

@@ -24,6 +24,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from spinestep.domain.model import Phase
+from spinestep.services.access import load_patient
+from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.deciding import current_dose, effective_dose, protocol_of
 from spinestep.services.ports import UnitOfWork
 from spinestep.services.records import (
@@ -274,3 +276,14 @@ def adherence_in(
         sessions=sessions,
         sessions_per_day_at=planned_per_day(assignment, events, sessions, time_zone),
     )
+
+
+def patient_adherence(ctx: ServiceContext, actor: Actor, patient_id: int) -> Adherence | None:
+    """The patient's 7-day adherence now (None without a programme). Not audited: it is
+    read alongside a view that is (the report, an export)."""
+    with ctx.uow() as uow:
+        patient = load_patient(uow, actor, patient_id)
+        assignment = uow.assignments.current_for(patient_id)
+        if assignment is None:
+            return None
+        return adherence_in(uow, assignment, patient.time_zone, ctx.clock.now())

@@ -2,8 +2,10 @@
 
 Ordering (most urgent first): an open emergency flag; an open urgent flag (same-day or
 urgent referral); another open flag awaiting review; a stop or pause; a regression;
-falling adherence (fewer than half the planned sessions in the last 7 days, or fewer
-than in the 7 days before). Within a level, the most recent event first.
+falling adherence (below 50 % over the last 7 days, or below the 7 days before; both by
+``services.adherence``, the one definition every screen shows; only once the programme
+was active on at least 3 of the 7 days). Within a level, the most recent last session
+first.
 """
 
 from __future__ import annotations
@@ -13,16 +15,19 @@ from datetime import datetime, timedelta
 from enum import IntEnum
 from zoneinfo import ZoneInfo
 
-from spinestep.domain.model import Decision, Urgency
+from spinestep.domain.model import Decision, Phase, Urgency
 from spinestep.domain.redflags import RED_FLAGS
 from spinestep.errors import PermissionDenied
 from spinestep.services.access import audit
 from spinestep.services.context import Actor, ServiceContext
-from spinestep.services.deciding import effective_dose, protocol_of
+from spinestep.services.adherence import adherence_in
 from spinestep.services.ports import UnitOfWork
 from spinestep.services.records import PatientRecord, ProgrammeStatus, Role
 
 ADHERENCE_WINDOW = timedelta(days=7)
+FALLING_BELOW_PERCENT = 50
+#: Adherence is called falling only once the programme was active on this many of the 7 days.
+FALLING_AFTER_DAYS = 3
 ALERT_WINDOW = timedelta(days=30)
 _ALERT_FLAG_URGENCIES = frozenset({Urgency.EMERGENCY, Urgency.URGENT_SAME_DAY, Urgency.URGENT})
 
@@ -74,6 +79,7 @@ class AttentionRow:
     last_session_at: datetime | None
     adherence_7d_percent: int | None
     time_zone: str
+    phase: Phase | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,18 +108,20 @@ def _row(uow: UnitOfWork, patient: PatientRecord, now: datetime) -> AttentionRow
         d.decision is Decision.REGRESS and d.made_at >= week_ago
         for d in uow.decisions.for_patient(patient.id)
     )
-    recent = uow.sessions.for_patient(patient.id, now - 2 * ADHERENCE_WINDOW, None)
-    done_now = sum(1 for s in recent if s.completed and s.at >= now - ADHERENCE_WINDOW)
-    done_before = sum(1 for s in recent if s.completed and s.at < now - ADHERENCE_WINDOW)
+    recent = uow.sessions.recent(assignment.id, 1) if assignment and assignment.id else []
     adherence = None
     falling = False
     if assignment is not None:
-        dose = effective_dose(protocol_of(assignment), assignment, assignment.current_stage)
-        planned = dose.sessions_per_day * ADHERENCE_WINDOW.days
-        adherence = min(100, round(100 * done_now / planned))
-        started = now - assignment.created_at >= ADHERENCE_WINDOW
-        active = assignment.status is ProgrammeStatus.ACTIVE and assignment.clearance
-        falling = active and started and (2 * done_now < planned or done_now < done_before)
+        week = adherence_in(uow, assignment, patient.time_zone, now)
+        before = adherence_in(uow, assignment, patient.time_zone, now - ADHERENCE_WINDOW).percent
+        adherence = week.percent
+        active = assignment.status is not ProgrammeStatus.PAUSED and assignment.clearance
+        falling = (
+            active
+            and adherence is not None
+            and week.active_days >= FALLING_AFTER_DAYS
+            and (adherence < FALLING_BELOW_PERCENT or (before is not None and adherence < before))
+        )
     attention, reason = Attention.NONE, "on track"
     urgencies = [RED_FLAGS[f.code].urgency for f in flags]
     if Urgency.EMERGENCY in urgencies:
@@ -130,7 +138,9 @@ def _row(uow: UnitOfWork, patient: PatientRecord, now: datetime) -> AttentionRow
         attention, reason = Attention.FALLING_ADHERENCE, "fewer sessions than planned"
     elif assignment is not None and not assignment.clearance:
         reason = "awaiting your clearance"
-    elif assignment is not None and assignment.status is ProgrammeStatus.COMPLETED:
+    elif assignment is not None and (
+        assignment.phase is Phase.MAINTENANCE or assignment.status is ProgrammeStatus.COMPLETED
+    ):
         reason = "programme complete: maintenance"
     return AttentionRow(
         patient_id=patient.id,
@@ -143,6 +153,7 @@ def _row(uow: UnitOfWork, patient: PatientRecord, now: datetime) -> AttentionRow
         last_session_at=recent[-1].at if recent else None,
         adherence_7d_percent=adherence,
         time_zone=patient.time_zone,
+        phase=None if assignment is None else assignment.phase,
     )
 
 

@@ -4,8 +4,11 @@ One admin, two clinicians and a dozen patients with weeks of sessions that walk 
 every decision path: progress to maintenance, stay, regress, stop after spreading
 symptoms, "stop now", emergency, urgent and review red flags, awaiting clearance,
 falling adherence, a resolved flag and resumed programme, and a self-managed person.
-Every account shares one demo password. Sessions are recorded through the real use
-cases with a clock moved to each session's time, so every decision is a real one.
+Every account shares one demo password. Sessions go through the same use cases as the
+apps, in the same order, with a clock moved along: a complete safety check two minutes
+before, then the session at its own time, so each decision is made at the session's time
+and is a real one. A red flag comes after the last session of its day, so the flag's
+pausing decision is the newest one and Today tells the same story as a real patient's.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ DEMO_PASSWORD = "spinestep-demo"
 DEMO_DOMAIN = "demo.spinestep.example"
 _INSTALLER = Actor(role=Role.ADMIN, user_id=None, local=True)
 _TIMES = (time(8, 0), time(12, 30), time(17, 0), time(19, 30), time(21, 0))
+SAFETY_CHECK_BEFORE = timedelta(minutes=2)
+FLAG_AFTER_SLOT = timedelta(minutes=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +55,9 @@ _EASY: Visit = (3, 2, 2, Location.THIGH, Location.BUTTOCK, Effort.EASY)
 _EASIER: Visit = (2, 1, 1, Location.BUTTOCK, Location.BACK, Effort.EASY)
 _SETTLED: Visit = (1, 0, 0, Location.BACK, Location.NONE, Effort.EASY)
 _MODERATE: Visit = (4, 4, 4, Location.THIGH, Location.THIGH, Effort.MODERATE)
-_WORSE_A_BIT: Visit = (3, 4, 4, Location.BUTTOCK, Location.BUTTOCK, Effort.MODERATE)
 _SPREADING: Visit = (4, 6, 6, Location.BACK, Location.BELOW_KNEE, Effort.HARD)
-_WORSE: Visit = (3, 5, 5, Location.BUTTOCK, Location.BUTTOCK, Effort.HARD)
+# A flare: pain 2 points higher after the exercise (aggravating), symptoms no further.
+_FLARE: Visit = (4, 6, 6, Location.THIGH, Location.THIGH, Effort.HARD)
 
 
 class _Builder:
@@ -114,10 +119,8 @@ class _Builder:
         return datetime.combine(day, _TIMES[slot % len(_TIMES)], ZoneInfo(time_zone))
 
     def visit(self, patient_id: int, actor: Actor, at: datetime, v: Visit, reps: int = 10) -> None:
-        self.clock.set(at + timedelta(minutes=6))
-        screening.record_screening(
-            self.ctx, actor, patient_id, {"new_bladder_dysfunction": False}, FlagSource.SESSION
-        )
+        self.check(patient_id, actor, at)
+        self.clock.set(at)
         sessions.record_session(
             self.ctx,
             actor,
@@ -132,6 +135,14 @@ class _Builder:
                 reps=reps,
                 at=at,
             ),
+        )
+
+    def check(self, patient_id: int, actor: Actor, at: datetime) -> None:
+        """The safety check before a session at ``at``: every question due, answered no."""
+        self.clock.set(at - SAFETY_CHECK_BEFORE)
+        due = screening.session_questions(self.ctx, actor, patient_id)
+        screening.record_screening(
+            self.ctx, actor, patient_id, {flag.code: False for flag in due}, FlagSource.SESSION
         )
 
     def days(
@@ -152,8 +163,13 @@ class _Builder:
                 self.visit(patient_id, actor, at, pick(count))
                 count += 1
 
+    def flag_time(self, days_ago: int) -> datetime:
+        """After the third session slot of that day (and so after that day's sessions)."""
+        return self.at(days_ago, 2) + FLAG_AFTER_SLOT
+
     def flag(self, patient_id: int, actor: Actor, code: str, days_ago: int) -> None:
-        self.clock.set(self.at(days_ago, 2) + timedelta(minutes=1))
+        """A "yes" at the safety check before a session: the newest decision pauses."""
+        self.clock.set(self.flag_time(days_ago))
         screening.record_screening(self.ctx, actor, patient_id, {code: True}, FlagSource.SESSION)
 
 
@@ -173,8 +189,7 @@ def build_demo(uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock) -> 
 
     pid, me = b.patient("chloe", "Chloe Brandt", maria, "regressed to stage 1", days_ago=8, stage=2)
     b.days(pid, me, 7, 5, 3, lambda n: _MODERATE)
-    b.visit(pid, me, b.at(4, 0), _WORSE_A_BIT)
-    b.days(pid, me, 4, 1, 2, lambda n: _MODERATE)
+    b.days(pid, me, 4, 1, 2, lambda n: _FLARE if n == 0 else _MODERATE)
 
     pid, me = b.patient("dev", "Dev Sharma", maria, "stopped: symptoms spread", days_ago=6)
     b.days(pid, me, 5, 2, 3, lambda n: _EASY)
@@ -183,6 +198,7 @@ def build_demo(uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock) -> 
     pid, me = b.patient("eva", "Eva Lindqvist", maria, "pressed stop now", days_ago=5)
     b.days(pid, me, 4, 1, 2, lambda n: _MODERATE)
     at = b.at(0, 0) if b.at(0, 0) < b.now - timedelta(minutes=10) else b.at(1, 3)
+    b.check(pid, me, at)
     b.clock.set(at + timedelta(minutes=3))
     sessions.stop_now(
         b.ctx,
@@ -200,7 +216,7 @@ def build_demo(uow: UnitOfWorkFactory, hasher: PasswordHasher, clock: Clock) -> 
 
     pid, me = b.patient("farid", "Farid Haddad", maria, "emergency red flag", days_ago=7)
     b.days(pid, me, 6, 1, 3, lambda n: _EASY)
-    b.flag(pid, me, "new_bladder_dysfunction", 0 if b.at(0, 2) < b.now else 1)
+    b.flag(pid, me, "new_bladder_dysfunction", 0 if b.flag_time(0) < b.now else 1)
 
     pid, me = b.patient("grace", "Grace Kim", tom, "urgent referral", days_ago=6)
     b.days(pid, me, 5, 2, 3, lambda n: _MODERATE)

@@ -8,11 +8,14 @@ from zoneinfo import ZoneInfo
 from spinestep.errors import NotFound
 from spinestep.services.access import audit_read, load_patient
 from spinestep.services.context import Actor, ServiceContext
-from spinestep.services.deciding import effective_dose, protocol_of, run_rules
+from spinestep.services.adherence import adherence_in
+from spinestep.services.deciding import protocol_of, run_rules
+from spinestep.services.instructions import stage_instructions
 from spinestep.services.ports import Clock, UnitOfWork
 from spinestep.services.records import AssignmentRecord, PatientRecord, ProgrammeStatus
 from spinestep.services.rom_trend import rom_weeks, stage_ids_of
 from spinestep.services.screening import monthly_due
+from spinestep.services.today_story import exercise_now, pause_cause, phase_now, update_after
 from spinestep.services.views import (
     DecisionView,
     HistoryView,
@@ -59,20 +62,27 @@ def today_in(
 ) -> TodayView:
     """``today`` inside an open unit of work (audited; the caller commits).
 
-    A fixed number of indexed reads whatever the history: today's sessions only, the
-    latest decision, the open red flags and the last 30 days of screenings.
+    A fixed number of indexed reads whatever the history: the last 8 days of sessions,
+    the latest decision, the programme's events, the red flags and the last 30 days of
+    screenings. Says one story (``services.today_story``): the latest decision only
+    while it applies, the exercise and dose of now (maintenance in maintenance).
     """
     assert patient.id is not None
     patient_id = patient.id
     protocol = protocol_of(assignment)
-    stage = assignment.current_stage
-    dose = effective_dose(protocol, assignment, stage)
+    stage, dose = exercise_now(protocol, assignment)
     local_date, start, end = local_day_bounds(patient.time_zone, now)
     done = [s for s in uow.sessions.for_patient(patient_id, start, end) if s.completed]
     last = uow.decisions.latest_for(patient_id)
-    flags = tuple(report.code for report in uow.red_flags.unresolved_for(patient_id))
+    reports = uow.red_flags.for_patient(patient_id)
+    flags = tuple(report.code for report in reports if report.resolved_at is None)
+    events = [e for e in uow.events.for_patient(patient_id) if e.assignment_id == assignment.id]
+    update = update_after(last, events, reports, patient)
     due = tuple(flag.code for flag in monthly_due(uow, patient_id, now))
+    clinician = None if patient.clinician_id is None else uow.users.get(patient.clinician_id)
+    adherence = adherence_in(uow, assignment, patient.time_zone, now)
     audit_read(uow, clock, actor, "patient.today", patient_id)
+    last_view = None if last is None else DecisionView.of(last)
     return TodayView(
         patient_id=patient_id,
         display_name=patient.display_name,
@@ -94,11 +104,18 @@ def today_in(
         clearance=assignment.clearance,
         directional_preference=assignment.directional_preference,
         self_managed=patient.self_managed,
-        last_decision=None if last is None else DecisionView.of(last),
+        last_decision=last_view,
         open_red_flags=flags,
         monthly_check_due=due,
         outcome_measure=assignment.outcome_measure,
         psfs_enabled=assignment.psfs_enabled,
+        phase=phase_now(assignment),
+        instructions=stage_instructions(protocol, stage, dose),
+        current_decision=last_view if update is None else None,
+        update=update,
+        pause_decision=pause_cause(uow, assignment, last),
+        adherence=adherence,
+        clinician_name=None if clinician is None else clinician.display_name,
     )
 
 
@@ -148,6 +165,7 @@ def history(
 def evaluate(ctx: ServiceContext, actor: Actor, patient_id: int) -> DecisionView:
     """Run the rules now on what is stored (e.g. after a clinician's change) and store it."""
     with ctx.uow() as uow:
+        uow.lock_patient(patient_id)
         patient = load_patient(uow, actor, patient_id)
         assignment = _assignment(uow, patient)
         decision = run_rules(uow, ctx.clock, actor, patient, assignment)

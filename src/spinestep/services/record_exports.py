@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from spinestep.errors import InvalidInput, NotFound
 from spinestep.services.access import audit_read, load_patient
+from spinestep.services.adherence import patient_adherence
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.deciding import effective_dose, protocol_of
 from spinestep.services.patient_records import load_patient_records
@@ -78,4 +79,5 @@ def reminder_plan(
 def clinician_report(ctx: ServiceContext, actor: Actor, patient_id: int) -> ClinicianReport:
     """The one-page report's content for ``patient_id`` as of now."""
     records = load_patient_records(ctx, actor, patient_id)
-    return build_report(records, ctx.clock.now())
+    adherence = patient_adherence(ctx, actor, patient_id)
+    return build_report(records, ctx.clock.now(), adherence)

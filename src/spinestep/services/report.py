@@ -2,16 +2,18 @@
 
 Built from ``PatientRecords`` and the time it is made: the programme and its stage
 timeline, the pain series, questionnaire change with verdicts, adherence over the last
-14 local days, red flags, and every stop or referral.
+7 local days (``services.adherence``, the one definition every screen shows), red flags,
+and every stop or referral.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from spinestep.domain.model import PAUSING_DECISIONS
+from spinestep.services.adherence import Adherence, Interval, SessionMark, seven_days
 from spinestep.services.questionnaire_scores import QuestionnaireHistory, history
 from spinestep.services.record_types import (
     DecisionEntry,
@@ -19,11 +21,6 @@ from spinestep.services.record_types import (
     PatientRecords,
     ProgrammeStatus,
 )
-
-ADHERENCE_DAYS = 14
-"""Adherence covers the last 14 local days; for a paused or finished programme the 14 days
-up to its last session."""
-
 
 @dataclass(frozen=True, slots=True)
 class StageLine:
@@ -46,23 +43,6 @@ class PainPoint:
 
 
 @dataclass(frozen=True, slots=True)
-class Adherence:
-    first_day: date
-    last_day: date
-    planned: int
-    completed: int
-    not_completed: int
-    per_day: tuple[tuple[date, int], ...]
-
-    @property
-    def percent(self) -> int | None:
-        """Completed of planned, rounded half up to a whole percent."""
-        if self.planned == 0:
-            return None
-        return (200 * self.completed + self.planned) // (2 * self.planned)
-
-
-@dataclass(frozen=True, slots=True)
 class ClinicianReport:
     records: PatientRecords
     generated_at: datetime
@@ -75,7 +55,12 @@ class ClinicianReport:
     stops: tuple[DecisionEntry, ...]
 
 
-def build_report(records: PatientRecords, now: datetime) -> ClinicianReport:
+def build_report(
+    records: PatientRecords, now: datetime, adherence: Adherence | None = None
+) -> ClinicianReport:
+    """The report as of ``now``. ``adherence`` is the stored programme's (with its pauses,
+    from ``services.adherence.adherence_in``); without it, it is worked out from the
+    records alone by the same definition."""
     zone = ZoneInfo(records.patient.time_zone)
     today = now.astimezone(zone).date()
     sessions = sorted(records.sessions, key=lambda s: s.record.at)
@@ -122,42 +107,30 @@ def build_report(records: PatientRecords, now: datetime) -> ClinicianReport:
         stages=tuple(stages),
         pain=pain,
         questionnaires=history(records.questionnaires, records.sessions),
-        adherence=_adherence(records, zone, today),
+        adherence=adherence if adherence is not None else records_adherence(records, now),
         flags=tuple(sorted(records.flags, key=lambda f: f.raised_at)),
         stops=stops,
     )
 
 
-def _adherence(records: PatientRecords, zone: ZoneInfo, today: date) -> Adherence | None:
+def records_adherence(records: PatientRecords, now: datetime) -> Adherence | None:
+    """7-day adherence from exported records: the programme counts from its start; a
+    paused programme counts up to its last stop or referral (the records hold no resume
+    times); planned per day is the current stage's dose."""
     programme = records.programme
     if programme is None:
         return None
-    start_day = programme.started_at.astimezone(zone).date()
-    last_day = today
-    if programme.status is not ProgrammeStatus.ACTIVE and records.sessions:
-        # Paused or finished: no sessions are planned after the last one.
-        last_day = min(today, max(s.record.at.astimezone(zone).date() for s in records.sessions))
-    first_day = max(start_day, last_day - timedelta(days=ADHERENCE_DAYS - 1))
-    if first_day > last_day:
-        return None
+    paused: list[Interval] = []
+    if programme.status is ProgrammeStatus.PAUSED:
+        stops = [d.at for d in records.decisions if d.decision in PAUSING_DECISIONS]
+        paused.append((max(stops) if stops else now, None))
     per_stage = {stage.number: stage.dose.sessions_per_day for stage in programme.stages}
-    planned_per_day = per_stage.get(programme.current_stage, 0)
-    days = (last_day - first_day).days + 1
-    counts = {first_day + timedelta(days=i): 0 for i in range(days)}
-    not_completed = 0
-    for entry in records.sessions:
-        day = entry.record.at.astimezone(zone).date()
-        if day not in counts:
-            continue
-        if entry.record.completed:
-            counts[day] += 1
-        else:
-            not_completed += 1
-    return Adherence(
-        first_day=first_day,
-        last_day=last_day,
-        planned=planned_per_day * days,
-        completed=sum(counts.values()),
-        not_completed=not_completed,
-        per_day=tuple(sorted(counts.items())),
+    planned = per_stage.get(programme.current_stage, 0)
+    return seven_days(
+        now=now,
+        time_zone=records.patient.time_zone,
+        started_at=programme.started_at,
+        paused=paused,
+        sessions=[SessionMark(s.record.at, s.record.completed) for s in records.sessions],
+        sessions_per_day_at=lambda _instant, _day: planned,
     )

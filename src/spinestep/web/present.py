@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from spinestep.domain.model import Dose, StageDefinition
 from spinestep.domain.redflags import red_flag
-from spinestep.services.views import DecisionView, RedFlagView, SessionView, TodayView
+from spinestep.services.instructions import countdown_hold_s
+from spinestep.services.views import (
+    DecisionView,
+    ProgrammeUpdate,
+    RedFlagView,
+    SessionView,
+    TodayView,
+)
 from spinestep.web import schemas
 
 
@@ -16,14 +25,23 @@ def dose_out(dose: Dose) -> schemas.DoseOut:
     )
 
 
-def stage_out(stage: StageDefinition, dose: Dose) -> schemas.StageOut:
+def stage_out(
+    stage: StageDefinition, dose: Dose, instructions: Sequence[str] | None = None
+) -> schemas.StageOut:
+    """The stage in ``dose``; ``instructions`` are the lines in that dose (by default the
+    protocol's own lines)."""
     return schemas.StageOut(
         number=stage.number,
         id=stage.id,
         title=stage.title,
-        instructions=list(stage.instructions),
+        instructions=list(stage.instructions if instructions is None else instructions),
         dose=dose_out(dose),
+        countdown_hold_s=countdown_hold_s(dose),
     )
+
+
+def update_out(update: ProgrammeUpdate) -> schemas.ProgrammeUpdateOut:
+    return schemas.ProgrammeUpdateOut(kind=update.kind, at=update.at, text=update.text)
 
 
 def decision_out(view: DecisionView) -> schemas.DecisionOut:
@@ -54,7 +72,7 @@ def plan_out(today: TodayView, session_flags: list[str]) -> schemas.PlanOut:
         protocol=today.protocol_id,
         protocol_title=today.protocol_title,
         direction=_direction(today),
-        stage=stage_out(today.stage_definition, today.dose),
+        stage=stage_out(today.stage_definition, today.dose, today.instructions or None),
         stage_count=today.final_stage,
         status=today.status.value,
         paused=today.paused,
@@ -67,6 +85,16 @@ def plan_out(today: TodayView, session_flags: list[str]) -> schemas.PlanOut:
         emergency_number=today.emergency_number,
         session_flags=session_flags,
         latest_decision=None if today.last_decision is None else decision_out(today.last_decision),
+        phase=today.phase.value,
+        current_decision=(
+            None if today.current_decision is None else decision_out(today.current_decision)
+        ),
+        update=None if today.update is None else update_out(today.update),
+        pause_decision=(
+            None if today.pause_decision is None else decision_out(today.pause_decision)
+        ),
+        adherence_7d_percent=None if today.adherence is None else today.adherence.percent,
+        clinician_name=today.clinician_name,
     )
 
 

@@ -153,9 +153,20 @@ class StageOut(BaseModel):
     number: int
     id: str
     title: str
+    #: The instruction lines with the hold of ``dose`` (the patient's dose).
     instructions: list[str]
     dose: DoseOut
 
+    #: How long each hold countdown runs (web and terminal alike).
+    countdown_hold_s: int = 0
+
+
+class ProgrammeUpdateOut(BaseModel):
+    """A change to the programme after the latest decision, which replaces its message."""
+
+    kind: str
+    at: datetime
+    text: str
 
 class PlanOut(BaseModel):
     protocol: str
@@ -175,6 +186,16 @@ class PlanOut(BaseModel):
     session_flags: list[str]
     latest_decision: DecisionOut | None
 
+    #: ``progression`` or ``maintenance`` (then ``stage`` is the maintenance exercise).
+    phase: str = "progression"
+    #: The latest decision while it still applies (else null and ``update`` says why).
+    current_decision: DecisionOut | None = None
+    update: ProgrammeUpdateOut | None = None
+    #: While paused: the decision that paused the programme.
+    pause_decision: DecisionOut | None = None
+    #: SPEC §3.5 adherence over the last 7 local days; null when no day counts.
+    adherence_7d_percent: int | None = None
+    clinician_name: str | None = None
 
 class ScreeningIn(Strict):
     answers: Annotated[

@@ -28,11 +28,17 @@ def daily_counts(view: HistoryView, today_local: date, days: int) -> list[tuple[
     ]
 
 
-def adherence_percent(
-    view: HistoryView, today_local: date, planned_per_day: int, days: int = 7
-) -> int:
-    done = sum(count for _, count in daily_counts(view, today_local, days))
-    return min(100, round(100 * done / (planned_per_day * days))) if planned_per_day else 0
+def adherence_text(today: TodayView | None) -> str:
+    """The 7-day adherence of SPEC §3.5 in words (``services.adherence``, as on every screen)."""
+    adherence = None if today is None else today.adherence
+    if adherence is None or adherence.percent is None:
+        return "Adherence over the last 7 days: — (no day of an active programme yet)."
+    days = adherence.active_days
+    return (
+        f"Adherence over the last 7 days: {adherence.text} ({adherence.completed} of "
+        f"{adherence.planned} planned sessions done on the {days} "
+        f"{'day' if days == 1 else 'days'} the programme was active)."
+    )
 
 
 def rom_values(weeks: tuple[RomWeek, ...]) -> dict[str, Any]:
@@ -114,7 +120,6 @@ def history_values(view: HistoryView, today: TodayView | None, now: datetime) ->
         [planned] * len(days),
         [day.strftime("%d") for day, _ in days],
     )
-    done_7 = sum(count for _, count in days[-7:])
     sessions = [
         {
             "when": local_when(s.at, view.time_zone),
@@ -135,6 +140,5 @@ def history_values(view: HistoryView, today: TodayView | None, now: datetime) ->
         "pain_chart": pain_chart,
         "stage_chart": stage_chart,
         "adherence_chart": adherence_chart,
-        "adherence_text": f"{done_7} of {planned * 7} planned sessions done in the last 7 days "
-        f"({adherence_percent(view, today_local, planned)} %).",
+        "adherence_text": adherence_text(today),
     }

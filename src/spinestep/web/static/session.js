@@ -5,9 +5,10 @@
   var root = document.getElementById("rep-trainer");
   if (!root) { return; }
   var target = parseInt(root.getAttribute("data-reps"), 10) || 10;
-  var holdMin = parseFloat(root.getAttribute("data-hold-min")) || 1;
-  var holdMax = parseFloat(root.getAttribute("data-hold-max")) || 2;
-  var holdS = Math.max(holdMin, Math.min(holdMax, (holdMin + holdMax) / 2));
+  // The server gives the countdown (services.instructions.countdown_hold_s): the same
+  // hold as the terminal coach and the instructions.
+  var holdS = parseFloat(root.getAttribute("data-hold-s"));
+  if (!(holdS >= 0)) { holdS = 2; }
   var repsField = document.getElementById("reps");
   var countEl = document.getElementById("rep-count");
   var clockEl = document.getElementById("hold-clock");
