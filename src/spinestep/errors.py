@@ -55,6 +55,13 @@ class ProgrammePaused(SpinestepError):
     exit_code = 5
 
 
+class ScreeningRequired(SpinestepError):
+    """A session sent without a complete safety check taken since the previous session and
+    at most 2 hours before (SPEC §3.5); nothing was stored. Stop now is never refused."""
+
+    exit_code = 8
+
+
 class Conflict(SpinestepError):
     """The request clashes with what is stored (e.g. a duplicate account)."""
 

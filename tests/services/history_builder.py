@@ -19,8 +19,9 @@ from spinestep.services.context import Actor, FixedClock, ServiceContext
 from spinestep.services.onboarding import OnboardingInput, onboard
 from spinestep.services.questionnaires import record_response
 from spinestep.services.records import FlagSource, RedFlagReport
-from spinestep.services.sessions import SessionInput, record_session
+from spinestep.services.sessions import SessionInput
 from spinestep.store import make_engine, migrate, unit_of_work_factory
+from tests.services.support import screened_session
 
 START = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)
 LOCAL = Actor.local_person()
@@ -118,7 +119,7 @@ def build_history(store: Store) -> int:
     )
     for hours, effort, before, during, after, where_before, where_after, motion in SESSIONS:
         clock.set(START + timedelta(hours=hours))
-        record_session(
+        screened_session(
             ctx,
             LOCAL,
             patient_id,

@@ -16,11 +16,10 @@ from spinestep.services import (
     privacy,
     programme,
     questionnaires,
-    sessions,
 )
 from spinestep.services.context import Actor, FixedClock, ServiceContext
 from spinestep.services.records import EventKind, Role
-from tests.services.support import easy, onboard
+from tests.services.support import easy, onboard, screened_session
 
 ADMIN = Actor(role=Role.ADMIN, user_id=None)
 
@@ -59,7 +58,7 @@ def test_clinician_resumes_a_paused_programme_recorded_with_who_and_when(
     ctx: ServiceContext, clinic: Clinic, clock: FixedClock
 ) -> None:
     spread = easy(location_before=Location.BACK, location_after=Location.THIGH)
-    outcome = sessions.record_session(ctx, clinic.patient, clinic.patient_id, spread)
+    outcome = screened_session(ctx, clinic.patient, clinic.patient_id, spread)
     assert outcome.decision.decision is Decision.STOP and outcome.paused
 
     with pytest.raises(PermissionDenied):
@@ -116,7 +115,7 @@ def test_dose_override_shows_in_today_and_in_the_decision(
     today = programme.today(ctx, clinic.patient, clinic.patient_id)
     assert today.dose.to_json() == {"reps": 6, "hold_s": [2, 3], "sessions_per_day": 3}
     assert today.sessions_planned == 3
-    outcome = sessions.record_session(ctx, clinic.patient, clinic.patient_id, easy())
+    outcome = screened_session(ctx, clinic.patient, clinic.patient_id, easy())
     assert outcome.decision.dose is not None
     assert outcome.decision.dose.reps == 6
     with ctx.uow() as uow:
@@ -139,8 +138,8 @@ def test_patient_list_puts_the_paused_patient_first(ctx: ServiceContext, clinic:
     calm = onboarding.onboard(
         ctx, clinic.clinician, onboarding.OnboardingInput("Cal", "UTC", clearance=True)
     ).patient_id
-    sessions.record_session(ctx, clinic.clinician, calm, easy())
-    sessions.record_session(
+    screened_session(ctx, clinic.clinician, calm, easy())
+    screened_session(
         ctx,
         clinic.patient,
         clinic.patient_id,
@@ -218,7 +217,7 @@ def test_questionnaire_is_scored_and_stored(ctx: ServiceContext, clinic: Clinic)
 
 
 def test_export_holds_everything_about_the_patient(ctx: ServiceContext, clinic: Clinic) -> None:
-    sessions.record_session(ctx, clinic.patient, clinic.patient_id, easy(pain_after=1))
+    screened_session(ctx, clinic.patient, clinic.patient_id, easy(pain_after=1))
     data = privacy.export_patient_data(ctx, clinic.patient, clinic.patient_id)
     assert data["patient"]["display_name"] == "Pat"
     assert data["account"]["email"] == "pat@example.org"
@@ -245,7 +244,7 @@ def test_clinic_patient_deletion_is_a_request_the_admin_carries_out(
 def test_self_managed_person_deletes_everything_at_once(ctx: ServiceContext) -> None:
     me = Actor.local_person()
     patient_id = onboard(ctx, me)
-    sessions.record_session(ctx, me, patient_id, easy())
+    screened_session(ctx, me, patient_id, easy())
     assert privacy.delete_account(ctx, me, patient_id).deleted
     with ctx.uow() as uow:
         assert uow.patients.list_all() == []

@@ -16,8 +16,7 @@ from spinestep.services import clinician, programme
 from spinestep.services.context import Actor, FixedClock, ServiceContext
 from spinestep.services.patient_records import import_patient_records, load_patient_records
 from spinestep.services.rom_trend import rom_by_stage_week
-from spinestep.services.sessions import record_session
-from tests.services.support import easy, onboard
+from tests.services.support import easy, onboard, screened_session
 
 # Supine (stage 1 of lumbar-flexion) is measured by hip flexion (SPEC §6).
 SUPINE: dict[str, Any] = {
@@ -46,7 +45,7 @@ def test_metrics_are_stored_normalised_and_reps_default_to_the_count(
     ctx: ServiceContext, me: Actor
 ) -> None:
     patient_id = onboard(ctx, me)
-    outcome = record_session(ctx, me, patient_id, easy(reps=None, motion=_metrics()))
+    outcome = screened_session(ctx, me, patient_id, easy(reps=None, motion=_metrics()))
     assert outcome.session.reps == 3
     with ctx.uow() as uow:
         (stored,) = uow.sessions.for_patient(patient_id)
@@ -70,16 +69,16 @@ def test_a_video_of_another_stage_is_refused_and_nothing_is_saved(
     patient_id = onboard(ctx, me)
     standing = _metrics(stage="standing", measure="trunk_flexion")
     with pytest.raises(InvalidInput, match=r"motion\.stage: .*standing.*stage 1 \(supine\)"):
-        record_session(ctx, me, patient_id, easy(motion=standing))
+        screened_session(ctx, me, patient_id, easy(motion=standing))
     assert _sessions(ctx, me, patient_id) == 0
 
 
 def test_at_the_seated_stage_seated_metrics_are_accepted(ctx: ServiceContext, me: Actor) -> None:
     patient_id = onboard(ctx, me, start_stage=2)
     seated = _metrics(stage="seated", measure="trunk_flexion")
-    assert record_session(ctx, me, patient_id, easy(motion=seated)).session.stage == 2
+    assert screened_session(ctx, me, patient_id, easy(motion=seated)).session.stage == 2
     with pytest.raises(InvalidInput, match=r"motion\.stage"):
-        record_session(ctx, me, patient_id, easy(motion=_metrics()))
+        screened_session(ctx, me, patient_id, easy(motion=_metrics()))
 
 
 @pytest.mark.parametrize(
@@ -108,7 +107,7 @@ def test_bad_metrics_are_refused_naming_the_field(
 ) -> None:
     patient_id = onboard(ctx, me)
     with pytest.raises(InvalidInput) as caught:
-        record_session(ctx, me, patient_id, easy(motion=_metrics(**changes)))
+        screened_session(ctx, me, patient_id, easy(motion=_metrics(**changes)))
     assert caught.value.path == path
     assert _sessions(ctx, me, patient_id) == 0
 
@@ -118,14 +117,14 @@ def test_a_missing_field_is_named(ctx: ServiceContext, me: Actor) -> None:
     metrics = _metrics()
     del metrics["held_count"]
     with pytest.raises(InvalidInput, match=r"^motion\.held_count: is required$"):
-        record_session(ctx, me, patient_id, easy(motion=metrics))
+        screened_session(ctx, me, patient_id, easy(motion=metrics))
 
 
 def test_visibility_may_be_unknown(ctx: ServiceContext, me: Actor) -> None:
     patient_id = onboard(ctx, me)
     metrics = _metrics()
     del metrics["visibility_mean"]
-    outcome = record_session(ctx, me, patient_id, easy(motion=metrics))
+    outcome = screened_session(ctx, me, patient_id, easy(motion=metrics))
     assert outcome.session.motion is not None
     assert outcome.session.motion["visibility_mean"] is None
 
@@ -144,19 +143,21 @@ def test_rom_per_stage_and_iso_week_in_the_patients_time_zone(
     week_46.append(("2026-11-12T18:00:00+13:00", 95.0))
     for at, rom in week_46:
         metrics = _metrics(rom_deg=[rom] * 3, rom_deg_median=rom)
-        record_session(ctx, me, patient_id, easy(effort=moderate, at=_at(at), motion=metrics))
+        screened_session(ctx, me, patient_id, easy(effort=moderate, at=_at(at), motion=metrics))
     # Sunday 15 November 11:30 UTC (ISO week 46) is Monday 16 November 00:30 in Auckland.
     late = _metrics(rom_deg=[99.0, 100.0, 101.0], rom_deg_median=100.0)
-    record_session(
+    screened_session(
         ctx, me, patient_id, easy(effort=moderate, at=_at("2026-11-15T11:30:00+00:00"), motion=late)
     )
     # A session without a video does not count.
-    record_session(ctx, me, patient_id, easy(effort=moderate, at=_at("2026-11-17T09:00:00+13:00")))
+    screened_session(
+        ctx, me, patient_id, easy(effort=moderate, at=_at("2026-11-17T09:00:00+13:00"))
+    )
     clinician.adjust(ctx, me, patient_id, stage=2)
     seated = _metrics(
         stage="seated", measure="trunk_flexion", rom_deg=[60.0] * 3, rom_deg_median=60.0
     )
-    record_session(
+    screened_session(
         ctx,
         me,
         patient_id,
@@ -189,7 +190,7 @@ def test_rom_per_stage_and_iso_week_in_the_patients_time_zone(
 
 def test_no_rom_without_analysed_sessions(ctx: ServiceContext, me: Actor) -> None:
     patient_id = onboard(ctx, me)
-    record_session(ctx, me, patient_id, easy())
+    screened_session(ctx, me, patient_id, easy())
     assert rom_by_stage_week(ctx, me, patient_id) == ()
     assert programme.history(ctx, me, patient_id).rom_trend == ()
 
@@ -198,7 +199,7 @@ def test_a_saved_analysis_is_a_fhir_rom_observation_in_degrees_that_survives_the
     ctx: ServiceContext, me: Actor, clock: FixedClock
 ) -> None:
     patient_id = onboard(ctx, me)
-    outcome = record_session(ctx, me, patient_id, easy(motion=_metrics()))
+    outcome = screened_session(ctx, me, patient_id, easy(motion=_metrics()))
     records = load_patient_records(ctx, me, patient_id)
     assert [(r.id, r.stage, r.measure.value, r.rom_deg) for r in records.rom] == [
         (str(outcome.session.id), 1, "hip_flexion", Decimal("85.0"))

@@ -15,14 +15,14 @@ from spinestep.services import clinician, programme, sessions
 from spinestep.services.assessment import parse_assessment
 from spinestep.services.context import Actor, FixedClock, ServiceContext
 from spinestep.services.records import EventKind, ProgrammeStatus
-from tests.services.support import easy, onboard
+from tests.services.support import easy, onboard, screened_session
 
 
 def test_decision_is_stored_with_its_inputs_and_rules_version(
     ctx: ServiceContext, me: Actor
 ) -> None:
     patient_id = onboard(ctx, me)
-    outcome = sessions.record_session(ctx, me, patient_id, easy(pain_after=1))
+    outcome = screened_session(ctx, me, patient_id, easy(pain_after=1))
     # one session only: R8 needs three, so R9 keeps the stage
     assert outcome.decision.decision is Decision.STAY
     assert [r.rule for r in outcome.decision.reasons] == ["R9"]
@@ -44,11 +44,11 @@ def test_three_easy_sessions_on_two_days_progress_to_the_next_stage(
     ctx: ServiceContext, me: Actor, clock: FixedClock
 ) -> None:
     patient_id = onboard(ctx, me)
-    first = sessions.record_session(ctx, me, patient_id, easy())
+    first = screened_session(ctx, me, patient_id, easy())
     clock.set(clock.now() + timedelta(hours=3))
-    second = sessions.record_session(ctx, me, patient_id, easy())
+    second = screened_session(ctx, me, patient_id, easy())
     clock.set(clock.now() + timedelta(days=1))
-    third = sessions.record_session(ctx, me, patient_id, easy())
+    third = screened_session(ctx, me, patient_id, easy())
     assert [o.decision.decision for o in (first, second, third)] == [
         Decision.STAY,
         Decision.STAY,
@@ -68,12 +68,12 @@ def test_peripheralising_session_stops_and_pauses_until_resumed(
 ) -> None:
     patient_id = onboard(ctx, me)
     spread = easy(location_before=Location.BACK, location_after=Location.BELOW_KNEE)
-    outcome = sessions.record_session(ctx, me, patient_id, spread)
+    outcome = screened_session(ctx, me, patient_id, spread)
     assert outcome.decision.decision is Decision.STOP
     assert outcome.paused
 
     with pytest.raises(ProgrammePaused, match="resume"):
-        sessions.record_session(ctx, me, patient_id, easy())
+        screened_session(ctx, me, patient_id, easy())
     today = programme.today(ctx, me, patient_id)
     assert today.paused and not today.can_exercise
     assert today.paused_reason is not None and "stop" in today.paused_reason
@@ -93,7 +93,7 @@ def test_peripheralising_session_stops_and_pauses_until_resumed(
     assert assignment is not None and assignment.status is ProgrammeStatus.ACTIVE
     assert len(stored_sessions) == 1  # the refused session left nothing behind
 
-    again = sessions.record_session(ctx, me, patient_id, easy())
+    again = screened_session(ctx, me, patient_id, easy())
     assert not again.paused
 
 
@@ -138,7 +138,7 @@ def test_out_of_range_values_are_refused_naming_the_field(
 ) -> None:
     patient_id = onboard(ctx, me)
     with pytest.raises(InvalidInput) as caught:
-        sessions.record_session(ctx, me, patient_id, easy(**changes))
+        screened_session(ctx, me, patient_id, easy(**changes))
     assert caught.value.path == path
     with ctx.uow() as uow:
         assert uow.sessions.for_patient(patient_id) == []
@@ -148,12 +148,12 @@ def test_out_of_range_values_are_refused_naming_the_field(
 def test_a_future_session_time_is_refused(ctx: ServiceContext, me: Actor) -> None:
     patient_id = onboard(ctx, me)
     with pytest.raises(InvalidInput, match="future"):
-        sessions.record_session(ctx, me, patient_id, easy(at=ctx.clock.now() + timedelta(hours=1)))
+        screened_session(ctx, me, patient_id, easy(at=ctx.clock.now() + timedelta(hours=1)))
 
 
 def test_unknown_patient_is_not_found(ctx: ServiceContext, me: Actor) -> None:
     with pytest.raises(NotFound):
-        sessions.record_session(ctx, me, 999, easy())
+        screened_session(ctx, me, 999, easy())
 
 
 def test_worse_after_at_stage_two_regresses_to_stage_one(
@@ -161,7 +161,7 @@ def test_worse_after_at_stage_two_regresses_to_stage_one(
 ) -> None:
     patient_id = onboard(ctx, me, start_stage=2)
     worse = easy(pain_before=2, pain_during=2, pain_after=5, effort=Effort.MODERATE)
-    outcome = sessions.record_session(ctx, me, patient_id, worse)
+    outcome = screened_session(ctx, me, patient_id, worse)
     # R6 at stage 2: regress; 5 - 2 = 3 >= worsening_points 2 -> urgency soon
     assert outcome.decision.decision is Decision.REGRESS
     assert outcome.decision.urgency.value == "soon"

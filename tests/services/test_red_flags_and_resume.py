@@ -8,11 +8,27 @@ import pytest
 
 from spinestep.domain.model import Decision, EmergencyNumber, Urgency
 from spinestep.errors import Conflict, InvalidInput, PermissionDenied, ProgrammePaused
-from spinestep.services import clinician, onboarding, programme, screening, sessions
+from spinestep.services import clinician, onboarding, programme, screening
 from spinestep.services.assessment import parse_assessment
 from spinestep.services.context import Actor, FixedClock, ServiceContext
 from spinestep.services.records import EventKind, FlagSource
-from tests.services.support import easy, onboard
+from tests.services.support import easy, onboard, screened_session
+
+ALL_CODES = (
+    "new_bladder_dysfunction",
+    "new_bowel_dysfunction",
+    "saddle_anaesthesia",
+    "new_sexual_dysfunction",
+    "progressive_or_severe_motor_deficit",
+    "bilateral_leg_symptoms",
+    "infection_features",
+    "history_of_cancer",
+    "major_trauma",
+    "weaker_cancer_risk",
+    "night_pain_unremitting",
+    "fragility_fracture_risk",
+    "inflammatory_features",
+)
 
 
 def test_a_yes_before_a_session_refers_and_blocks_until_resolved_and_resumed(
@@ -27,7 +43,7 @@ def test_a_yes_before_a_session_refers_and_blocks_until_resolved_and_resumed(
     assert outcome.decision.decision is Decision.URGENT_REFERRAL
     assert outcome.decision.urgency is Urgency.URGENT_SAME_DAY
     with pytest.raises(ProgrammePaused):
-        sessions.record_session(ctx, me, patient_id, easy())
+        screened_session(ctx, me, patient_id, easy())
 
     with pytest.raises(InvalidInput, match="assessed_by"):
         clinician.resume(ctx, me, patient_id, "seen")
@@ -41,7 +57,7 @@ def test_a_yes_before_a_session_refers_and_blocks_until_resolved_and_resumed(
     assert flag.resolved_at == clock.now()
     assert flag.outcome == f"Assessed by Dr Rua, GP on {clock.now().date()}: no infection; carry on"
     assert programme.today(ctx, me, patient_id).can_exercise
-    sessions.record_session(ctx, me, patient_id, easy())
+    screened_session(ctx, me, patient_id, easy())
 
 
 def test_emergency_message_uses_the_patients_emergency_number(
@@ -84,7 +100,7 @@ def test_onboarding_red_flag_pauses_before_the_first_session(
     today = programme.today(ctx, me, result.patient_id)
     assert today.paused and today.open_red_flags == ("history_of_cancer",)
     with pytest.raises(ProgrammePaused):
-        sessions.record_session(ctx, me, result.patient_id, easy())
+        screened_session(ctx, me, result.patient_id, easy())
 
 
 def test_onboarding_refuses_without_clearance(ctx: ServiceContext, me: Actor) -> None:
@@ -133,20 +149,37 @@ def test_monthly_question_is_due_again_after_thirty_days(
     ]
 
 
+EVERY_SESSION = {
+    "new_bladder_dysfunction",
+    "new_bowel_dysfunction",
+    "saddle_anaesthesia",
+    "new_sexual_dysfunction",
+    "progressive_or_severe_motor_deficit",
+    "bilateral_leg_symptoms",
+    "infection_features",
+    "night_pain_unremitting",
+}
+
+
 def test_session_questions_are_the_every_session_flags(ctx: ServiceContext, me: Actor) -> None:
-    patient_id = onboard(ctx, me)
+    onboarded = onboard(ctx, me, red_flag_answers=dict.fromkeys(ALL_CODES, False))
+    codes = {f.code for f in screening.session_questions(ctx, me, onboarded)}
+    # SPEC §4 "every session" rows; the monthly one was answered at onboarding
+    assert codes == EVERY_SESSION
+
+
+def test_questions_never_answered_are_asked_before_a_session(
+    ctx: ServiceContext, me: Actor
+) -> None:
+    patient_id = onboard(ctx, me)  # set up without the onboarding questions
     codes = {f.code for f in screening.session_questions(ctx, me, patient_id)}
-    # SPEC §4 "every session" rows, plus the monthly one that is due at the start
-    assert codes == {
-        "new_bladder_dysfunction",
-        "new_bowel_dysfunction",
-        "saddle_anaesthesia",
-        "new_sexual_dysfunction",
-        "progressive_or_severe_motor_deficit",
-        "bilateral_leg_symptoms",
-        "infection_features",
-        "night_pain_unremitting",
+    # every-session rows, the monthly one (due at the start) and the onboarding-only ones
+    assert codes == EVERY_SESSION | {
         "weaker_cancer_risk",
+        "history_of_cancer",
+        "major_trauma",
+        "fragility_fracture_risk",
+        "inflammatory_features",
     }
 
 

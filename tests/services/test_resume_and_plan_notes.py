@@ -19,12 +19,11 @@ from spinestep.services import (
     privacy,
     programme,
     screening,
-    sessions,
 )
 from spinestep.services.assessment import Assessment, parse_assessment
 from spinestep.services.context import Actor, FixedClock, ServiceContext
 from spinestep.services.records import AssignmentRecord, EventKind, ProgrammeEvent, Role
-from tests.services.support import easy, onboard
+from tests.services.support import easy, onboard, screened_session
 
 ADMIN = Actor(role=Role.ADMIN, user_id=None)
 LOCAL_TODAY = date(2026, 11, 21)  # Auckland's date at the start clock
@@ -32,7 +31,7 @@ LOCAL_TODAY = date(2026, 11, 21)  # Auckland's date at the start clock
 
 def _stopped(ctx: ServiceContext, actor: Actor, patient_id: int) -> None:
     spread = easy(location_before=Location.BACK, location_after=Location.BELOW_KNEE)
-    assert sessions.record_session(ctx, actor, patient_id, spread).paused
+    assert screened_session(ctx, actor, patient_id, spread).paused
 
 
 def _assignment(ctx: ServiceContext, patient_id: int) -> AssignmentRecord:

@@ -15,7 +15,7 @@ from spinestep.services import sessions
 from spinestep.services.context import Actor, FixedClock, ServiceContext
 from spinestep.services.records import ProgrammeStatus
 from spinestep.store import integrity_ok, open_store
-from tests.services.support import onboard
+from tests.services.support import onboard, screened_session
 
 pain = st.integers(min_value=0, max_value=10)
 session_inputs = st.builds(
@@ -50,7 +50,7 @@ def test_every_saved_session_has_one_decision_and_the_stage_stays_in_range(
             for entry, gap in zip(entries, gaps_h, strict=False):
                 clock.set(clock.now() + timedelta(hours=gap))
                 try:
-                    outcome = sessions.record_session(ctx, me, patient_id, entry)
+                    outcome = screened_session(ctx, me, patient_id, entry)
                 except ProgrammePaused:
                     break
                 saved += 1

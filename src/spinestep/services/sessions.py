@@ -25,6 +25,7 @@ from spinestep.services.records import (
     ProgrammeStatus,
     StoredSession,
 )
+from spinestep.services.screening import require_fresh_screening
 from spinestep.services.views import DecisionView, SessionOutcome, SessionView
 
 MAX_REPS = 1000
@@ -137,6 +138,8 @@ def record_session(
         if motion is not None:
             stage_id = protocol_of(assignment).stage(stage_before).id
             check_stage_matches(motion, stage_id, stage_before)
+        if not entry.stopped_early:  # stop now, the safety exit, is never refused
+            require_fresh_screening(uow, patient, now)
         session = uow.sessions.add(
             StoredSession(
                 patient_id=patient.id,

@@ -24,6 +24,7 @@ from spinestep.errors import (
     PermissionDenied,
     ProgrammePaused,
     ProtocolError,
+    ScreeningRequired,
     SpinestepError,
     StorageError,
 )
@@ -36,6 +37,7 @@ _STATUS: tuple[tuple[type[SpinestepError], int, str], ...] = (
     (NotFound, 404, "not_found"),
     (PermissionDenied, 403, "forbidden"),
     (ProgrammePaused, 409, "programme_paused"),
+    (ScreeningRequired, 409, "screening_required"),
     (Conflict, 409, "conflict"),
     (StorageError, 503, "storage_unavailable"),
     (MotionUnavailable, 422, "motion_unavailable"),
