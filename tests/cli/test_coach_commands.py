@@ -11,7 +11,7 @@ import pytest
 from spinestep.domain.model import Decision, Effort, Location
 from spinestep.services import sessions
 from spinestep.services.context import Actor
-from spinestep.services.records import EventKind, ProgrammeStatus
+from spinestep.services.records import ProgrammeStatus
 from tests.cli.coach_support import YES_NO, finish, make_profile, run, services, spawn
 
 LOG_OK = [
@@ -146,31 +146,6 @@ def test_today_json_counts_todays_sessions(url: str) -> None:
     assert data["time_zone"] == "Pacific/Auckland"
     assert data["stage_id"] == "supine"
     assert data["last_decision"]["decision"] == "stay"
-
-
-def test_resume_after_stop_is_recorded(url: str) -> None:
-    patient_id = make_profile(url)
-    stop = _replace(LOG_OK, "--location-after", "foot")
-    assert run(url, *stop).returncode == 0
-    result = run(url, "resume", "--yes", "--note", "seen my physio")
-    assert result.returncode == 0, result.stderr
-    assert "resumed" in result.stdout
-    with services(url) as ctx, ctx.uow() as uow:
-        assignment = uow.assignments.current_for(patient_id)
-        event = uow.events.for_patient(patient_id)[-1]
-    assert assignment is not None and assignment.status is ProgrammeStatus.ACTIVE
-    assert event.kind is EventKind.RESUME and "seen my physio" in event.reason
-    assert run(url, *LOG_OK).returncode == 0
-
-
-def test_resume_asks_and_a_no_keeps_the_pause(url: str) -> None:
-    make_profile(url)
-    assert run(url, *_replace(LOG_OK, "--location-after", "foot")).returncode == 0
-    child = spawn(url, "resume")
-    child.expect("seen a clinician")
-    child.sendline("n")
-    child.expect("stays paused")
-    assert finish(child) == 1
 
 
 def test_init_refuses_without_clearance_and_saves_nothing(url: str) -> None:

@@ -251,7 +251,10 @@ def test_export_and_deletion_request_carried_out_by_the_admin(clinic: Clinic) ->
     assert "password_hash" not in exported.text
     assert (
         clinic.api("patient_a")
-        .post("/api/v1/me/resume", json={"confirm_seen_clinician": True})
+        .post(
+            "/api/v1/me/resume",
+            json={"assessed_by": "GP", "assessed_on": "2026-11-20", "told": "fine"},
+        )
         .status_code
         == 403
     )

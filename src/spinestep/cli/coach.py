@@ -35,8 +35,10 @@ from spinestep.cli.coach_wiring import (
     resolve_patient,
     services,
 )
-from spinestep.errors import ProgrammePaused
+from spinestep.errors import InvalidInput, ProgrammePaused
 from spinestep.services import clinician, programme, screening
+from spinestep.services.assessment import Assessment, parse_assessment
+from spinestep.services.context import ServiceContext
 from spinestep.services.records import FlagSource
 from spinestep.services.views import TodayView
 
@@ -85,8 +87,6 @@ def _today_json(view: TodayView) -> dict[str, object]:
         "open_red_flags": list(view.open_red_flags),
         "last_decision": None if view.last_decision is None else view.last_decision.to_json(),
         "emergency_number": view.emergency_number,
-    }
-
         "phase": view.phase.value,
         "instructions": list(view.instructions),
         "current_decision": (
@@ -95,6 +95,8 @@ def _today_json(view: TodayView) -> dict[str, object]:
         "update": None if view.update is None else view.update.to_json(),
         "pause_decision": None if view.pause_decision is None else view.pause_decision.to_json(),
         "adherence_7d_percent": None if view.adherence is None else view.adherence.percent,
+    }
+
 
 def today_command(
     patient: PatientOption = None,
@@ -200,30 +202,43 @@ def history_command(
 
 def resume_command(
     patient: PatientOption = None,
+    assessed_by: Annotated[
+        str | None,
+        typer.Option(
+            "--assessed-by",
+            help="Who assessed you since the pause, e.g. 'Dr Patel, GP' (asked when left out).",
+            show_default=False,
+        ),
+    ] = None,
+    assessed_on: Annotated[
+        str | None,
+        typer.Option(
+            "--assessed-on",
+            help="The date of that assessment, YYYY-MM-DD in your time zone: not before the "
+            "pause or red flag, not in the future (asked when left out).",
+            show_default=False,
+        ),
+    ] = None,
+    told: Annotated[
+        str | None,
+        typer.Option(
+            "--told",
+            help="What you were told, e.g. 'safe to restart gently' (asked when left out).",
+            show_default=False,
+        ),
+    ] = None,
     yes: Annotated[
         bool,
         typer.Option(
-            "--yes", help="Confirm without asking that you have seen a clinician since the pause."
+            "--yes",
+            help="Skip only the final 'resume now?' question; the three answers are still "
+            "required.",
         ),
     ] = False,
-    note: Annotated[
-        str | None,
-        typer.Option(
-            "--note",
-            help="What the clinician said (kept with the resume record).",
-            show_default=False,
-        ),
-    ] = None,
-    outcome: Annotated[
-        str | None,
-        typer.Option(
-            "--outcome",
-            help="What the clinician found about the open red flags (asked when needed).",
-            show_default=False,
-        ),
-    ] = None,
 ) -> None:
-    """Resume a paused programme after you have seen a clinician (recorded with the time)."""
+    """Resume a paused programme after a clinician has assessed you: who, when and what
+    you were told are all required and kept with the record (open red flags close with
+    them)."""
     console = new_console()
     ask = Prompter(console, allow_stop=False)
     with errors(), services() as ctx:
@@ -232,25 +247,52 @@ def resume_command(
         if not view.paused and not view.open_red_flags:
             console.print("The programme is not paused; nothing to resume.")
             return
+        console.print(
+            "Resume only after a clinician (a doctor or physiotherapist) has assessed you "
+            "and agreed that you may continue."
+        )
         try:
-            if not yes and not ask.yes_no(
-                "Have you seen a clinician (physiotherapist or doctor) about this since the "
-                "programme was paused?"
-            ):
-                console.print("Please see a clinician first. The programme stays paused.")
+            assessment = _ask_assessment(ask, ctx, patient_id, assessed_by, assessed_on, told)
+            if not yes and not ask.yes_no("Resume the programme now?"):
+                console.print("Nothing was changed. The programme stays paused.")
                 raise typer.Exit(1)
-            for flag in clinician.red_flags(ctx, LOCAL, patient_id):
-                if flag.resolved_at is None:
-                    found = outcome or ask.text(f"What did the clinician find about '{flag.code}'?")
-                    clinician.resolve_red_flag(ctx, LOCAL, patient_id, flag.id, found)
-            if view.paused:
-                text = note or ask.text("What did the clinician say? (a short note)")
-                clinician.resume(ctx, LOCAL, patient_id, text)
         except InputClosedError:
             console.print("Input ended: the programme stays paused.")
             raise typer.Exit(1) from None
+        with saving_shielded():
+            clinician.resume(ctx, LOCAL, patient_id, assessment=assessment)
         console.print("[green]The programme is resumed.[/green]")
         console.print(today_panel(programme.today(ctx, LOCAL, patient_id)))
+
+
+def _ask_assessment(
+    ask: Prompter,
+    ctx: ServiceContext,
+    patient_id: int,
+    assessed_by: str | None,
+    assessed_on: str | None,
+    told: str | None,
+) -> Assessment:
+    """The three answers: from the options, else asked (and asked again while wrong).
+
+    A wrong value given as an option is an error (exit 2), never replaced by a question.
+    """
+    who = assessed_by if assessed_by is not None else ask.text("Who assessed you?")
+    when = assessed_on
+    while True:
+        if when is None:
+            when = ask.text("On which date were you assessed? (YYYY-MM-DD)")
+        what = told if told is not None else ask.text("What were you told?")
+        try:
+            assessment = parse_assessment(who, when, what)
+            clinician.check_resume_date(ctx, LOCAL, patient_id, assessment)
+        except InvalidInput as error:
+            if error.path != "assessed_on" or assessed_on is not None:
+                raise
+            ask.console.print(f"  The date {error.problem}.")
+            when, told = None, what
+            continue
+        return assessment
 
 
 def start_command() -> None:

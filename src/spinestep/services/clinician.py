@@ -87,6 +87,7 @@ def _event(
     kind: EventKind,
     reason: str,
     note: str | None = None,
+    at: datetime | None = None,
 ) -> None:
     assert assignment.id is not None
     uow.events.add(
@@ -94,7 +95,7 @@ def _event(
             patient_id=assignment.patient_id,
             assignment_id=assignment.id,
             kind=kind,
-            at=ctx.clock.now(),
+            at=at or ctx.clock.now(),
             reason=reason,
             actor_user_id=actor.user_id,
             note=note,
@@ -229,11 +230,25 @@ def resume(
             assignment.run_since = now
             assignment.updated_at = now
             uow.assignments.update(assignment)
-            _event(uow, ctx, actor, assignment, EventKind.RESUME, reason, text)
+            _event(uow, ctx, actor, assignment, EventKind.RESUME, reason, text, now)
             audit(uow, ctx.clock, actor, "programme.resume", patient_id)
         else:
             audit(uow, ctx.clock, actor, "red_flag.resolve", patient_id)
         uow.commit()
+
+
+def check_resume_date(
+    ctx: ServiceContext, actor: Actor, patient_id: int, assessment: Assessment
+) -> None:
+    """Check the assessment's date against the pause and open flags, without resuming
+    (lets a front end ask again for the date alone)."""
+    with ctx.uow() as uow:
+        patient = load_patient(uow, actor, patient_id)
+        assignment = _assignment(uow, patient_id)
+        open_flags = uow.red_flags.unresolved_for(patient_id)
+    check_assessment_date(
+        assessment, patient.time_zone, ctx.clock.now(), _answered_since(assignment, open_flags)
+    )
 
 
 def _answered_since(
@@ -333,6 +348,7 @@ def prescribe(
             EventKind.PRESCRIBE,
             f"{protocol_id} from stage {start_stage}",
             text,
+            now,
         )
         audit(uow, ctx.clock, actor, "programme.prescribe", patient_id)
         uow.commit()
@@ -373,7 +389,8 @@ def adjust(
         patient = load_patient(uow, actor, patient_id)
         require_clinical(actor, patient, "change the programme")
         assignment = _assignment(uow, patient_id)
-        changes = _plan_changes(assignment, stage, doses, settings, phase, ctx.clock.now())
+        now = ctx.clock.now()
+        changes = _plan_changes(assignment, stage, doses, settings, phase, now)
         if directional_preference is not None:
             check_direction(assignment.protocol_id, directional_preference)
             assignment.directional_preference = directional_preference
@@ -389,14 +406,14 @@ def adjust(
         if clearance is not None:
             assignment.clearance = clearance
             assignment.cleared_by = actor.user_id if clearance else None
-            assignment.cleared_at = ctx.clock.now() if clearance else None
+            assignment.cleared_at = now if clearance else None
             changes.append((EventKind.CLEARANCE, "cleared" if clearance else "clearance withdrawn"))
         if not changes:
             return
-        assignment.updated_at = ctx.clock.now()
+        assignment.updated_at = now
         uow.assignments.update(assignment)
         for kind, reason in changes:
-            _event(uow, ctx, actor, assignment, kind, reason, text)
+            _event(uow, ctx, actor, assignment, kind, reason, text, now)
         audit(uow, ctx.clock, actor, "programme.adjust", patient_id)
         uow.commit()
 

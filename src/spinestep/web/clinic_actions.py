@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from starlette.datastructures import FormData
 
-from spinestep.domain.model import DirectionalPreference, Dose, EmergencyNumber, RuleSettings
+from spinestep.domain.model import (
+    DirectionalPreference,
+    Dose,
+    EmergencyNumber,
+    Location,
+    Phase,
+    RuleSettings,
+)
 from spinestep.errors import InvalidInput
 from spinestep.services import accounts, clinician, onboarding
 from spinestep.services.accounts import IssuedInvite
-from spinestep.services.deciding import effective_dose, protocol_of
+from spinestep.services.deciding import current_dose, effective_dose, protocol_of, rule_settings
 from spinestep.services.onboarding import OnboardingInput
 from spinestep.services.records import OutcomeMeasure, Role
 from spinestep.web import forms
@@ -21,7 +29,8 @@ from spinestep.web.principal import Principal
 
 @dataclass(frozen=True, slots=True)
 class PlanUpdate:
-    """What a clinician changes; ``None`` leaves a value as it is."""
+    """What a clinician changes; ``None`` leaves a value as it is. ``reason`` is the
+    clinician's own words, kept with the events of the change."""
 
     protocol: str | None = None
     stage: int | None = None
@@ -29,10 +38,15 @@ class PlanUpdate:
     progress_after_sessions: int | None = None
     min_days_at_stage: int | None = None
     worsening_points: int | None = None
+    progress_max_pain: int | None = None
+    progress_max_location: Location | None = None
+    maintenance_sessions_per_day: int | None = None
     clearance: bool | None = None
     directional_preference: DirectionalPreference | None = None
     outcome_measure: OutcomeMeasure | None = None
     psfs_enabled: bool | None = None
+    phase: Phase | None = None
+    reason: str | None = None
 
 
 def plan_update_from_form(form: FormData) -> PlanUpdate:
@@ -46,6 +60,22 @@ def plan_update_from_form(form: FormData) -> PlanUpdate:
     measure = forms.text(form, "outcome_measure", max_chars=10) or OutcomeMeasure.ODI.value
     if measure not in {m.value for m in OutcomeMeasure}:
         raise InvalidInput("outcome_measure", "choose ODI or RMDQ")
+    after = forms.integer(form, "progress_after_sessions", 1, 50, "qualifying sessions")
+    days = forms.integer(form, "min_days_at_stage", 1, 50, "different days needed")
+    if days > after:
+        raise InvalidInput(
+            "min_days_at_stage",
+            f"the different days needed must be 1-{after}: no more than the qualifying sessions",
+        )
+    location = forms.text(form, "progress_max_location", max_chars=20)
+    if location and location not in Location.codes():
+        raise InvalidInput(
+            "progress_max_location",
+            f"choose how far symptoms may reach: one of {', '.join(Location.codes())}",
+        )
+    phase = forms.text(form, "phase", max_chars=20)
+    if phase and phase not in {p.value for p in Phase}:
+        raise InvalidInput("phase", "choose progression or maintenance")
     return PlanUpdate(
         protocol=forms.text(form, "protocol", max_chars=64) or None,
         stage=forms.integer(form, "current_stage", 1, 20, "stage"),
@@ -55,13 +85,49 @@ def plan_update_from_form(form: FormData) -> PlanUpdate:
             hold_s_max=hold_max,
             sessions_per_day=forms.integer(form, "sessions_per_day", 1, 24, "sessions a day"),
         ),
-        progress_after_sessions=forms.integer(form, "progress_after_sessions", 1, 50),
-        min_days_at_stage=forms.integer(form, "min_days_at_stage", 1, 50),
-        worsening_points=forms.integer(form, "worsening_points", 1, 10),
+        progress_after_sessions=after,
+        min_days_at_stage=days,
+        worsening_points=forms.integer(form, "worsening_points", 1, 10, "worsening points"),
+        progress_max_pain=_optional(
+            form, "progress_max_pain", 0, 10, "highest pain that still qualifies"
+        ),
+        progress_max_location=Location.from_code(location) if location else None,
+        maintenance_sessions_per_day=_optional(
+            form, "maintenance_sessions_per_day", 1, 12, "maintenance sessions a day"
+        ),
         clearance=forms.checked(form, "clearance"),
         directional_preference=DirectionalPreference(preference),
         outcome_measure=OutcomeMeasure(measure),
         psfs_enabled=forms.checked(form, "psfs_enabled"),
+        phase=Phase(phase) if phase else None,
+        reason=forms.text(form, "reason", max_chars=2000) or None,
+    )
+
+
+def _optional(form: FormData, name: str, low: int, high: int, label: str) -> int | None:
+    """A number field that may be left out (the current value stays)."""
+    if not forms.text(form, name, max_chars=12):
+        return None
+    return forms.integer(form, name, low, high, label)
+
+
+def _wanted_settings(current: RuleSettings, update: PlanUpdate) -> RuleSettings:
+    """The rule settings after ``update``: each value given replaces the current one."""
+
+    def pick(new: Any, old: Any) -> Any:
+        return old if new is None else new
+
+    return RuleSettings(
+        progress_after_sessions=pick(
+            update.progress_after_sessions, current.progress_after_sessions
+        ),
+        min_days_at_stage=pick(update.min_days_at_stage, current.min_days_at_stage),
+        worsening_points=pick(update.worsening_points, current.worsening_points),
+        progress_max_pain=pick(update.progress_max_pain, current.progress_max_pain),
+        progress_max_location=pick(update.progress_max_location, current.progress_max_location),
+        maintenance_sessions_per_day=pick(
+            update.maintenance_sessions_per_day, current.maintenance_sessions_per_day
+        ),
     )
 
 
@@ -70,22 +136,8 @@ def apply_plan_update(ctx: WebContext, scope: PatientScope, update: PlanUpdate) 
     actor = scope.principal.actor
     with ctx.uow() as uow:
         assignment = uow.assignments.current_for(scope.patient_id)
-    settings: RuleSettings | None = None
-    if assignment is not None:
-        current = RuleSettings(
-            assignment.progress_after_sessions,
-            assignment.min_days_at_stage,
-            assignment.worsening_points,
-        )
-    else:
-        current = RuleSettings()
-    wanted = RuleSettings(
-        update.progress_after_sessions or current.progress_after_sessions,
-        update.min_days_at_stage or current.min_days_at_stage,
-        update.worsening_points or current.worsening_points,
-    )
-    if wanted != current:
-        settings = wanted
+    current = RuleSettings() if assignment is None else rule_settings(assignment)
+    wanted = _wanted_settings(current, update)
     if assignment is None or (update.protocol and update.protocol != assignment.protocol_id):
         protocol_id = update.protocol or "lumbar-flexion"
         clinician.prescribe(
@@ -99,17 +151,37 @@ def apply_plan_update(ctx: WebContext, scope: PatientScope, update: PlanUpdate) 
             settings=wanted,
             outcome_measure=update.outcome_measure or OutcomeMeasure.ODI,
             psfs_enabled=bool(update.psfs_enabled),
+            note=update.reason,
         )
         if update.dose is not None:
             clinician.adjust(
-                ctx.services, actor, scope.patient_id, doses={update.stage or 1: update.dose}
+                ctx.services,
+                actor,
+                scope.patient_id,
+                doses={update.stage or 1: update.dose},
+                note=update.reason,
             )
         return
+    phase = update.phase if update.phase is not assignment.phase else None
+    maintenance = (phase or assignment.phase) is Phase.MAINTENANCE
     stage = update.stage if update.stage != assignment.current_stage else None
+    if maintenance:
+        stage = None  # in maintenance the exercise is the protocol's maintenance stage
     doses: dict[int, Dose | None] | None = None
-    if update.dose is not None:
-        shown = effective_dose(protocol_of(assignment), assignment, assignment.current_stage)
-        if update.dose != shown:
+    if update.dose is not None and update.dose != current_dose(assignment):
+        if maintenance:
+            # Reps and hold belong to the maintenance stage; its sessions a day are the
+            # maintenance setting.
+            protocol = protocol_of(assignment)
+            number = protocol.maintenance_stage
+            own = effective_dose(protocol, assignment, number)
+            shown = current_dose(assignment)
+            if update.dose.sessions_per_day != shown.sessions_per_day:
+                wanted = replace(wanted, maintenance_sessions_per_day=update.dose.sessions_per_day)
+            dose = replace(update.dose, sessions_per_day=own.sessions_per_day)
+            if dose != own:
+                doses = {number: dose}
+        else:
             doses = {update.stage or assignment.current_stage: update.dose}
     clearance = update.clearance if update.clearance != assignment.clearance else None
     preference = update.directional_preference
@@ -121,11 +193,13 @@ def apply_plan_update(ctx: WebContext, scope: PatientScope, update: PlanUpdate) 
         scope.patient_id,
         stage=stage,
         doses=doses,
-        settings=settings,
+        settings=wanted if wanted != current else None,
         clearance=clearance,
         directional_preference=preference,
         outcome_measure=update.outcome_measure,
         psfs_enabled=update.psfs_enabled,
+        phase=phase,
+        note=update.reason,
     )
 
 

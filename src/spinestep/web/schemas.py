@@ -156,7 +156,6 @@ class StageOut(BaseModel):
     #: The instruction lines with the hold of ``dose`` (the patient's dose).
     instructions: list[str]
     dose: DoseOut
-
     #: How long each hold countdown runs (web and terminal alike).
     countdown_hold_s: int = 0
 
@@ -167,6 +166,7 @@ class ProgrammeUpdateOut(BaseModel):
     kind: str
     at: datetime
     text: str
+
 
 class PlanOut(BaseModel):
     protocol: str
@@ -185,7 +185,6 @@ class PlanOut(BaseModel):
     emergency_number: str
     session_flags: list[str]
     latest_decision: DecisionOut | None
-
     #: ``progression`` or ``maintenance`` (then ``stage`` is the maintenance exercise).
     phase: str = "progression"
     #: The latest decision while it still applies (else null and ``update`` says why).
@@ -196,6 +195,7 @@ class PlanOut(BaseModel):
     #: SPEC §3.5 adherence over the last 7 local days; null when no day counts.
     adherence_7d_percent: int | None = None
     clinician_name: str | None = None
+
 
 class ScreeningIn(Strict):
     answers: Annotated[
@@ -255,7 +255,12 @@ class HistoryOut(BaseModel):
 
 
 class SelfResumeIn(Strict):
-    confirm_seen_clinician: Literal[True]
+    """Who assessed the person, the date (YYYY-MM-DD, their local date) and what they were
+    told: all three required (SPEC §3.5); a missing one is named in the 422 answer."""
+
+    assessed_by: Annotated[str, StringConstraints(max_length=200)] | None = None
+    assessed_on: Annotated[str, StringConstraints(max_length=40)] | None = None
+    told: Text | None = None
 
 
 class DeletionOut(BaseModel):
@@ -294,9 +299,15 @@ class PatientDetailOut(BaseModel):
 
 
 class SettingsIn(Strict):
+    """Rule settings (SPEC §3.3); a value left out keeps the current one.
+    ``min_days_at_stage`` must not exceed ``progress_after_sessions`` (422 otherwise)."""
+
     progress_after_sessions: Annotated[int, Field(ge=1, le=50, strict=True)] | None = None
     min_days_at_stage: Annotated[int, Field(ge=1, le=50, strict=True)] | None = None
     worsening_points: Annotated[int, Field(ge=1, le=10, strict=True)] | None = None
+    progress_max_pain: Annotated[int, Field(ge=0, le=10, strict=True)] | None = None
+    progress_max_location: LocationCode | None = None
+    maintenance_sessions_per_day: Annotated[int, Field(ge=1, le=12, strict=True)] | None = None
 
 
 class PlanUpdateIn(Strict):
@@ -308,6 +319,8 @@ class PlanUpdateIn(Strict):
     directional_preference: PreferenceCode | None = None
     outcome_measure: Literal["odi", "rmdq"] | None = None
     psfs_enabled: bool | None = None
+    phase: Literal["progression", "maintenance"] | None = None
+    #: The clinician's reason for the change, kept with the programme events.
     reason: Text = ""
 
 
@@ -320,7 +333,12 @@ class ResolveFlagIn(Strict):
 
 
 class ResumeIn(Strict):
+    """The clinician's note (kept with the resume event); optionally the stage and phase
+    to resume at (in maintenance the stage is the protocol's maintenance stage)."""
+
     note: Text = ""
+    current_stage: Annotated[int, Field(ge=1, le=20, strict=True)] | None = None
+    phase: Literal["progression", "maintenance"] | None = None
 
 
 class InviteIn(Strict):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from spinestep.domain.model import DirectionalPreference, Dose
+from spinestep.domain.model import DirectionalPreference, Dose, Location, Phase
 from spinestep.errors import NotFound
 from spinestep.services import clinician, dashboard, programme
 from spinestep.services.records import OutcomeMeasure
@@ -124,7 +124,8 @@ def patient_detail(scope: CareTeam, ctx: Ctx) -> PatientDetailOut:
     responses=error_responses(401, 403, 404, 409, 422),
 )
 def update_plan(body: PlanUpdateIn, scope: CareTeam, ctx: Ctx) -> PlanOut | None:
-    """Prescribe or adjust: protocol, stage, dose of the stage, settings, clearance, preference."""
+    """Prescribe or adjust: protocol, stage, phase, dose of the stage, settings, clearance,
+    preference. ``reason`` (the clinician's words) is kept with the events of the change."""
     settings = body.settings
     apply_plan_update(
         ctx,
@@ -140,6 +141,13 @@ def update_plan(body: PlanUpdateIn, scope: CareTeam, ctx: Ctx) -> PlanOut | None
             progress_after_sessions=None if settings is None else settings.progress_after_sessions,
             min_days_at_stage=None if settings is None else settings.min_days_at_stage,
             worsening_points=None if settings is None else settings.worsening_points,
+            progress_max_pain=None if settings is None else settings.progress_max_pain,
+            progress_max_location=None
+            if settings is None or settings.progress_max_location is None
+            else Location.from_code(settings.progress_max_location),
+            maintenance_sessions_per_day=None
+            if settings is None
+            else settings.maintenance_sessions_per_day,
             clearance=body.clearance,
             directional_preference=None
             if body.directional_preference is None
@@ -148,6 +156,8 @@ def update_plan(body: PlanUpdateIn, scope: CareTeam, ctx: Ctx) -> PlanOut | None
             if body.outcome_measure is None
             else OutcomeMeasure(body.outcome_measure),
             psfs_enabled=body.psfs_enabled,
+            phase=None if body.phase is None else Phase(body.phase),
+            reason=body.reason.strip() or None,
         ),
     )
     return _plan(ctx, scope)
@@ -174,11 +184,14 @@ def resolve_flag(
     responses=error_responses(401, 403, 404, 409, 422),
 )
 def resume(body: ResumeIn, scope: CareTeam, ctx: Ctx) -> PlanOut | None:
-    """Resume a paused programme (refused while a red flag is open)."""
+    """Resume a paused programme (refused while a red flag is open); the note is kept with
+    the resume event. Optionally at another stage or phase."""
     clinician.resume(
         ctx.services,
         scope.principal.actor,
         scope.patient_id,
-        body.note or "reviewed by the clinician",
+        body.note,
+        stage=body.current_stage,
+        phase=None if body.phase is None else Phase(body.phase),
     )
     return _plan(ctx, scope)

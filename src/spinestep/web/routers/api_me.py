@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from spinestep.domain.model import Effort, Location
 from spinestep.domain.redflags import flags_for_session
 from spinestep.services import clinician, privacy, programme, screening, sessions
+from spinestep.services.assessment import parse_assessment
 from spinestep.services.records import FlagSource
 from spinestep.services.sessions import SessionInput, StopNowInput
 from spinestep.services.views import SessionOutcome
@@ -197,9 +198,14 @@ def my_history(scope: PatientSelf, ctx: Ctx) -> HistoryOut:
     "/api/v1/me/resume", status_code=204, responses=error_responses(401, 403, 404, 409, 422)
 )
 def my_resume(body: SelfResumeIn, scope: PatientSelf, ctx: Ctx) -> None:
-    """A self-managed person confirms they have seen a clinician (clinic patients: 403)."""
+    """A self-managed person resumes after an assessment: who assessed them, the date
+    (YYYY-MM-DD, not before the pause or flag, not in the future) and what they were told;
+    the open red flags close with the same words. Clinic patients: 403."""
     clinician.resume(
-        ctx.services, scope.principal.actor, scope.patient_id, "seen a clinician (self-confirmed)"
+        ctx.services,
+        scope.principal.actor,
+        scope.patient_id,
+        assessment=parse_assessment(body.assessed_by, body.assessed_on, body.told),
     )
 
 

@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from spinestep.domain.model import Phase, RuleSettings
 from spinestep.errors import Conflict, InvalidInput, NotFound
 from spinestep.services import clinician, dashboard, portal, programme
+from spinestep.services.deciding import rule_settings
 from spinestep.services.questionnaire_tracking import questionnaire_history, questionnaires_due
 from spinestep.services.views import TodayView
 from spinestep.web import forms
@@ -28,6 +30,16 @@ from spinestep.web.routers.patient_account_pages import protocol_choices
 from spinestep.web.views_history import history_values, local_when, motion_summary
 
 router = APIRouter(include_in_schema=False)
+
+#: How far symptoms reach (SPEC §3.1), for the "furthest symptoms that still qualify" choice.
+LOCATION_LABELS = (
+    ("none", "no symptoms"),
+    ("back", "the back only (default)"),
+    ("buttock", "down to the buttock"),
+    ("thigh", "down to the thigh"),
+    ("below_knee", "below the knee"),
+    ("foot", "down to the foot"),
+)
 
 
 def _when(at: datetime | None, time_zone: str = "UTC") -> str | None:
@@ -49,6 +61,7 @@ def patient_list(request: Request, principal: ClinicianOnly, ctx: Ctx, pages: Pa
             "status": None if r.status is None else r.status.value,
             "last_session": _when(r.last_session_at, r.time_zone),
             "adherence": r.adherence_7d_percent,
+            "maintenance": r.phase is not None and r.phase.value == "maintenance",
         }
         for r in rows
     ]
@@ -112,7 +125,11 @@ def _patient_values(ctx: WebContext, scope: PatientScope) -> dict[str, Any]:
                 "kind": "event",
                 "at": e.at,
                 "when": _when(e.at, zone),
-                "e": {"kind": e.kind.value.replace("_", " "), "reason": e.reason},
+                "e": {
+                    "kind": e.kind.value.replace("_", " "),
+                    "reason": e.reason,
+                    "note": e.note,
+                },
             }
         )
     timeline.sort(
@@ -121,10 +138,15 @@ def _patient_values(ctx: WebContext, scope: PatientScope) -> dict[str, Any]:
     values = history_values(history, today, ctx.clock.now()) if history.sessions else {}
     with ctx.uow() as uow:
         assignment = uow.assignments.current_for(scope.patient_id)
+    rules = RuleSettings() if assignment is None else rule_settings(assignment)
     settings = {
-        "progress_after_sessions": assignment.progress_after_sessions if assignment else 3,
-        "min_days_at_stage": assignment.min_days_at_stage if assignment else 2,
-        "worsening_points": assignment.worsening_points if assignment else 2,
+        "progress_after_sessions": rules.progress_after_sessions,
+        "min_days_at_stage": rules.min_days_at_stage,
+        "worsening_points": rules.worsening_points,
+        "progress_max_pain": rules.progress_max_pain,
+        "progress_max_location": rules.progress_max_location.code,
+        "maintenance_sessions_per_day": rules.maintenance_sessions_per_day,
+        "phase": Phase.PROGRESSION.value if assignment is None else assignment.phase.value,
         "outcome_measure": assignment.outcome_measure.value if assignment else "odi",
         "psfs_enabled": assignment.psfs_enabled if assignment else False,
     }
@@ -138,6 +160,7 @@ def _patient_values(ctx: WebContext, scope: PatientScope) -> dict[str, Any]:
         "protocols": protocol_choices(),
         "max_stages": 4,
         "settings": settings,
+        "locations": LOCATION_LABELS,
         "sessions": values.get("sessions", []),
         "pain_chart": values.get("pain_chart", ""),
         "stage_chart": values.get("stage_chart", ""),
@@ -217,9 +240,18 @@ def patient_resolve_flag(
 def patient_resume(
     request: Request, scope: CareTeam, ctx: Ctx, pages: PagesDep, form: CheckedForm
 ) -> Response:
-    note = forms.text(form, "note", max_chars=2000) or "reviewed by the clinician"
     try:
-        clinician.resume(ctx.services, scope.principal.actor, scope.patient_id, note)
+        phase = forms.text(form, "phase", max_chars=20)
+        if phase and phase not in {p.value for p in Phase}:
+            raise InvalidInput("phase", "choose progression or maintenance")
+        clinician.resume(
+            ctx.services,
+            scope.principal.actor,
+            scope.patient_id,
+            forms.text(form, "note", max_chars=2000),
+            stage=forms.optional_integer(form, "current_stage", 1, 20),
+            phase=Phase(phase) if phase else None,
+        )
     except (InvalidInput, Conflict) as error:
         return _patient_page(request, ctx, scope, pages, error=str(error), status_code=409)
     return redirect(f"/clinic/patients/{scope.patient_id}?done=resumed")

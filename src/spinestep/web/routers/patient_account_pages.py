@@ -1,8 +1,9 @@
-"""The patient's account pages: onboarding questions, self-confirmed resume, my data."""
+"""The patient's account pages: onboarding questions, resume after an assessment, my data."""
 
 from __future__ import annotations
 
 import json
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -11,6 +12,7 @@ from spinestep.domain.redflags import flags_for_onboarding
 from spinestep.errors import InvalidInput, PermissionDenied
 from spinestep.protocols import builtin_protocols
 from spinestep.services import clinician, portal, privacy
+from spinestep.services.assessment import parse_assessment
 from spinestep.web import forms
 from spinestep.web.access import Ctx, PatientAccount, PatientSelf
 from spinestep.web.pages import CheckedForm, PagesDep, redirect
@@ -78,20 +80,56 @@ def onboarding_submit(
     return redirect("/today")
 
 
-@router.get("/resume")
-def resume_page(request: Request, scope: PatientSelf, pages: PagesDep) -> Response:
+def _resume_form(
+    request: Request,
+    scope: PatientSelf,
+    ctx: Ctx,
+    pages: PagesDep,
+    values: dict[str, str],
+    error: InvalidInput | None = None,
+) -> Response:
     if not scope.patient.self_managed:
         raise PermissionDenied("your clinician resumes the programme after seeing you")
-    return pages.render(request, "patient/resume.html")
+    today = ctx.clock.now().astimezone(ZoneInfo(scope.patient.time_zone)).date()
+    return pages.render(
+        request,
+        "patient/resume.html",
+        status_code=200 if error is None else 422,
+        values=values,
+        today=today.isoformat(),
+        error=None if error is None else _RESUME_LABELS.get(error.path, "") + error.problem,
+        error_field=None if error is None else error.path,
+    )
+
+
+_RESUME_FIELDS = ("assessed_by", "assessed_on", "told")
+_RESUME_LABELS = {
+    "assessed_by": "Who assessed you: ",
+    "assessed_on": "The date you were assessed: ",
+    "told": "What you were told: ",
+}
+
+
+@router.get("/resume")
+def resume_page(request: Request, scope: PatientSelf, ctx: Ctx, pages: PagesDep) -> Response:
+    return _resume_form(request, scope, ctx, pages, {})
 
 
 @router.post("/resume")
-def resume_submit(scope: PatientSelf, ctx: Ctx, form: CheckedForm) -> Response:
-    if not forms.checked(form, "confirm"):
-        raise InvalidInput("confirm", "tick the box to confirm you have seen a clinician")
-    clinician.resume(
-        ctx.services, scope.principal.actor, scope.patient_id, "seen a clinician (self-confirmed)"
-    )
+def resume_submit(
+    request: Request, scope: PatientSelf, ctx: Ctx, pages: PagesDep, form: CheckedForm
+) -> Response:
+    """All three answers are required; a missing or wrong one is named and the others kept."""
+    values: dict[str, str] = {}
+    try:
+        for name in _RESUME_FIELDS:
+            values[name] = forms.text(form, name, max_chars=2000)
+        assessment = parse_assessment(values["assessed_by"], values["assessed_on"], values["told"])
+        clinician.resume(
+            ctx.services, scope.principal.actor, scope.patient_id, assessment=assessment
+        )
+    except InvalidInput as error:
+        return _resume_form(request, scope, ctx, pages, values, error)
     return redirect("/today")
 
 

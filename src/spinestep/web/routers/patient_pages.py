@@ -28,7 +28,7 @@ from spinestep.web.pages import CheckedForm, Pages, PagesDep, redirect
 from spinestep.web.patient_actions import aonboarded, own_today
 from spinestep.web.present import decision_out, plan_out
 from spinestep.web.questionnaire_views import due_json
-from spinestep.web.views_history import history_values
+from spinestep.web.views_history import history_values, local_when
 
 router = APIRouter(include_in_schema=False)
 
@@ -239,6 +239,20 @@ def decision_page(request: Request, scope: PatientSelf, ctx: Ctx, pages: PagesDe
 def history_page(request: Request, scope: PatientSelf, ctx: Ctx, pages: PagesDep) -> Response:
     view = programme.history(ctx.services, scope.principal.actor, scope.patient_id)
     today = _today(ctx, scope)
+    changes = [
+        {
+            "when": local_when(e.at, scope.patient.time_zone),
+            "kind": e.kind.value.replace("_", " "),
+            "reason": e.reason,
+            "note": e.note,
+        }
+        for e in reversed(
+            portal.programme_events(ctx.services, scope.principal.actor, scope.patient_id)
+        )
+    ]
     return pages.render(
-        request, "patient/history.html", **history_values(view, today, ctx.clock.now())
+        request,
+        "patient/history.html",
+        changes=changes,
+        **history_values(view, today, ctx.clock.now()),
     )
