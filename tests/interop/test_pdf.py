@@ -53,15 +53,23 @@ def test_report_is_one_page_with_programme_pain_measures_adherence_flags_stops(
     assert "clinically important" in text
     # NPRS: first session 6 before, latest period's last session 3 before -> 3 points, 50 %.
     assert "3 points better (50 %)" in text
-    # Paused: the window ends at the last session (5 Nov) and starts with the programme
-    # (2 Nov): 4 days at 4 a day = 16 planned; 4 completed (25 %), 1 stopped early.
-    assert "4 of 16 planned sessions completed (25 %)" in text
-    assert "The programme is paused" in text
-    assert "1 stopped early" in text
+    # Adherence over the last 7 days (10-16 Nov): paused since 5 Nov, no day counts.
+    assert "Adherence (7 days)" in text
+    assert "no day of an active programme in these 7 days" in text
     assert "bilateral leg symptoms" in text and "open" in text
     assert "weaker cancer risk" in text
     assert "stop (R4)" in text and "urgency soon" in text
     assert "does not diagnose" in text
+
+
+def test_report_adherence_counts_the_days_the_programme_was_active() -> None:
+    # On 6 Nov: 31 Oct - 6 Nov; started 2 Nov, stopped 5 Nov 10:40 (Berlin): 2-5 Nov
+    # count at 4 a day (stage 2) = 16 planned; 4 completed (25 %), 1 stopped early.
+    html = report_html(build_report(sample_records(), datetime(2026, 11, 6, 12, 0, tzinfo=UTC)))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "25 %" in text
+    assert "4 of 16 planned sessions completed on the 4 days the programme was active" in text
+    assert "1 stopped early" in text
 
 
 def test_a_patient_without_history_still_gets_a_report(tmp_path: Path) -> None:

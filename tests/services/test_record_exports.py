@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 
 import pytest
 
 from spinestep.errors import InvalidInput
+from spinestep.services import programme
 from spinestep.services.record_exports import clinician_report, default_times, reminder_plan
 from tests.services.history_builder import LOCAL, Store, build_history, store
 
@@ -42,7 +43,19 @@ def test_report_content_counts_sessions_per_stage_and_the_stop(store: Store) -> 
     assert [(s.number, s.sessions) for s in report.stages] == [(1, 3), (2, 2), (3, 0)]
     assert [s.rules for s in report.stops] == [("R4",)]
     assert report.adherence is not None
-    # Paused after the session of 4 Nov: window 2-4 Nov (Berlin) = 3 days x 5 = 15
-    # planned; all 5 sessions were completed.
+    # Made on 16 Nov: paused since 4 Nov, so no day of the last 7 counts.
+    assert report.adherence.percent is None
+
+
+def test_report_adherence_is_the_one_seven_day_definition(store: Store) -> None:
+    patient_id = build_history(store)
+    store.clock.set(datetime(2026, 11, 5, 12, 0, tzinfo=UTC))
+    report = clinician_report(store.ctx, LOCAL, patient_id)
+    assert report.adherence is not None
+    # 30 Oct - 5 Nov (Berlin); started 2 Nov, stopped at 12:00 on 4 Nov: 2, 3 and 4 Nov
+    # count at 5 a day = 15 planned; all 5 sessions were completed: 33 %.
+    assert report.adherence.active_days == 3
     assert (report.adherence.planned, report.adherence.completed) == (15, 5)
     assert report.adherence.percent == 33
+    today = programme.today(store.ctx, LOCAL, patient_id)
+    assert today.adherence == report.adherence

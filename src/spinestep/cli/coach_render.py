@@ -135,7 +135,9 @@ def today_panel(view: TodayView) -> Panel:
         adherence = "—" if view.adherence is None else view.adherence.text
         body.append(Text(f"Adherence over the last 7 days: {adherence}"))
         if not view.clearance:
-            body.append(Text("\nNot cleared by a clinician yet: do not start.", style="bold yellow"))
+            body.append(
+                Text("\nNot cleared by a clinician yet: do not start.", style="bold yellow")
+            )
         if view.update is not None:
             body.append(Text(f"\n{view.update.text}"))
         elif view.current_decision is not None:

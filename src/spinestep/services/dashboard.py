@@ -19,8 +19,8 @@ from spinestep.domain.model import Decision, Phase, Urgency
 from spinestep.domain.redflags import RED_FLAGS
 from spinestep.errors import PermissionDenied
 from spinestep.services.access import audit
-from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.adherence import adherence_in
+from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.ports import UnitOfWork
 from spinestep.services.records import PatientRecord, ProgrammeStatus, Role
 

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from spinestep.errors import NotFound
 from spinestep.services.access import audit_read, load_patient
-from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.adherence import adherence_in
+from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.deciding import protocol_of, run_rules
 from spinestep.services.instructions import stage_instructions
 from spinestep.services.ports import Clock, UnitOfWork

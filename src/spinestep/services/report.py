@@ -22,6 +22,7 @@ from spinestep.services.record_types import (
     ProgrammeStatus,
 )
 
+
 @dataclass(frozen=True, slots=True)
 class StageLine:
     number: int

@@ -53,7 +53,7 @@ _SAYS = {
 
 
 def local_when(at: datetime, time_zone: str) -> str:
-    """"3 Dec at 10:02" in the patient's time zone."""
+    """The local time as "3 Dec at 10:02", in the patient's time zone."""
     local = at.astimezone(ZoneInfo(time_zone))
     return f"{local.day} {local:%b} at {local:%H:%M}"
 
@@ -115,7 +115,7 @@ def exercise_now(protocol: ProtocolDefinition, assignment: AssignmentRecord) -> 
     stage at ``maintenance_sessions_per_day`` (also for a programme stored as completed
     before the maintenance phase existed)."""
     if assignment.phase is Phase.MAINTENANCE:
-        return assignment.current_stage, current_dose(assignment)
+        return protocol.maintenance_stage, current_dose(assignment)
     if assignment.status is ProgrammeStatus.COMPLETED:
         stage = protocol.maintenance_stage
         dose = effective_dose(protocol, assignment, stage)
