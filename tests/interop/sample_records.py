@@ -16,11 +16,13 @@ from spinestep.domain.model import (
 )
 from spinestep.domain.scoring import Bothersomeness
 from spinestep.services.record_types import (
+    ChangeKind,
     DecisionEntry,
     FlagEntry,
     OdiAnswers,
     PatientInfo,
     PatientRecords,
+    ProgrammeChange,
     ProgrammeInfo,
     ProgrammeStatus,
     PsfsActivity,
@@ -186,6 +188,30 @@ def sample_records() -> PatientRecords:
                 stage=1,
                 measure=RomMeasure.HIP_FLEXION,
                 rom_deg=Decimal("102.0"),
+            ),
+        ),
+        changes=(
+            ProgrammeChange(
+                at=day - timedelta(hours=2),
+                kind=ChangeKind.PRESCRIBE,
+                reason="lumbar-flexion from stage 1",
+                note="Flexion eases her leg pain; start lying.",
+            ),
+            ProgrammeChange(
+                at=day + timedelta(days=1, minutes=20),
+                kind=ChangeKind.STAGE_CHANGE,
+                reason="progress: stage 1 to 2 (R8)",
+            ),
+            ProgrammeChange(
+                at=datetime(2026, 11, 5, 9, 40, tzinfo=UTC),
+                kind=ChangeKind.PAUSE,
+                reason="stop (R4)",
+            ),
+            ProgrammeChange(
+                at=datetime(2026, 11, 6, 10, 0, tzinfo=UTC),
+                kind=ChangeKind.SETTINGS_CHANGE,
+                reason="dose",
+                note='Fewer reps: "8 is plenty" — *not* markdown, ü',
             ),
         ),
         flags=(

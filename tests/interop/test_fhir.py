@@ -22,9 +22,11 @@ from spinestep.interop.fhir import build_bundle, bundle_json
 from spinestep.interop.fhir_read import read_bundle, read_bundle_text
 from spinestep.services.record_types import (
     Answers,
+    ChangeKind,
     OdiAnswers,
     PatientInfo,
     PatientRecords,
+    ProgrammeChange,
     PsfsActivity,
     PsfsAnswers,
     QuestionnaireEntry,
@@ -276,3 +278,61 @@ def test_every_full_url_is_unique_even_for_repeated_flags() -> None:
     urls = [e["fullUrl"] for e in bundle["entry"]]
     assert len(urls) == len(set(urls))
     assert read_bundle(bundle).flags == twice.flags
+
+
+def test_programme_changes_are_careplan_notes_with_the_clinicians_words() -> None:
+    (plan,) = resources(build_bundle(sample_records(), NOW), "CarePlan")
+    notes = plan["note"]
+    assert [n["text"] for n in notes] == [
+        "Flexion eases her leg pain; start lying.",
+        "progress: stage 1 to 2 (R8)",
+        "stop (R4)",
+        'Fewer reps: "8 is plenty" — *not* markdown, ü',
+    ]
+    assert notes[0]["time"] == "2026-11-02T06:00:00+01:00"
+    (change,) = notes[0]["extension"]
+    assert change["url"] == "https://spinestep.org/fhir/StructureDefinition/programme-change"
+    assert change["extension"] == [
+        {"url": "kind", "valueCode": "prescribe"},
+        {"url": "reason", "valueString": "lumbar-flexion from stage 1"},
+        {"url": "has-note", "valueBoolean": True},
+    ]
+    assert notes[2]["extension"][0]["extension"][2] == {"url": "has-note", "valueBoolean": False}
+
+
+def test_notes_of_other_systems_on_the_careplan_are_ignored(bundle: dict[str, Any]) -> None:
+    changed = copy.deepcopy(bundle)
+    (plan,) = resources(changed, "CarePlan")
+    plan["note"].append({"text": "written by another system"})
+    assert read_bundle(changed).changes == sample_records().changes
+
+
+def test_a_programme_change_with_an_unknown_kind_is_refused(bundle: dict[str, Any]) -> None:
+    broken = copy.deepcopy(bundle)
+    (plan,) = resources(broken, "CarePlan")
+    plan["note"][1]["extension"][0]["extension"][0]["valueCode"] = "teleport"
+    with pytest.raises(InvalidInput) as caught:
+        read_bundle(broken)
+    assert caught.value.path.endswith(".note[1].extension[kind]")
+
+
+_changes = st.builds(
+    ProgrammeChange,
+    at=st.datetimes(
+        min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=_offsets
+    ),
+    kind=st.sampled_from(ChangeKind),
+    # As the services keep them: trimmed, not empty.
+    reason=st.text(min_size=1, max_size=40).map(str.strip).filter(bool),
+    note=st.none() | st.text(min_size=1, max_size=80).map(str.strip).filter(bool),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_changes, max_size=6))
+def test_any_programme_changes_survive_the_round_trip(changes: list[ProgrammeChange]) -> None:
+    records = replace(sample_records(), decisions=(), changes=tuple(changes))
+    first = build_bundle(records, NOW)
+    back = read_bundle(first)
+    assert back == records
+    assert build_bundle(back, NOW) == first

@@ -12,6 +12,7 @@ from spinestep.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from spinestep.interop.csv_io import decisions_csv, read_csv, sessions_csv
 from spinestep.interop.fhir import bundle_json
 from spinestep.interop.fhir_read import read_bundle_text
+from spinestep.services import clinician
 from spinestep.services.context import Actor
 from spinestep.services.onboarding import OnboardingInput, onboard
 from spinestep.services.patient_records import (
@@ -21,7 +22,7 @@ from spinestep.services.patient_records import (
     load_patient_records,
 )
 from spinestep.services.record_types import ProgrammeStatus, SessionEntry, StageStatus
-from spinestep.services.records import Role
+from spinestep.services.records import EventKind, Role
 from tests.services.history_builder import (
     LOCAL,
     START,
@@ -76,6 +77,28 @@ def test_fhir_round_trip_through_a_second_database(store: Store, second_store: S
     patient_id = build_history(store)
     first = bundle_json(load_patient_records(store.ctx, LOCAL, patient_id), NOW)
     new_id = import_patient_records(second_store.ctx, LOCAL, read_bundle_text(first))
+    again = bundle_json(load_patient_records(second_store.ctx, LOCAL, new_id), NOW)
+    assert again == first
+
+
+def test_the_clinicians_words_survive_the_fhir_round_trip(
+    store: Store, second_store: Store
+) -> None:
+    patient_id = onboard(
+        store.ctx,
+        LOCAL,
+        OnboardingInput(display_name="Ana", time_zone="Europe/Berlin", clearance=True),
+    ).patient_id
+    clinician.adjust(store.ctx, LOCAL, patient_id, stage=2, note="Back to sitting: flare settled")
+    first = bundle_json(load_patient_records(store.ctx, LOCAL, patient_id), NOW)
+    new_id = import_patient_records(second_store.ctx, LOCAL, read_bundle_text(first))
+    with second_store.ctx.uow() as uow:
+        events = uow.events.for_patient(new_id)
+    assert [(e.kind, e.note) for e in events][-1] == (
+        EventKind.STAGE_CHANGE,
+        "Back to sitting: flare settled",
+    )
+    assert [e.kind for e in events][:2] == [EventKind.PRESCRIBE, EventKind.STAGE_CHANGE]
     again = bundle_json(load_patient_records(second_store.ctx, LOCAL, new_id), NOW)
     assert again == first
 

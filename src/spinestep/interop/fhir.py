@@ -4,7 +4,9 @@
 here (SPEC §7). The Bundle (type ``collection``) holds:
 
 - a Patient;
-- a CarePlan for the programme, one activity per stage with its dose and status;
+- a CarePlan for the programme, one activity per stage with its dose and status, and a
+  ``note`` per programme change (pause, resume, plan change...) whose text is the
+  clinician's own words when given (extension ``programme-change``: kind and reason);
 - per session an ``exercise-session`` Observation (stage, completed, reps, effort,
   symptom locations) whose ``hasMember`` are three pain Observations coded LOINC
   72514-3 plus a spinestep code ``pain-before``, ``pain-during`` or ``pain-after``;
@@ -32,6 +34,7 @@ from spinestep.interop.fhir_answers import answers_to_items, score_observation_v
 from spinestep.services.record_types import (
     FlagEntry,
     PatientRecords,
+    ProgrammeChange,
     ProgrammeInfo,
     QuestionnaireEntry,
     RomEntry,
@@ -171,6 +174,11 @@ class _Builder:
             subject=self.subject(),
             period={"start": fhir_datetime(programme.started_at)},
             activity=activities,
+            **(
+                {"note": [_change_note(c) for c in self.records.changes]}
+                if self.records.changes
+                else {}
+            ),
         )
 
     def observation(self, url: str, code: Json, at: datetime, **fields: Any) -> Json:
@@ -291,6 +299,24 @@ class _Builder:
             subject=self.subject(),
             period=period,
         )
+
+
+def _change_note(change: ProgrammeChange) -> Json:
+    """A programme change as a CarePlan Annotation (see ``fhir_codes.EXT_PROGRAMME_CHANGE``)."""
+    return {
+        "extension": [
+            {
+                "url": c.EXT_PROGRAMME_CHANGE,
+                "extension": [
+                    {"url": "kind", "valueCode": change.kind.value},
+                    {"url": "reason", "valueString": change.reason},
+                    {"url": "has-note", "valueBoolean": change.note is not None},
+                ],
+            }
+        ],
+        "time": fhir_datetime(change.at),
+        "text": change.reason if change.note is None else change.note,
+    }
 
 
 def _component(code: str, **value: Any) -> Json:

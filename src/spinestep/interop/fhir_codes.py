@@ -39,6 +39,11 @@ EXT_TIME_ZONE: Final = f"{BASE}/StructureDefinition/time-zone"
 EXT_CURRENT_STAGE: Final = f"{BASE}/StructureDefinition/current-stage"
 EXT_STAGE_NUMBER: Final = f"{BASE}/StructureDefinition/stage-number"
 EXT_HOLD_S: Final = f"{BASE}/StructureDefinition/hold-s"
+EXT_PROGRAMME_CHANGE: Final = f"{BASE}/StructureDefinition/programme-change"
+"""On a CarePlan.note Annotation: a change to the programme. Sub-extensions ``kind``
+(valueCode: pause, resume, prescribe, stage_change, clearance, settings_change, complete),
+``reason`` (valueString: spinestep's words) and ``has-note`` (valueBoolean: true when
+Annotation.text is the clinician's own words, false when it repeats ``reason``)."""
 
 PROTOCOL_CANONICAL: Final = f"{BASE}/PlanDefinition/"
 QUESTIONNAIRE_CANONICAL: Final = f"{BASE}/Questionnaire/"

@@ -21,9 +21,11 @@ from spinestep.errors import InvalidInput
 from spinestep.interop import fhir_codes as c
 from spinestep.interop.fhir_answers import items_to_answers
 from spinestep.services.record_types import (
+    ChangeKind,
     FlagEntry,
     PatientInfo,
     PatientRecords,
+    ProgrammeChange,
     ProgrammeInfo,
     ProgrammeStatus,
     QuestionnaireEntry,
@@ -93,6 +95,7 @@ class _Reader:
         return PatientRecords(
             patient=self.patient(*patients[0]),
             programme=self.programme(*careplans[0]) if careplans else None,
+            changes=_changes(*careplans[0]) if careplans else (),
             sessions=tuple(sessions),
             questionnaires=tuple(questionnaires),
             rom=tuple(rom),
@@ -230,6 +233,35 @@ class _Reader:
         if target is None:
             raise InvalidInput(path, "refers to a resource not in the Bundle")
         return target
+
+
+def _changes(path: str, plan: Json) -> tuple[ProgrammeChange, ...]:
+    """The programme changes kept as CarePlan notes with the ``programme-change`` extension
+    (other notes are not spinestep's and are left alone)."""
+    changes = []
+    for index, note in enumerate(plan.get("note") or []):
+        npath = f"{path}.note[{index}]"
+        found = [e for e in note.get("extension") or [] if e.get("url") == c.EXT_PROGRAMME_CHANGE]
+        if not found:
+            continue
+        parts = {str(e.get("url")): e for e in found[0].get("extension") or []}
+        kind = _lookup(
+            {k.value: k for k in ChangeKind},
+            _required(parts.get("kind"), "valueCode", f"{npath}.extension[kind]"),
+            f"{npath}.extension[kind]",
+        )
+        reason = _required(parts.get("reason"), "valueString", f"{npath}.extension[reason]")
+        has_note = _required(parts.get("has-note"), "valueBoolean", f"{npath}.extension[has-note]")
+        text = _required(note, "text", npath)
+        changes.append(
+            ProgrammeChange(
+                at=_datetime(note.get("time"), f"{npath}.time"),
+                kind=kind,
+                reason=str(reason),
+                note=str(text) if has_note else None,
+            )
+        )
+    return tuple(changes)
 
 
 def _own_code(concept: object, system: str) -> str | None:

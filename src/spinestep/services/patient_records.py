@@ -32,10 +32,12 @@ from spinestep.services.questionnaire_scores import (
     taken_first,
 )
 from spinestep.services.record_types import (
+    ChangeKind,
     DecisionEntry,
     FlagEntry,
     PatientInfo,
     PatientRecords,
+    ProgrammeChange,
     ProgrammeInfo,
     ProgrammeStatus,
     QuestionnaireEntry,
@@ -47,9 +49,11 @@ from spinestep.services.record_types import (
 )
 from spinestep.services.records import (
     AssignmentRecord,
+    EventKind,
     FlagSource,
     OutcomeMeasure,
     PatientRecord,
+    ProgrammeEvent,
     RedFlagReport,
     Role,
     StoredDecision,
@@ -94,6 +98,11 @@ def _gather(uow: UnitOfWork, patient: PatientRecord) -> PatientRecords:
         flags=tuple(
             FlagEntry(code=f.code, raised_at=f.reported_at, resolved_at=f.resolved_at)
             for f in uow.red_flags.for_patient(patient.id)
+        ),
+        changes=tuple(
+            ProgrammeChange(at=e.at, kind=ChangeKind(e.kind.value), reason=e.reason, note=e.note)
+            for e in uow.events.for_patient(patient.id)
+            if assignment is not None and e.assignment_id == assignment.id
         ),
     )
 
@@ -205,6 +214,17 @@ def import_patient_records(ctx: ServiceContext, actor: Actor, records: PatientRe
         if assignment is not None:
             assert assignment.id is not None
             _add_sessions(uow, patient.id, assignment.id, records.sessions, now, motion)
+            for change in records.changes:
+                uow.events.add(
+                    ProgrammeEvent(
+                        patient_id=patient.id,
+                        assignment_id=assignment.id,
+                        kind=EventKind(change.kind.value),
+                        at=change.at,
+                        reason=change.reason,
+                        note=change.note,
+                    )
+                )
         for entry in records.questionnaires:
             _add_questionnaire(uow, patient.id, entry)
         for flag in records.flags:
@@ -229,6 +249,7 @@ def import_sessions(
     """Add CSV sessions to the patient's current programme; returns how many were added."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
+        uow.lock_patient(patient_id)
         load_patient(uow, actor, patient_id)
         assignment = uow.assignments.current_for(patient_id)
         if assignment is None or assignment.id is None:
@@ -254,6 +275,7 @@ def import_decisions(
 ) -> int:
     """Add CSV decisions to the patient's history (marked as imported in their inputs)."""
     with ctx.uow() as uow:
+        uow.lock_patient(patient_id)
         load_patient(uow, actor, patient_id)
         assignment = uow.assignments.current_for(patient_id)
         stored = {(d.made_at, d.decision) for d in uow.decisions.for_patient(patient_id)}

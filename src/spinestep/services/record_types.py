@@ -179,6 +179,30 @@ class FlagEntry:
     resolved_at: datetime | None = None
 
 
+class ChangeKind(StrEnum):
+    """What changed in the programme (the stored event kinds, SPEC §3.5)."""
+
+    PAUSE = "pause"
+    RESUME = "resume"
+    PRESCRIBE = "prescribe"
+    STAGE_CHANGE = "stage_change"
+    CLEARANCE = "clearance"
+    SETTINGS_CHANGE = "settings_change"
+    COMPLETE = "complete"
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeChange:
+    """A change to the programme: when, what (``reason``: spinestep's words) and, when
+    given, the clinician's own words (``note``: a reason for a plan change, a resume
+    note, or what a person without a clinician was told at their assessment)."""
+
+    at: datetime
+    kind: ChangeKind
+    reason: str
+    note: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class PatientRecords:
     """Everything held about one patient that is exported (SPEC §7)."""
@@ -190,6 +214,7 @@ class PatientRecords:
     questionnaires: tuple[QuestionnaireEntry, ...] = ()
     rom: tuple[RomEntry, ...] = ()
     flags: tuple[FlagEntry, ...] = ()
+    changes: tuple[ProgrammeChange, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
