@@ -31,7 +31,8 @@ def test_a_whole_guided_session_is_saved_with_its_decision(url: str) -> None:
     child.expect("Repetition 10/10 done")
     child.expect("Worst pain during")
     child.sendline("3")
-    child.expect("Pain after")
+    child.expect("Rest for 5 minutes")
+    child.expect(r"How bad is your pain now, after resting\?")
     child.sendline("2")
     child.expect("Where do the symptoms reach now")
     child.sendline("2")  # by number: buttock

@@ -105,18 +105,23 @@ class Prompter:
         self._read(f"{message}{self._suffix()} ")
 
 
-def stop_typed() -> bool:
-    """True when a line reading ``s``/``stop`` is waiting on standard input (POSIX only)."""
+def typed_line() -> str | None:
+    """The line waiting on standard input, if one is (POSIX only; None otherwise)."""
     if os.name != "posix":
-        return False
+        return None
     try:
         ready, _, _ = select.select([sys.stdin], [], [], 0)
     except (OSError, ValueError):
-        return False
+        return None
     if not ready:
-        return False
-    line = sys.stdin.readline()
-    return line.strip().lower() in STOP_WORDS
+        return None
+    return sys.stdin.readline()
+
+
+def stop_typed() -> bool:
+    """True when a line reading ``s``/``stop`` is waiting on standard input (POSIX only)."""
+    line = typed_line()
+    return line is not None and line.strip().lower() in STOP_WORDS
 
 
 @contextmanager

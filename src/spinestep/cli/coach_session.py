@@ -1,9 +1,12 @@
 """The guided session of the terminal coach.
 
-Red-flag check, pain and location before, each repetition with a hold countdown, pain
-during and after, location and effort; then one save and the decision. "Stop now" is
-offered at every step and records a not-completed session at once. Nothing is written
-for the session until the single save at the end, so Ctrl-C leaves nothing half-saved.
+Red-flag check, pain and location before, each repetition with a hold countdown (the
+patient's dose: ``instructions.countdown_hold_s``), the worst pain during, a rest of
+5 minutes the patient may skip (Enter or ``s``), the pain now after resting, location and
+effort; then one save and the decision. "Stop now" is offered at every step and records
+a not-completed session at once. Nothing is written for the session until the single
+save at the end, so Ctrl-C leaves nothing half-saved. The countdowns read a ``Timer``
+(the real clock, or a fake one in tests).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
@@ -21,11 +25,13 @@ from spinestep.cli.coach_prompts import (
     StopRequestedError,
     saving_shielded,
     stop_typed,
+    typed_line,
 )
 from spinestep.cli.coach_render import decision_panel, dose_text, today_panel
 from spinestep.domain.model import Dose, Effort, Location
 from spinestep.services import programme, screening, sessions
 from spinestep.services.context import Actor, ServiceContext
+from spinestep.services.instructions import countdown_hold_s
 from spinestep.services.records import FlagSource
 from spinestep.services.views import SessionOutcome, TodayView
 
@@ -44,6 +50,26 @@ EFFORT_OPTIONS = (
 )
 MOVE_S = 2.0
 TICK_S = 0.1
+#: The rest before "how bad is your pain now": SPEC §3.1's pain about 5 minutes after.
+REST_S = 300.0
+PAIN_AFTER_QUESTION = "How bad is your pain now, after resting?"
+
+
+class Timer(Protocol):
+    """What the countdowns need of a clock: read it, and wait."""
+
+    def monotonic(self) -> float: ...
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemTimer:
+    """The real monotonic clock."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
 
 @dataclass
@@ -56,13 +82,20 @@ class _Answers:
 
 class GuidedSession:
     def __init__(
-        self, ctx: ServiceContext, actor: Actor, patient_id: int, console: Console, fast: bool
+        self,
+        ctx: ServiceContext,
+        actor: Actor,
+        patient_id: int,
+        console: Console,
+        fast: bool,
+        timer: Timer | None = None,
     ) -> None:
         self.ctx = ctx
         self.actor = actor
         self.patient_id = patient_id
         self.console = console
         self.fast = fast
+        self.timer: Timer = timer or SystemTimer()
         self.ask = Prompter(console)
         self.answers = _Answers()
 
@@ -106,10 +139,11 @@ class GuidedSession:
             "The first 2-3 repetitions gently; the last few to the end of comfortable range."
         )
         self.ask.enter("Press Enter to start")
-        self._repetitions(dose)
+        self.repetitions(dose)
         self.console.print("\n[bold]How did it go?[/bold]")
         a.pain_during = self.ask.integer("Worst pain during the exercises", 0, 10)
-        pain_after = self.ask.integer("Pain after (about 5 minutes after the last one)", 0, 10)
+        self.rest()
+        pain_after = self.ask.integer(PAIN_AFTER_QUESTION, 0, 10)
         location_after = self._location("Where do the symptoms reach now?")
         effort = Effort(self.ask.choice("How hard was it?", EFFORT_OPTIONS))
         entry = sessions.SessionInput(
@@ -126,22 +160,32 @@ class GuidedSession:
             lambda: sessions.record_session(self.ctx, self.actor, self.patient_id, entry)
         )
 
-    def _repetitions(self, dose: Dose) -> None:
-        hold_s = float(dose.hold_s_max)
+    def repetitions(self, dose: Dose) -> None:
+        """Each repetition: move into position, hold for the patient's hold, back."""
+        hold_s = float(countdown_hold_s(dose))
         for number in range(1, dose.reps + 1):
             gentle = " (gently)" if number <= 3 else ""
             self._countdown(f"Repetition {number}/{dose.reps}{gentle}: move into position", MOVE_S)
-            self._countdown(f"Repetition {number}/{dose.reps}: HOLD", hold_s)
+            self._countdown(f"Repetition {number}/{dose.reps}: HOLD {hold_s:.0f} s", hold_s)
             self._countdown(f"Repetition {number}/{dose.reps}: back to the start", MOVE_S)
             self.answers.reps_done = number
             if self.fast:
                 self.console.print(f"Repetition {number}/{dose.reps} done")
 
-    def _countdown(self, label: str, seconds: float) -> None:
+    def rest(self) -> None:
+        """Rest before the pain-after question; Enter or ``s`` skips the rest."""
+        self.console.print(
+            f"\nRest for {REST_S / 60:.0f} minutes, then we ask about your pain now. "
+            "Press Enter (or type s and Enter) to skip the rest; type stop if your "
+            "symptoms are spreading or getting worse."
+        )
+        if self._countdown("Resting", REST_S, skippable=True):
+            self.console.print("Rest skipped.")
+
+    def _countdown(self, label: str, seconds: float, *, skippable: bool = False) -> bool:
+        """Count ``seconds`` down; True when the person skipped it (``skippable`` only)."""
         if self.fast:
-            if stop_typed():
-                raise StopRequestedError
-            return
+            return self._typed(skippable)
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -150,12 +194,26 @@ class GuidedSession:
             transient=True,
         ) as progress:
             task = progress.add_task(label, total=seconds, left=seconds)
-            start = time.monotonic()
-            while (elapsed := time.monotonic() - start) < seconds:
+            start = self.timer.monotonic()
+            while (elapsed := self.timer.monotonic() - start) < seconds:
                 progress.update(task, completed=elapsed, left=max(seconds - elapsed, 0.0) + 0.5)
-                if stop_typed():
-                    raise StopRequestedError
-                time.sleep(TICK_S)
+                if self._typed(skippable):
+                    return True
+                self.timer.sleep(min(TICK_S, seconds - elapsed))
+        return False
+
+    def _typed(self, skippable: bool) -> bool:
+        """What a line typed during a countdown means: stop now, or skip a skippable one."""
+        if not skippable:
+            if stop_typed():
+                raise StopRequestedError
+            return False
+        line = typed_line()
+        if line is None:
+            return False
+        if line.strip().lower() == "stop":
+            raise StopRequestedError
+        return True
 
     def _stop_now(self) -> SessionOutcome:
         """Ask only what is still missing, then record a not-completed session."""
