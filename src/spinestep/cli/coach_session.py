@@ -31,7 +31,7 @@ from spinestep.cli.coach_render import decision_panel, dose_text, today_panel
 from spinestep.domain.model import Dose, Effort, Location
 from spinestep.services import programme, screening, sessions
 from spinestep.services.context import Actor, ServiceContext
-from spinestep.services.instructions import countdown_hold_s
+from spinestep.services.instructions import REST_BEFORE_PAIN_AFTER_S, countdown_hold_s
 from spinestep.services.records import FlagSource
 from spinestep.services.views import SessionOutcome, TodayView
 
@@ -50,8 +50,7 @@ EFFORT_OPTIONS = (
 )
 MOVE_S = 2.0
 TICK_S = 0.1
-#: The rest before "how bad is your pain now": SPEC §3.1's pain about 5 minutes after.
-REST_S = 300.0
+REST_S = float(REST_BEFORE_PAIN_AFTER_S)
 PAIN_AFTER_QUESTION = "How bad is your pain now, after resting?"
 
 

@@ -45,3 +45,8 @@ def countdown_hold_s(dose: Dose) -> int:
     """How long a hold countdown runs, in whole seconds: the top of the dose's hold range
     (the web and terminal guided sessions both count this down)."""
     return dose.hold_s_max
+
+
+#: The rest before "How bad is your pain now, after resting?" (SPEC §3.1: pain about
+#: 5 minutes after); the web and terminal guided sessions both offer it, skippable.
+REST_BEFORE_PAIN_AFTER_S = 300
