@@ -26,12 +26,15 @@ from tests.web.support import Clinic, TestClient, build_clinic
 
 # Today page: in one unit of work the account (cookie), its patient profile and whether
 # the onboarding questions were answered; then in one more the patient, the programme,
-# today's sessions, the latest decision, open red flags, the last 30 days of screenings
-# and the questionnaires taken.
-TODAY_PAGE_MAX = 10
+# the last 8 days of sessions (today's and the 7-day adherence), the latest decision,
+# the red flags, the programme's events (has the decision been replaced? pauses for
+# adherence), the last 30 days of screenings, the clinician's name and the
+# questionnaires taken.
+TODAY_PAGE_MAX = 12
 # /me/plan: the token with its account (one join) and the profile; then the patient,
-# the programme, today's sessions, the latest decision, open red flags, the screenings.
-ME_PLAN_MAX = 8
+# the programme, the sessions, the latest decision, the red flags, the events, the
+# screenings and the clinician's name.
+ME_PLAN_MAX = 10
 
 
 @pytest.fixture

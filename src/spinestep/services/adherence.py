@@ -256,26 +256,38 @@ def marks(sessions: Iterable[StoredSession]) -> list[SessionMark]:
 
 
 def adherence_in(
-    uow: UnitOfWork, assignment: AssignmentRecord, time_zone: str, now: datetime
+    uow: UnitOfWork,
+    assignment: AssignmentRecord,
+    time_zone: str,
+    now: datetime,
+    *,
+    sessions: Sequence[StoredSession] | None = None,
+    events: Sequence[ProgrammeEvent] | None = None,
 ) -> Adherence:
-    """The patient's 7-day adherence, read inside an open unit of work (no audit)."""
-    window_start = now - timedelta(days=ADHERENCE_DAYS + 1)
-    sessions = marks(
-        s
-        for s in uow.sessions.for_patient(assignment.patient_id, window_start, None)
-        if s.assignment_id == assignment.id
-    )
-    events = [
-        e for e in uow.events.for_patient(assignment.patient_id) if e.assignment_id == assignment.id
-    ]
+    """The patient's 7-day adherence, read inside an open unit of work (no audit).
+
+    ``sessions`` (those since ``window_start(now)`` at least) and ``events`` (the
+    patient's) may be given when the caller has read them already.
+    """
+    if sessions is None:
+        sessions = uow.sessions.for_patient(assignment.patient_id, window_start(now), None)
+    if events is None:
+        events = uow.events.for_patient(assignment.patient_id)
+    mine = marks(s for s in sessions if s.assignment_id == assignment.id)
+    own_events = [e for e in events if e.assignment_id == assignment.id]
     return seven_days(
         now=now,
         time_zone=time_zone,
         started_at=programme_start(assignment),
-        paused=paused_intervals(events, assignment),
-        sessions=sessions,
-        sessions_per_day_at=planned_per_day(assignment, events, sessions, time_zone),
+        paused=paused_intervals(own_events, assignment),
+        sessions=mine,
+        sessions_per_day_at=planned_per_day(assignment, own_events, mine, time_zone),
     )
+
+
+def window_start(now: datetime) -> datetime:
+    """Sessions from this instant on cover the 7 local days up to ``now`` in any time zone."""
+    return now - timedelta(days=ADHERENCE_DAYS + 1)
 
 
 def patient_adherence(ctx: ServiceContext, actor: Actor, patient_id: int) -> Adherence | None:

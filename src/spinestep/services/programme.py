@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from spinestep.errors import NotFound
 from spinestep.services.access import audit_read, load_patient
-from spinestep.services.adherence import adherence_in
+from spinestep.services.adherence import adherence_in, window_start
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.deciding import protocol_of, run_rules
 from spinestep.services.instructions import stage_instructions
@@ -72,15 +72,19 @@ def today_in(
     protocol = protocol_of(assignment)
     stage, dose = exercise_now(protocol, assignment)
     local_date, start, end = local_day_bounds(patient.time_zone, now)
-    done = [s for s in uow.sessions.for_patient(patient_id, start, end) if s.completed]
+    recent = uow.sessions.for_patient(patient_id, min(start, window_start(now)), None)
+    done = [s for s in recent if s.completed and start <= s.at < end]
     last = uow.decisions.latest_for(patient_id)
     reports = uow.red_flags.for_patient(patient_id)
     flags = tuple(report.code for report in reports if report.resolved_at is None)
-    events = [e for e in uow.events.for_patient(patient_id) if e.assignment_id == assignment.id]
-    update = update_after(last, events, reports, patient)
+    events = uow.events.for_patient(patient_id)
+    own_events = [e for e in events if e.assignment_id == assignment.id]
+    update = update_after(last, own_events, reports, patient)
     due = tuple(flag.code for flag in monthly_due(uow, patient_id, now))
     clinician = None if patient.clinician_id is None else uow.users.get(patient.clinician_id)
-    adherence = adherence_in(uow, assignment, patient.time_zone, now)
+    adherence = adherence_in(
+        uow, assignment, patient.time_zone, now, sessions=recent, events=events
+    )
     audit_read(uow, clock, actor, "patient.today", patient_id)
     last_view = None if last is None else DecisionView.of(last)
     return TodayView(
