@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 from spinestep.domain.model import Effort, Location
-from spinestep.services import onboarding, sessions
+from spinestep.services import onboarding, screening, sessions
 from spinestep.services.context import Actor, ServiceContext, SystemClock
 from spinestep.services.programme import first_patient_id
 from spinestep.store import open_store
@@ -28,6 +28,9 @@ def main(url: str) -> None:
     print("ready", flush=True)
     saved = 0
     while True:
+        # the safety check each session needs (its own transaction, as in the apps)
+        questions = screening.session_questions(ctx, actor, patient_id)
+        screening.record_screening(ctx, actor, patient_id, {q.code: False for q in questions})
         sessions.record_session(
             ctx,
             actor,

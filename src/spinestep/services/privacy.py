@@ -79,6 +79,7 @@ def delete_account(ctx: ServiceContext, actor: Actor, patient_id: int) -> Deleti
     patient the request is recorded, to be carried out by an admin under the clinic's policy.
     """
     with ctx.uow() as uow:
+        uow.lock_patient(patient_id)
         patient = load_patient(uow, actor, patient_id)
         own = actor.local or (actor.user_id is not None and patient.user_id == actor.user_id)
         if not own and actor.role is not Role.ADMIN:

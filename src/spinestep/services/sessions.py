@@ -2,7 +2,12 @@
 
 One unit of work per saved session: the session row, its decision (with inputs and
 rules version) and the programme's new stage or pause state are committed together,
-so an interrupted write leaves nothing half-saved.
+so an interrupted write leaves nothing half-saved. The unit of work first takes the
+patient's write lock and then reads the programme, so concurrent sessions, stop-nows,
+resumes and plan changes end as some one-at-a-time order would (SPEC §3.5).
+
+An idempotency key (1-100 printable ASCII characters, per patient) makes a retry safe:
+a key seen before returns the first answer and stores nothing new.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from spinestep.domain.model import Effort, Location
-from spinestep.errors import InvalidInput, ProgrammePaused
+from spinestep.errors import Conflict, InvalidInput, ProgrammePaused
 from spinestep.services.access import audit, load_patient
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.deciding import protocol_of, run_rules
@@ -21,6 +26,7 @@ from spinestep.services.motion_metrics import check_motion_metrics, check_stage_
 from spinestep.services.ports import UnitOfWork
 from spinestep.services.records import (
     AssignmentRecord,
+    IdempotencyRecord,
     PatientRecord,
     ProgrammeStatus,
     StoredSession,
@@ -30,6 +36,7 @@ from spinestep.services.views import DecisionView, SessionOutcome, SessionView
 
 MAX_REPS = 1000
 FUTURE_TOLERANCE = timedelta(minutes=5)
+MAX_IDEMPOTENCY_KEY_CHARS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +100,41 @@ def validate(entry: SessionInput, now: datetime) -> None:
             raise InvalidInput("at", "must not be in the future")
 
 
+def check_idempotency_key(key: str | None, name: str = "idempotency_key") -> str | None:
+    """The key unchanged if it is 1-100 printable ASCII characters (space to tilde)."""
+    if key is None:
+        return None
+    if (
+        not isinstance(key, str)
+        or not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_CHARS
+        or any(not " " <= char <= "~" for char in key)
+    ):
+        raise InvalidInput(
+            name, f"must be 1-{MAX_IDEMPOTENCY_KEY_CHARS} printable ASCII characters"
+        )
+    return key
+
+
+def _first_answer(
+    uow: UnitOfWork, patient: PatientRecord, stored: IdempotencyRecord
+) -> SessionOutcome:
+    """The answer given when the key was first used, rebuilt from what was stored then."""
+    session = None if stored.session_id is None else uow.sessions.get(stored.session_id)
+    decision = None if session is None else uow.decisions.for_session(stored.session_id or 0)
+    if session is None or decision is None:
+        raise Conflict("the session stored under this idempotency key has been deleted")
+    outcome = stored.outcome
+    return SessionOutcome(
+        session=SessionView.of(session),
+        decision=DecisionView.of(decision),
+        stage_before=int(outcome["stage_before"]),
+        stage_after=int(outcome["stage_after"]),
+        paused=bool(outcome["paused"]),
+        emergency_number=patient.emergency_number.value,
+        replayed=True,
+    )
+
+
 def active_assignment(uow: UnitOfWork, patient: PatientRecord) -> AssignmentRecord:
     """The patient's programme, if a session may be recorded on it now."""
     assert patient.id is not None
@@ -117,21 +159,33 @@ def local_now(patient: PatientRecord, now: datetime) -> datetime:
 
 
 def record_session(
-    ctx: ServiceContext, actor: Actor, patient_id: int, entry: SessionInput
+    ctx: ServiceContext,
+    actor: Actor,
+    patient_id: int,
+    entry: SessionInput,
+    idempotency_key: str | None = None,
 ) -> SessionOutcome:
     """Validate, store the session, run the rules, store and apply the decision; one commit.
 
-    Raises InvalidInput for out-of-range values (also motion metrics that are malformed,
-    not side-on, without a repetition, or of another stage than the programme's current
-    one), NotFound for an unknown or hidden patient, ProgrammePaused when no session may
-    be recorded now.
+    With an ``idempotency_key`` this patient has used before, the first answer comes
+    back and nothing is stored. Raises InvalidInput for out-of-range values (also motion
+    metrics that are malformed, not side-on, without a repetition, or of another stage
+    than the programme's current one, and a malformed key), NotFound for an unknown or
+    hidden patient, ProgrammePaused when no session may be recorded now, ScreeningRequired
+    without a fresh, complete safety check (never for stop now).
     """
     now = ctx.clock.now()
     validate(entry, now)
+    key = check_idempotency_key(idempotency_key)
     motion = None if entry.motion is None else check_motion_metrics(entry.motion)
     reps = entry.reps if entry.reps is not None or motion is None else motion["reps"]
     with ctx.uow() as uow:
+        uow.lock_patient(patient_id)
         patient = load_patient(uow, actor, patient_id)
+        if key is not None:
+            earlier = uow.idempotency.find(patient_id, key)
+            if earlier is not None:
+                return _first_answer(uow, patient, earlier)
         assignment = active_assignment(uow, patient)
         assert assignment.id is not None and patient.id is not None
         stage_before = assignment.current_stage
@@ -160,6 +214,14 @@ def record_session(
             )
         )
         decision = run_rules(uow, ctx.clock, actor, patient, assignment, session.id)
+        paused = assignment.status is ProgrammeStatus.PAUSED
+        if key is not None:
+            answer = {
+                "stage_before": stage_before,
+                "stage_after": assignment.current_stage,
+                "paused": paused,
+            }
+            uow.idempotency.add(IdempotencyRecord(patient.id, key, answer, now, session.id))
         audit(uow, ctx.clock, actor, "session.record", patient.id)
         uow.commit()
     return SessionOutcome(
@@ -167,13 +229,17 @@ def record_session(
         decision=DecisionView.of(decision),
         stage_before=stage_before,
         stage_after=assignment.current_stage,
-        paused=assignment.status is ProgrammeStatus.PAUSED,
+        paused=paused,
         emergency_number=patient.emergency_number.value,
     )
 
 
 def stop_now(
-    ctx: ServiceContext, actor: Actor, patient_id: int, report: StopNowInput
+    ctx: ServiceContext,
+    actor: Actor,
+    patient_id: int,
+    report: StopNowInput,
+    idempotency_key: str | None = None,
 ) -> SessionOutcome:
     """End the session at once: record it as not completed and run the rules now."""
     return record_session(
@@ -192,4 +258,5 @@ def stop_now(
             at=report.at,
             stopped_early=True,
         ),
+        idempotency_key,
     )

@@ -162,6 +162,8 @@ class SessionOutcome:
     stage_after: int
     paused: bool
     emergency_number: str
+    #: True when an idempotency key was seen before: this is the first answer, given again.
+    replayed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

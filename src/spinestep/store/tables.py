@@ -250,9 +250,7 @@ class IdempotencyRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(_patient_fk())
     key: Mapped[str] = mapped_column(sa.String(100))
-    session_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("sessions.id", ondelete="CASCADE")
-    )
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sessions.id", ondelete="CASCADE"))
     outcome: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
 

@@ -20,7 +20,6 @@ from spinestep.errors import Conflict, StorageError
 from spinestep.services import ports
 from spinestep.services.ports import UnitOfWorkFactory
 from spinestep.store.engine import make_engine, migrate
-from spinestep.store.tables import AssignmentRow, PatientRow
 from spinestep.store.repositories import (
     SqlApiTokenRepository,
     SqlAssignmentRepository,
@@ -37,6 +36,7 @@ from spinestep.store.repositories import (
     SqlSessionRepository,
     SqlUserRepository,
 )
+from spinestep.store.tables import AssignmentRow, PatientRow
 
 
 class SqlUnitOfWork:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 
 from spinestep.domain.model import Effort, Location
@@ -37,6 +37,19 @@ from spinestep.web.schemas import (
 router = APIRouter(tags=["patient"])
 _PATIENT_ERRORS = error_responses(401, 403, 404)
 SESSION_FLAGS = [flag.code for flag in flags_for_session()]
+#: ``Idempotency-Key`` (SPEC §3.5): a retry with the same key gets the first answer again.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="1-100 printable ASCII characters; a repeated key returns the first "
+        "answer and stores nothing new",
+    ),
+]
+
+
+def _checked_key(key: str | None) -> str | None:
+    return sessions.check_idempotency_key(key, "Idempotency-Key")
 
 
 def _questions(ctx: Ctx, scope: PatientSelf) -> list[QuestionOut]:
@@ -133,8 +146,11 @@ def _outcome(outcome: SessionOutcome) -> SessionOutcomeOut:
     response_model=SessionOutcomeOut,
     responses=error_responses(401, 403, 404, 409, 422),
 )
-def my_session(body: SessionIn, scope: PatientSelf, ctx: Ctx) -> SessionOutcomeOut:
+def my_session(
+    body: SessionIn, scope: PatientSelf, ctx: Ctx, idempotency_key: IdempotencyKey = None
+) -> SessionOutcomeOut:
     """Record a session; the rules decide at once and the decision comes back with its reasons."""
+    key = _checked_key(idempotency_key)
     outcome = sessions.record_session(
         ctx.services,
         scope.principal.actor,
@@ -149,8 +165,10 @@ def my_session(body: SessionIn, scope: PatientSelf, ctx: Ctx) -> SessionOutcomeO
             completed=body.completed,
             reps=body.reps,
         ),
+        key,
     )
-    notify_clinician(ctx, scope.patient_id, outcome.decision)
+    if not outcome.replayed:
+        notify_clinician(ctx, scope.patient_id, outcome.decision)
     return _outcome(outcome)
 
 
@@ -160,8 +178,11 @@ def my_session(body: SessionIn, scope: PatientSelf, ctx: Ctx) -> SessionOutcomeO
     response_model=SessionOutcomeOut,
     responses=error_responses(401, 403, 404, 409, 422),
 )
-def my_stop_now(body: StopNowIn, scope: PatientSelf, ctx: Ctx) -> SessionOutcomeOut:
+def my_stop_now(
+    body: StopNowIn, scope: PatientSelf, ctx: Ctx, idempotency_key: IdempotencyKey = None
+) -> SessionOutcomeOut:
     """ "Stop now — my symptoms are spreading or getting worse": saved as not completed."""
+    key = _checked_key(idempotency_key)
     outcome = sessions.stop_now(
         ctx.services,
         scope.principal.actor,
@@ -173,8 +194,10 @@ def my_stop_now(body: StopNowIn, scope: PatientSelf, ctx: Ctx) -> SessionOutcome
             location_now=Location.from_code(body.location_now),
             reps_done=body.reps,
         ),
+        key,
     )
-    notify_clinician(ctx, scope.patient_id, outcome.decision)
+    if not outcome.replayed:
+        notify_clinician(ctx, scope.patient_id, outcome.decision)
     return _outcome(outcome)
 
 

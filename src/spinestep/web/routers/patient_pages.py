@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -138,6 +139,8 @@ def _render_step(
         error=error,
         known_before="pain_before" in carried and "location_before" in carried,
         emergency_number=scope.patient.emergency_number.value,
+        # New on every render: sending the same page twice stores one session (SPEC §3.5).
+        idempotency_key=secrets.token_urlsafe(16),
         **values,
     )
 
@@ -160,6 +163,8 @@ def session_step(
     action = forms.text(form, "action", max_chars=10)
     carried = _carried(form, _CARRY)
     actor = scope.principal.actor
+    key = form.get("idempotency_key") if form is not None else None
+    key = key if isinstance(key, str) and key else None
     if action == "stop" and step != "stop":
         return _render_step(request, ctx, scope, pages, "stop", carried)
     try:
@@ -197,8 +202,10 @@ def session_step(
                     reps=forms.integer(form, "reps", 0, 1000, "number of repetitions"),
                     completed=True,
                 ),
+                sessions.check_idempotency_key(key, "idempotency_key"),
             )
-            notify_clinician(ctx, scope.patient_id, recorded.decision)
+            if not recorded.replayed:
+                notify_clinician(ctx, scope.patient_id, recorded.decision)
             return redirect("/decision")
         # step == "stop"
         pain_now = forms.pain(form, "pain_now")
@@ -214,8 +221,10 @@ def session_step(
                 location_now=location_now,
                 reps_done=forms.integer(form, "reps", 0, 1000) if "reps" in carried else 0,
             ),
+            sessions.check_idempotency_key(key, "idempotency_key"),
         )
-        notify_clinician(ctx, scope.patient_id, stopped.decision)
+        if not stopped.replayed:
+            notify_clinician(ctx, scope.patient_id, stopped.decision)
         return redirect("/decision")
     except InvalidInput as error:
         return _render_step(request, ctx, scope, pages, step, carried, error=error.problem)

@@ -142,9 +142,7 @@ def _backfill_run_since() -> None:
     ).all()
     for assignment_id, at in latest:
         connection.execute(
-            sa.update(_ASSIGNMENTS)
-            .where(_ASSIGNMENTS.c.id == assignment_id)
-            .values(run_since=at)
+            sa.update(_ASSIGNMENTS).where(_ASSIGNMENTS.c.id == assignment_id).values(run_since=at)
         )
 
 
