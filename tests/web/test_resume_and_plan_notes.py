@@ -11,8 +11,8 @@ import pytest
 from spinestep.domain.model import Location
 from spinestep.domain.redflags import flags_for_session
 from spinestep.services.records import EventKind
-from tests.web.pageflow import form_token
-from tests.web.support import Clinic, add_patient, login
+from tests.web.pageflow import flag_fields, form_token, post_step
+from tests.web.support import Clinic, TestClient, add_patient, login
 
 ZONE = "Europe/London"
 PLAN_FORM = {
@@ -236,3 +236,42 @@ def test_a_clinicians_resume_note_is_in_the_timeline(clinic: Clinic) -> None:
     assert resumed.status_code == 200, resumed.text
     page = clinic.client("clinician_a").get(f"/clinic/patients/{clinic.patient_a}").text
     assert "Night pain settled; restart at 1" in page
+
+
+def _to_after_step(patient: TestClient, action_at_exercise: str = "next") -> str:
+    page = patient.get("/session")
+    assert page.status_code == 200, page.headers.get("location")
+    html = page.text
+    step = post_step(patient, html, action="next", **{f: "no" for f in flag_fields(html)})
+    assert step is not None and "Before you start" in step
+    step = post_step(patient, step, action="next", pain_before="2", location_before="back")
+    assert step is not None and 'id="rep-trainer"' in step
+    after = post_step(patient, step, action=action_at_exercise, reps="4")
+    assert after is not None
+    return after
+
+
+def test_the_after_step_offers_a_skippable_rest_before_pain_now(clinic: Clinic) -> None:
+    after = _to_after_step(clinic.client("patient_a"))
+    assert "How was it?" in after
+    assert 'id="rest-timer"' in after and 'data-rest-s="300"' in after
+    assert "Rest for 5 minutes" in after
+    assert ">Skip the rest</button>" in after
+    assert '<script src="/static/rest.js" defer></script>' in after
+    # Asked as now: after the rest, not "about 5 minutes after".
+    assert "How bad is your pain now, after resting?" in after
+    assert after.index('id="rest-timer"') < after.index("How bad is your pain now")
+    assert after.index("worst pain during") < after.index('id="rest-timer"')
+
+
+def test_stop_now_without_worsening_shows_the_decisions_rest_message(clinic: Clinic) -> None:
+    patient = clinic.client("patient_a")
+    stop = _to_after_step(patient, action_at_exercise="stop")
+    assert "Stopping now" in stop
+    done = post_step(patient, stop, action="next", pain_now="2", location_now="back")
+    assert done is None  # saved, on to the decision
+    decision = patient.get("/decision").text
+    # R9 for a session stopped early (SPEC §3.3), not a generic "carry on".
+    assert "Rest now. Try your next session only if your symptoms are no worse" in decision
+    assert "carry on" not in decision.lower()
+    assert "(R9)" in decision
