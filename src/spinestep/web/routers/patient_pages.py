@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from spinestep.errors import InvalidInput, NotFound
 from spinestep.services import portal, programme, screening, sessions
 from spinestep.services.records import FlagSource
+from spinestep.services.instructions import REST_BEFORE_PAIN_AFTER_S
 from spinestep.services.sessions import SessionInput, StopNowInput
 from spinestep.services.views import TodayView
 from spinestep.web import forms
@@ -139,6 +140,7 @@ def _render_step(
         error=error,
         known_before="pain_before" in carried and "location_before" in carried,
         emergency_number=scope.patient.emergency_number.value,
+        rest_s=REST_BEFORE_PAIN_AFTER_S,
         # New on every render: sending the same page twice stores one session (SPEC §3.5).
         idempotency_key=secrets.token_urlsafe(16),
         **values,
