@@ -218,7 +218,7 @@ def test_tail_needed_is_short_when_the_run_and_the_reference_dates_end() -> None
     assert 11 <= needed < len(sessions)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(requests(max_size=40), st.data())
 def test_deciding_on_the_needed_tail_equals_deciding_on_all(
     request: dict[str, Any], data: st.DataObject

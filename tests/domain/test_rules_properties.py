@@ -155,7 +155,7 @@ def parsed(request: dict[str, Any]) -> DecisionInput:
 # --- Properties -------------------------------------------------------------------------
 
 
-@settings(max_examples=1000)
+@settings(max_examples=600, deadline=None)
 @given(requests(with_flags=False))
 def test_decide_agrees_with_a_naive_reading_of_the_spec(request: dict[str, Any]) -> None:
     inp = parsed(request)
@@ -165,7 +165,7 @@ def test_decide_agrees_with_a_naive_reading_of_the_spec(request: dict[str, Any])
     assert (result.decision, result.urgency, result.next_stage) == (decision, urgency, next_stage)
 
 
-@settings(max_examples=300)
+@settings(max_examples=200, deadline=None)
 @given(requests())
 def test_decide_never_raises_on_valid_input_and_is_consistent(request: dict[str, Any]) -> None:
     inp = parsed(request)
@@ -190,7 +190,7 @@ def test_decide_never_raises_on_valid_input_and_is_consistent(request: dict[str,
         assert result.responses is None
 
 
-@settings(max_examples=300)
+@settings(max_examples=200, deadline=None)
 @given(requests())
 def test_phase_stage_and_dose_of_the_output(request: dict[str, Any]) -> None:
     inp = parsed(request)
@@ -222,7 +222,7 @@ def moved_on(result_decision: Decision, rule: str) -> bool:
     )
 
 
-@settings(max_examples=400)
+@settings(max_examples=300, deadline=None)
 @given(requests(with_flags=False))
 def test_moves_on_only_after_a_painless_last_session_and_enough_dates_of_the_run(
     request: dict[str, Any],
@@ -249,7 +249,7 @@ def test_moves_on_only_after_a_painless_last_session_and_enough_dates_of_the_run
     assert since is None or all(s.at >= since for s in run)
 
 
-@settings(max_examples=200)
+@settings(max_examples=100, deadline=None)
 @given(requests())
 def test_any_red_flag_decides_by_the_most_urgent(request: dict[str, Any]) -> None:
     inp = parsed(request)
@@ -263,7 +263,7 @@ def test_any_red_flag_decides_by_the_most_urgent(request: dict[str, Any]) -> Non
         assert all(r.flag is None for r in result.reasons)
 
 
-@settings(max_examples=100)
+@settings(max_examples=50, deadline=None)
 @given(requests())
 def test_sessions_come_out_in_time_order(request: dict[str, Any]) -> None:
     inp = parsed(request)
