@@ -205,3 +205,13 @@ def build_clinic(tmp_path: Path, database_url: str, **kwargs: Any) -> Clinic:
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+def screen_by_api(client: TestClient) -> None:
+    """Answer "no" to every safety question due now through the API, as an app does before
+    each session (SPEC §3.5: a session needs a check taken since the previous one)."""
+    due = client.get("/api/v1/me/screening-questions")
+    assert due.status_code == 200, due.text
+    answers = {question["code"]: False for question in due.json()}
+    checked = client.post("/api/v1/me/screening", json={"answers": answers})
+    assert checked.status_code == 201, checked.text

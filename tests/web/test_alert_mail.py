@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import pytest
 
-from tests.web.support import Clinic, build_clinic
+from tests.web.support import Clinic, build_clinic, screen_by_api
 
 
 class _Inbox(socketserver.StreamRequestHandler):
@@ -85,6 +85,7 @@ def test_a_stop_e_mails_the_clinician_without_clinical_details(
         time.sleep(0.3)
         assert messages == []  # a "stay" sends nothing
         spreading = dict(easy, location_before="back", location_after="below_knee", pain_after=7)
+        screen_by_api(patient)
         assert (
             patient.post("/api/v1/me/sessions", json=spreading).json()["decision"]["decision"]
             == "stop"

@@ -23,8 +23,7 @@ from spinestep.services.context import Actor
 from spinestep.services.questionnaire_tracking import record_questionnaire
 from spinestep.services.record_types import OdiAnswers, StartBackAnswers
 from spinestep.services.records import Role
-from spinestep.services.sessions import record_session
-from tests.services.support import easy
+from tests.services.support import easy, screened_session
 from tests.web.pageflow import form_token
 from tests.web.support import Clinic, TestClient
 
@@ -204,7 +203,7 @@ def _download(client: TestClient, url: str, media: str) -> bytes:
 
 
 def test_patient_downloads_reminders_fhir_and_csv(clinic: Clinic) -> None:
-    record_session(clinic.ctx, _patient_a(clinic), clinic.patient_a, easy())
+    screened_session(clinic.ctx, _patient_a(clinic), clinic.patient_a, easy())
     patient = clinic.client("patient_a")
     page = patient.get("/my-data").text
     for link in ("/my-data/reminders.ics", "/my-data/records.fhir.json", "/my-data/sessions.csv"):
@@ -275,7 +274,7 @@ def test_rom_per_stage_over_weeks_on_history_clinician_page_and_api(clinic: Clin
         (first_day, [88.0, 90.0, 92.0]),
         (week_later, [95.0, 95.0, 95.0]),
     ):
-        record_session(
+        screened_session(
             clinic.ctx, _patient_a(clinic), clinic.patient_a, easy(at=at, motion=_supine(rom))
         )
     first, second = _week_label(first_day), _week_label(week_later)

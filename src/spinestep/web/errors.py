@@ -1,7 +1,8 @@
 """Maps the ``SpinestepError`` tree and malformed requests to HTTP answers, never a 500.
 
 API paths (``/api/``) get ``{"error": {"code", "message", "path"?}}``; pages get a small
-HTML page. Messages are the errors' own one-line texts, which never carry scores or names.
+HTML page, except that a session refused for want of a safety check goes back to the
+check. Messages are the errors' own one-line texts, which never carry scores or names.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from spinestep.errors import (
 )
 
 logger = logging.getLogger("spinestep.web")
+#: Where a page that stores a session sends the person when the safety check is missing.
+SCREENING_REQUIRED_PAGE = "/session?screening=required"
 
 _STATUS: tuple[tuple[type[SpinestepError], int, str], ...] = (
     (InvalidInput, 422, "invalid_input"),
@@ -95,6 +98,8 @@ async def spinestep_error_handler(request: Request, exc: Exception) -> Response:
     if is_api(request):
         path = exc.path if isinstance(exc, InvalidInput) else None
         return JSONResponse(error_body(code, message, path), status_code=status)
+    if isinstance(exc, ScreeningRequired):  # back to the safety check, which says why
+        return Response(status_code=303, headers={"location": SCREENING_REQUIRED_PAGE})
     return _page(request, status, message)
 
 

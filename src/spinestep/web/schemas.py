@@ -198,9 +198,14 @@ class PlanOut(BaseModel):
 
 
 class ScreeningIn(Strict):
+    """Red-flag answers (code -> true for yes). Every question due must be answered unless
+    one answer is yes. ``none_started: true`` is the combined form's "no" (only after a
+    session earlier the same local day): it answers each every-session flag no."""
+
     answers: Annotated[
         dict[Annotated[str, StringConstraints(max_length=64)], bool], Field(max_length=32)
     ]
+    none_started: bool = False
 
 
 class SessionIn(Strict):
@@ -408,6 +413,22 @@ class QuestionOut(BaseModel):
     code: str
     question: str
     urgency: str
+
+
+class ScreeningDueOut(BaseModel):
+    """The safety check due before a session now (SPEC §4).
+
+    ``questions`` are all the questions due, one by one. ``form`` is ``full`` before the
+    first session of the local day (ask each of them) and ``combined`` later that day: then
+    ``combined_question`` covers the flags of ``combined_codes`` at once (its "no" is sent
+    as ``none_started: true``; its "yes" opens those questions one by one), and the other
+    questions are asked on their own.
+    """
+
+    form: Literal["full", "combined"]
+    combined_question: str | None
+    combined_codes: list[str]
+    questions: list[QuestionOut]
 
 
 class SessionOutcomeOut(BaseModel):

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 
 from spinestep.domain.model import Effort, Location
-from spinestep.domain.redflags import flags_for_session
+from spinestep.domain.redflags import RedFlag, flags_for_session
 from spinestep.services import clinician, privacy, programme, screening, sessions
 from spinestep.services.assessment import parse_assessment
 from spinestep.services.records import FlagSource
+from spinestep.services.screening import ScreeningForm
 from spinestep.services.sessions import SessionInput, StopNowInput
 from spinestep.services.views import SessionOutcome
 from spinestep.web.access import Ctx, PatientAccount, PatientSelf, own_profile
@@ -25,6 +27,7 @@ from spinestep.web.schemas import (
     OnboardingIn,
     PlanOut,
     QuestionOut,
+    ScreeningDueOut,
     ScreeningIn,
     ScreeningOut,
     SelfResumeIn,
@@ -52,9 +55,13 @@ def _checked_key(key: str | None) -> str | None:
     return sessions.check_idempotency_key(key, "Idempotency-Key")
 
 
+def _question_list(flags: Iterable[RedFlag]) -> list[QuestionOut]:
+    return [QuestionOut(code=f.code, question=f.question, urgency=f.urgency.value) for f in flags]
+
+
 def _questions(ctx: Ctx, scope: PatientSelf) -> list[QuestionOut]:
     flags = screening.session_questions(ctx.services, scope.principal.actor, scope.patient_id)
-    return [QuestionOut(code=f.code, question=f.question, urgency=f.urgency.value) for f in flags]
+    return _question_list(flags)
 
 
 @router.get("/api/v1/me/plan", response_model=PlanOut, responses=_PATIENT_ERRORS)
@@ -104,8 +111,24 @@ def my_onboarding(
     "/api/v1/me/screening-questions", response_model=list[QuestionOut], responses=_PATIENT_ERRORS
 )
 def my_screening_questions(scope: PatientSelf, ctx: Ctx) -> list[QuestionOut]:
-    """The red-flag questions to ask before a session now."""
+    """The red-flag questions to ask before a session now, each on its own."""
     return _questions(ctx, scope)
+
+
+@router.get("/api/v1/me/screening", response_model=ScreeningDueOut, responses=_PATIENT_ERRORS)
+def my_screening_due(scope: PatientSelf, ctx: Ctx) -> ScreeningDueOut:
+    """The safety check due now: ``full`` (each question on its own) before the first
+    session of the local day, ``combined`` (one question for the every-session flags)
+    later that day. A session is refused (409 ``screening_required``) without a complete
+    check taken since the previous session and at most 2 hours before."""
+    due = screening.due_screening(ctx.services, scope.principal.actor, scope.patient_id)
+    combined = due.form is ScreeningForm.COMBINED
+    return ScreeningDueOut(
+        form="combined" if combined else "full",
+        combined_question=screening.COMBINED_QUESTION if combined else None,
+        combined_codes=[flag.code for flag in due.every_session] if combined else [],
+        questions=_question_list(due.questions),
+    )
 
 
 @router.post(
@@ -115,13 +138,17 @@ def my_screening_questions(scope: PatientSelf, ctx: Ctx) -> list[QuestionOut]:
     responses=error_responses(401, 403, 404, 422),
 )
 def my_screening(body: ScreeningIn, scope: PatientSelf, ctx: Ctx) -> ScreeningOut:
-    """Record the safety check before a session; a "yes" pauses the programme at once."""
+    """Record the safety check before a session; a "yes" pauses the programme at once.
+
+    Every question due must be answered (422 naming the missing codes), unless one
+    answer is yes; ``none_started: true`` answers the combined question no."""
     outcome = screening.record_screening(
         ctx.services,
         scope.principal.actor,
         scope.patient_id,
         dict(body.answers),
         FlagSource.SESSION,
+        none_started=body.none_started,
     )
     notify_clinician(ctx, scope.patient_id, outcome.decision)
     return ScreeningOut(
@@ -149,7 +176,10 @@ def _outcome(outcome: SessionOutcome) -> SessionOutcomeOut:
 def my_session(
     body: SessionIn, scope: PatientSelf, ctx: Ctx, idempotency_key: IdempotencyKey = None
 ) -> SessionOutcomeOut:
-    """Record a session; the rules decide at once and the decision comes back with its reasons."""
+    """Record a session; the rules decide at once and the decision comes back with its reasons.
+
+    Refused with 409 ``screening_required`` (nothing stored) without a complete safety
+    check taken since the previous session and at most 2 hours before."""
     key = _checked_key(idempotency_key)
     outcome = sessions.record_session(
         ctx.services,

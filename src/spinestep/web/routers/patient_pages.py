@@ -11,7 +11,6 @@ from starlette.datastructures import FormData
 
 from spinestep.errors import InvalidInput, NotFound
 from spinestep.services import portal, programme, screening, sessions
-from spinestep.services.records import FlagSource
 from spinestep.services.instructions import REST_BEFORE_PAIN_AFTER_S
 from spinestep.services.sessions import SessionInput, StopNowInput
 from spinestep.services.views import TodayView
@@ -30,6 +29,7 @@ from spinestep.web.pages import CheckedForm, Pages, PagesDep, redirect
 from spinestep.web.patient_actions import aonboarded, own_today
 from spinestep.web.present import decision_out, plan_out
 from spinestep.web.questionnaire_views import due_json
+from spinestep.web.session_check import REQUIRED_NOTICE, page_values, submit_check
 from spinestep.web.views_history import history_values, local_when
 
 router = APIRouter(include_in_schema=False)
@@ -116,12 +116,14 @@ def _render_step(
     carried: dict[str, str],
     error: str | None = None,
     today: TodayView | None = None,
+    check: dict[str, Any] | None = None,
 ) -> Response:
     values: dict[str, Any] = {}
     if step == "check":
-        values["flags"] = screening.session_questions(
-            ctx.services, scope.principal.actor, scope.patient_id
-        )
+        if check is None:
+            actor, patient_id = scope.principal.actor, scope.patient_id
+            check = page_values(screening.due_screening(ctx.services, actor, patient_id))
+        values.update(check)
     if step in ("exercise", "stop") or today is None:
         today = today or _today(ctx, scope)
         if today is None:
@@ -152,7 +154,11 @@ def session_start(request: Request, scope: PatientSelf, ctx: Ctx, pages: PagesDe
     today = _today(ctx, scope)
     if today is None or not today.can_exercise:
         return redirect("/today")
-    return _render_step(request, ctx, scope, pages, "check", {}, today=today)
+    check = None
+    if request.query_params.get("screening") == "required":  # a session was refused
+        due = screening.due_screening(ctx.services, scope.principal.actor, scope.patient_id)
+        check = page_values(due, notice=REQUIRED_NOTICE)
+    return _render_step(request, ctx, scope, pages, "check", {}, today=today, check=check)
 
 
 @router.post("/session")
@@ -171,11 +177,12 @@ def session_step(
         return _render_step(request, ctx, scope, pages, "stop", carried)
     try:
         if step == "check":
-            questions = screening.session_questions(ctx.services, actor, scope.patient_id)
-            answers = {q.code: forms.yes_no(form, f"flag_{q.code}") for q in questions}
-            outcome = screening.record_screening(
-                ctx.services, actor, scope.patient_id, answers, FlagSource.SESSION
-            )
+            checked = submit_check(ctx.services, actor, scope.patient_id, form)
+            if checked.outcome is None:
+                return _render_step(
+                    request, ctx, scope, pages, "check", {}, checked.error, check=checked.values
+                )
+            outcome = checked.outcome
             if not outcome.clear:
                 notify_clinician(ctx, scope.patient_id, outcome.decision)
                 return redirect("/decision")
