@@ -275,3 +275,45 @@ def test_stop_now_without_worsening_shows_the_decisions_rest_message(clinic: Cli
     assert "Rest now. Try your next session only if your symptoms are no worse" in decision
     assert "carry on" not in decision.lower()
     assert "(R9)" in decision
+
+
+def test_a_clinician_resumes_on_the_page_with_a_note_at_another_stage(clinic: Clinic) -> None:
+    doctor_api = clinic.api("clinician_a")
+    assert (
+        doctor_api.patch(
+            f"/api/v1/patients/{clinic.patient_a}/plan", json={"current_stage": 3}
+        ).status_code
+        == 200
+    )
+    patient = clinic.client("patient_a")
+    stop = _to_after_step(patient, action_at_exercise="stop")
+    post_step(patient, stop, action="next", pain_now="6", location_now="foot")  # R4: stop
+    doctor = clinic.client("clinician_a")
+    page = doctor.get(f"/clinic/patients/{clinic.patient_a}").text
+    assert "Programme paused" in page
+    bad = doctor.post(
+        f"/clinic/patients/{clinic.patient_a}/resume",
+        data={"csrf_token": form_token(page), "note": "x", "phase": "later"},
+    )
+    assert bad.status_code == 409
+    assert "choose progression or maintenance" in bad.text
+    done = doctor.post(
+        f"/clinic/patients/{clinic.patient_a}/resume",
+        data={
+            "csrf_token": form_token(page),
+            "note": "Foot symptoms gone on review; back to sitting",
+            "phase": "progression",
+            "current_stage": "2",
+        },
+    )
+    assert done.status_code == 303
+    with clinic.ctx.uow() as uow:
+        assignment = uow.assignments.current_for(clinic.patient_a)
+        event = uow.events.for_patient(clinic.patient_a)[-1]
+    assert assignment is not None and assignment.current_stage == 2
+    assert (event.kind, event.note) == (
+        EventKind.RESUME,
+        "Foot symptoms gone on review; back to sitting",
+    )
+    assert event.actor_user_id == clinic.clinician_a
+    assert assignment.run_since == event.at
