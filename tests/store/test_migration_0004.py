@@ -143,7 +143,7 @@ def test_from_0003_completed_programmes_become_maintenance(
     at_0003: tuple[Engine, dict[str, int]],
 ) -> None:
     engine, ids = at_0003
-    migrate(engine)
+    migrate(engine, "0004")
     assert current_revision(engine) == "0004"
     with unit_of_work_factory(engine)() as uow:
         got = {name: uow.assignments.get(ids[name]) for name in PROGRAMMES}
@@ -169,7 +169,7 @@ def test_from_0003_decisions_from_the_first_maintain_on_are_in_maintenance(
     at_0003: tuple[Engine, dict[str, int]],
 ) -> None:
     engine, ids = at_0003
-    migrate(engine)
+    migrate(engine, "0004")
     with unit_of_work_factory(engine)() as uow:
         phases = {
             name: [
@@ -197,7 +197,7 @@ def test_after_0004_new_fields_are_stored_and_keys_are_unique_per_patient(
     at_0003: tuple[Engine, dict[str, int]],
 ) -> None:
     engine, ids = at_0003
-    migrate(engine)
+    migrate(engine, "0004")
     factory = unit_of_work_factory(engine)
     with factory() as uow:
         record = uow.assignments.get(ids["no_events"])
@@ -227,7 +227,7 @@ def test_downgrade_to_0003_gives_back_completed_and_drops_the_new_fields(
     at_0003: tuple[Engine, dict[str, int]],
 ) -> None:
     engine, _ids = at_0003
-    migrate(engine)
+    migrate(engine, "0004")
     downgrade(engine, "0003")
     assert current_revision(engine) == "0003"
     assert not NEW_ASSIGNMENT_COLUMNS & _columns(engine, "programme_assignments")
@@ -245,5 +245,5 @@ def test_downgrade_to_0003_gives_back_completed_and_drops_the_new_fields(
         ("active", 1),
     ]
     assert decisions == 6
-    migrate(engine)
+    migrate(engine, "0004")
     assert current_revision(engine) == "0004"
