@@ -9,10 +9,12 @@ from datetime import UTC, date, datetime
 import pytest
 
 from spinestep.domain.model import Decision, DirectionalPreference, Dose, Phase
-from spinestep.services import accounts, clinician, programme, screening
+from spinestep.services import accounts, clinician, dashboard, programme, screening
 from spinestep.services.assessment import Assessment
 from spinestep.services.context import Actor, FixedClock, ServiceContext
 from spinestep.services.instructions import countdown_hold_s
+from spinestep.services.patient_records import load_patient_records
+from spinestep.services.record_types import StageStatus
 from spinestep.services.records import Role
 from tests.services.support import easy, onboard, screened_session
 
@@ -159,6 +161,15 @@ def test_maintenance_shows_the_maintenance_exercise_and_dose_only(
     assert today.dose == Dose(10, 1, 2, 2)
     assert today.sessions_planned == 2
     assert today.instructions[0].startswith("Lie on your back")
+    # The clinician's list and the exports say maintenance too.
+    (row,) = dashboard.attention_list(ctx, doctor)
+    assert row.phase is Phase.MAINTENANCE
+    assert row.reason == "programme complete: maintenance"
+    exported = load_patient_records(ctx, doctor, patient_id).programme
+    assert exported is not None
+    assert exported.phase is Phase.MAINTENANCE
+    assert exported.maintenance_sessions_per_day == 2
+    assert {stage.status for stage in exported.stages} == {StageStatus.COMPLETED}
 
 
 def test_maintenance_of_the_extension_protocol_is_its_standing_stage(

@@ -164,7 +164,14 @@ class _Builder:
         return self.resource(
             "CarePlan",
             self.careplan_url,
-            extension=[{"url": c.EXT_CURRENT_STAGE, "valueInteger": programme.current_stage}],
+            extension=[
+                {"url": c.EXT_CURRENT_STAGE, "valueInteger": programme.current_stage},
+                {"url": c.EXT_PHASE, "valueCode": programme.phase.value},
+                {
+                    "url": c.EXT_MAINTENANCE_SESSIONS_PER_DAY,
+                    "valueInteger": programme.maintenance_sessions_per_day,
+                },
+            ],
             identifier=[{"system": c.ID_PROGRAMME, "value": f"{self.pid}/{programme.protocol_id}"}],
             instantiatesCanonical=[c.PROTOCOL_CANONICAL + programme.protocol_id],
             status=c.PROGRAMME_STATUS_TO_FHIR[programme.status.value],

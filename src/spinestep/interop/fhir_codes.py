@@ -39,6 +39,11 @@ EXT_TIME_ZONE: Final = f"{BASE}/StructureDefinition/time-zone"
 EXT_CURRENT_STAGE: Final = f"{BASE}/StructureDefinition/current-stage"
 EXT_STAGE_NUMBER: Final = f"{BASE}/StructureDefinition/stage-number"
 EXT_HOLD_S: Final = f"{BASE}/StructureDefinition/hold-s"
+EXT_PHASE: Final = f"{BASE}/StructureDefinition/phase"
+"""On the CarePlan: ``progression`` or ``maintenance`` (valueCode; SPEC §3.3). Absent in
+Bundles made before the maintenance phase existed: read as ``progression``."""
+EXT_MAINTENANCE_SESSIONS_PER_DAY: Final = f"{BASE}/StructureDefinition/maintenance-sessions-per-day"
+"""On the CarePlan: sessions a day of the maintenance exercise (valueInteger, 1-12)."""
 EXT_PROGRAMME_CHANGE: Final = f"{BASE}/StructureDefinition/programme-change"
 """On a CarePlan.note Annotation: a change to the programme. Sub-extensions ``kind``
 (valueCode: pause, resume, prescribe, stage_change, clearance, settings_change, complete),

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
-from spinestep.domain.model import Direction, Dose, Effort, Location, SessionRecord
+from spinestep.domain.model import Direction, Dose, Effort, Location, Phase, SessionRecord
 from spinestep.domain.scoring import Instrument
 from spinestep.errors import InvalidInput
 from spinestep.interop import fhir_codes as c
@@ -150,6 +150,12 @@ class _Reader:
             status=_lookup(_PROGRAMME_STATUS, plan.get("status"), f"{path}.status"),
             started_at=_datetime((plan.get("period") or {}).get("start"), f"{path}.period.start"),
             stages=tuple(stages),
+            phase=_lookup(
+                {p.value: p for p in Phase},
+                _optional_extension(plan, c.EXT_PHASE, "valueCode", Phase.PROGRESSION.value),
+                f"{path}.extension.phase",
+            ),
+            maintenance_sessions_per_day=_maintenance_per_day(plan, path),
         )
 
     def session(self, path: str, panel: Json) -> SessionEntry:
@@ -285,6 +291,20 @@ def _extension(resource: Json, url: str, key: str, path: str) -> Any:
         if extension.get("url") == url and key in extension:
             return extension[key]
     raise InvalidInput(f"{path}.extension", f"lacks {url.rsplit('/', 1)[-1]}")
+
+
+def _optional_extension(resource: Json, url: str, key: str, default: Any) -> Any:
+    for extension in resource.get("extension") or []:
+        if extension.get("url") == url and key in extension:
+            return extension[key]
+    return default
+
+
+def _maintenance_per_day(plan: Json, path: str) -> int:
+    value = _optional_extension(plan, c.EXT_MAINTENANCE_SESSIONS_PER_DAY, "valueInteger", 2)
+    if type(value) is not int or not 1 <= value <= 12:
+        raise InvalidInput(f"{path}.extension.maintenance-sessions-per-day", "must be 1-12")
+    return value
 
 
 def _components(resource: Json, path: str) -> dict[str, Json]:

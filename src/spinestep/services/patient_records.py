@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from spinestep.domain.model import EmergencyNumber, StageDefinition
+from spinestep.domain.model import EmergencyNumber, Phase, StageDefinition
 from spinestep.domain.scoring import Instrument
 from spinestep.errors import Conflict, InvalidInput, NotFound, ProtocolError
 from spinestep.protocols import builtin_ids, load_builtin
@@ -125,9 +125,10 @@ def stored_questionnaires(uow: UnitOfWork, patient_id: int) -> tuple[Questionnai
 def _programme(assignment: AssignmentRecord) -> ProgrammeInfo:
     protocol = protocol_of(assignment)
     status = _STATUS_OUT[assignment.status]
+    maintenance = assignment.phase is Phase.MAINTENANCE or status is ProgrammeStatus.COMPLETED
     stages = []
     for stage in protocol.stages:
-        if stage.number < assignment.current_stage or status is ProgrammeStatus.COMPLETED:
+        if stage.number < assignment.current_stage or maintenance:
             stage_status = StageStatus.COMPLETED
         elif stage.number == assignment.current_stage:
             stage_status = StageStatus.IN_PROGRESS
@@ -143,6 +144,8 @@ def _programme(assignment: AssignmentRecord) -> ProgrammeInfo:
         status=status,
         started_at=assignment.created_at,
         stages=tuple(stages),
+        phase=Phase.MAINTENANCE if maintenance else Phase.PROGRESSION,
+        maintenance_sessions_per_day=assignment.maintenance_sessions_per_day,
     )
 
 
@@ -322,6 +325,16 @@ def _assignment(patient_id: int, programme: ProgrammeInfo) -> AssignmentRecord:
         raise InvalidInput("CarePlan.instantiatesCanonical", str(error)) from None
     if not 1 <= programme.current_stage <= protocol.final_stage:
         raise InvalidInput("CarePlan.current-stage", f"must be 1-{protocol.final_stage}")
+    if (
+        programme.phase is Phase.MAINTENANCE
+        and programme.current_stage != protocol.maintenance_stage
+    ):
+        raise InvalidInput(
+            "CarePlan.current-stage",
+            f"must be the maintenance stage {protocol.maintenance_stage} in maintenance",
+        )
+    if not 1 <= programme.maintenance_sessions_per_day <= 12:
+        raise InvalidInput("CarePlan.maintenance-sessions-per-day", "must be 1-12")
     overrides: dict[str, Any] = {}
     by_number: dict[int, StageDefinition] = {s.number: s for s in protocol.stages}
     for plan in programme.stages:
@@ -338,6 +351,8 @@ def _assignment(patient_id: int, programme: ProgrammeInfo) -> AssignmentRecord:
         updated_at=programme.started_at,
         dose_overrides=overrides,
         status=_STATUS_IN.get(programme.status, StoredStatus.PAUSED),
+        phase=programme.phase,
+        maintenance_sessions_per_day=programme.maintenance_sessions_per_day,
     )
 
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 
-from spinestep.domain.model import Decision, Direction, Dose, SessionRecord, Urgency
+from spinestep.domain.model import Decision, Direction, Dose, Phase, SessionRecord, Urgency
 from spinestep.domain.scoring import Bothersomeness, Instrument
 
 
@@ -66,6 +66,10 @@ class ProgrammeInfo:
     status: ProgrammeStatus
     started_at: datetime
     stages: tuple[StagePlan, ...]
+    #: ``maintenance`` once the programme is complete (SPEC §3.3): the exercise is then the
+    #: protocol's maintenance stage at ``maintenance_sessions_per_day``.
+    phase: Phase = Phase.PROGRESSION
+    maintenance_sessions_per_day: int = 2
 
 
 @dataclass(frozen=True, slots=True)
