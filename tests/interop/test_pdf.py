@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from spinestep.domain.model import Decision, Urgency
+from spinestep.domain.model import Decision, Phase, Urgency
 from spinestep.interop.pdf import report_html, report_pdf
 from spinestep.services.record_types import DecisionEntry, FlagEntry, PatientInfo, PatientRecords
 from spinestep.services.report import build_report
@@ -70,6 +70,17 @@ def test_report_adherence_counts_the_days_the_programme_was_active() -> None:
     assert "25 %" in text
     assert "4 of 16 planned sessions completed on the 4 days the programme was active" in text
     assert "1 stopped early" in text
+
+
+def test_report_says_maintenance() -> None:
+    records = sample_records()
+    assert records.programme is not None
+    programme = replace(
+        records.programme, current_stage=1, phase=Phase.MAINTENANCE, maintenance_sessions_per_day=2
+    )
+    html = report_html(build_report(replace(records, programme=programme), NOW))
+    assert "complete: maintenance at stage 1, 2/day" in html
+    assert "stage 1 of 3" not in html
 
 
 def test_a_patient_without_history_still_gets_a_report(tmp_path: Path) -> None:
