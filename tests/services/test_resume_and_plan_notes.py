@@ -6,9 +6,12 @@ Auckland (the test patient's time zone), so local and UTC dates differ on purpos
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spinestep.domain.model import Dose, Location, Phase, RuleSettings
 from spinestep.errors import Conflict, InvalidInput, PermissionDenied
@@ -20,7 +23,7 @@ from spinestep.services import (
     programme,
     screening,
 )
-from spinestep.services.assessment import Assessment, parse_assessment
+from spinestep.services.assessment import Assessment, check_assessment_date, parse_assessment
 from spinestep.services.context import Actor, FixedClock, ServiceContext
 from spinestep.services.records import AssignmentRecord, EventKind, ProgrammeEvent, Role
 from tests.services.support import easy, onboard, screened_session
@@ -327,3 +330,31 @@ def test_the_json_export_carries_the_clinicians_words(ctx: ServiceContext) -> No
     exported = privacy.export_patient_data(ctx, physio, patient_id)
     notes = [e["note"] for e in exported["programme_events"]]
     assert notes == [None, 'Reason with "quotes", ü']
+
+
+_zones = st.sampled_from(["Pacific/Auckland", "Pacific/Kiritimati", "America/Anchorage", "UTC"])
+_instants = st.datetimes(
+    min_value=datetime(2026, 1, 1), max_value=datetime(2027, 1, 1), timezones=st.just(UTC)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    zone=_zones,
+    paused_at=_instants,
+    later_h=st.integers(0, 24 * 20),
+    day=st.dates(min_value=date(2025, 12, 25), max_value=date(2027, 2, 1)),
+)
+def test_an_assessment_date_is_accepted_exactly_between_the_pause_and_today(
+    zone: str, paused_at: datetime, later_h: int, day: date
+) -> None:
+    now = paused_at + timedelta(hours=later_h)
+    first = paused_at.astimezone(ZoneInfo(zone)).date()
+    last = now.astimezone(ZoneInfo(zone)).date()
+    seen = Assessment("GP", day, "ok")
+    if first <= day <= last:
+        check_assessment_date(seen, zone, now, paused_at)
+    else:
+        with pytest.raises(InvalidInput) as caught:
+            check_assessment_date(seen, zone, now, paused_at)
+        assert caught.value.path == "assessed_on"
