@@ -317,3 +317,9 @@ def test_a_clinician_resumes_on_the_page_with_a_note_at_another_stage(clinic: Cl
     )
     assert event.actor_user_id == clinic.clinician_a
     assert assignment.run_since == event.at
+
+
+def test_a_clinics_patient_may_not_resume_even_with_the_answers(clinic: Clinic) -> None:
+    api = clinic.api("patient_a")
+    for body in ({}, {"assessed_by": "GP", "assessed_on": "2026-11-20", "told": "fine"}):
+        assert api.post("/api/v1/me/resume", json=body).status_code == 403

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from spinestep.domain.model import Effort, Location
 from spinestep.domain.redflags import RedFlag, flags_for_session
+from spinestep.errors import PermissionDenied
 from spinestep.services import clinician, privacy, programme, screening, sessions
 from spinestep.services.assessment import parse_assessment
 from spinestep.services.records import FlagSource
@@ -254,6 +255,8 @@ def my_resume(body: SelfResumeIn, scope: PatientSelf, ctx: Ctx) -> None:
     """A self-managed person resumes after an assessment: who assessed them, the date
     (YYYY-MM-DD, not before the pause or flag, not in the future) and what they were told;
     the open red flags close with the same words. Clinic patients: 403."""
+    if not scope.patient.self_managed:
+        raise PermissionDenied("your clinician resumes the programme after seeing you")
     clinician.resume(
         ctx.services,
         scope.principal.actor,
