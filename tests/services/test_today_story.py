@@ -60,6 +60,7 @@ def test_after_a_resume_today_shows_the_resume_not_the_emergency(
     clinician.resolve_red_flag(ctx, doctor, patient_id, flag.id, "Seen in A&E: no cauda equina")
     reviewed = programme.today(ctx, doctor, patient_id)
     assert reviewed.paused  # still paused until the clinician resumes
+    assert reviewed.current_decision == paused.pause_decision  # and so the emergency applies
     assert reviewed.update is not None
     assert reviewed.update.kind == "flag_resolved"
     assert (

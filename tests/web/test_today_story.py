@@ -133,6 +133,10 @@ def test_a_paused_today_shows_what_to_do_and_after_the_resume_the_resume(
         assert "Start a session" in resumed
         assert "Stop exercising now" not in resumed and "Call 112" not in resumed
         assert 'id="last-decision"' not in resumed
+        why = re.sub(r"\s+", " ", patient.get("/decision").text)
+        assert 'id="replaced"' in why
+        assert "Your clinician resumed your programme on 3 Dec at 10:02." in why
+        assert "Call 112</a>" not in why
         plan = clinic.api("patient_a").get("/api/v1/me/plan").json()
         assert plan["current_decision"] is None and plan["pause_decision"] is None
         assert plan["update"]["kind"] == "resume"

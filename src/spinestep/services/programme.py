@@ -87,6 +87,7 @@ def today_in(
     )
     audit_read(uow, clock, actor, "patient.today", patient_id)
     last_view = None if last is None else DecisionView.of(last)
+    paused = assignment.status is ProgrammeStatus.PAUSED
     return TodayView(
         patient_id=patient_id,
         display_name=patient.display_name,
@@ -102,7 +103,7 @@ def today_in(
         sessions_done_today=len(done),
         sessions_planned=dose.sessions_per_day,
         status=assignment.status,
-        paused=assignment.status is ProgrammeStatus.PAUSED,
+        paused=paused,
         paused_reason=assignment.paused_reason,
         paused_at=assignment.paused_at,
         clearance=assignment.clearance,
@@ -115,7 +116,8 @@ def today_in(
         psfs_enabled=assignment.psfs_enabled,
         phase=phase_now(assignment),
         instructions=stage_instructions(protocol, stage, dose),
-        current_decision=last_view if update is None else None,
+        # While paused the pausing decision still applies, whatever came after it.
+        current_decision=last_view if update is None or paused else None,
         update=update,
         pause_decision=pause_cause(uow, assignment, last),
         adherence=adherence,

@@ -249,6 +249,7 @@ def decision_page(request: Request, scope: PatientSelf, ctx: Ctx, pages: PagesDe
         request,
         "patient/decision.html",
         decision=decision,
+        update=None if today is None or today.current_decision is not None else today.update,
         emergency_number=scope.patient.emergency_number.value,
     )
 
