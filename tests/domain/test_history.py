@@ -141,6 +141,21 @@ def test_reference_dates_are_on_each_sessions_own_clock() -> None:
     assert reference_session(sessions) == sessions[1]
 
 
+def test_reference_can_be_an_earlier_instant_on_a_later_date() -> None:
+    sessions = [
+        s(at(2, 15, offset_h=10), pain=(1, 1, 1)),  # 2 Nov 05:00 UTC, 2 November there
+        s(at(1, 20, offset_h=-10), pain=(3, 3, 3)),  # 2 Nov 06:00 UTC, 1 November there
+        s(at(2, 8), pain=(3, 3, 3)),
+        s(at(3, 8), pain=(3, 3, 3)),
+        s(at(4, 8), pain=(3, 3, 3)),
+    ]
+    assert [x.at for x in sessions] == sorted(x.at for x in sessions)
+    # Dates 4, 3 and 2 November; the earliest session dated 2 November is the first one,
+    # although a session dated 1 November comes after it.
+    assert reference_session(sessions) == sessions[0]
+    assert tail_needed(sessions, 1, None, RuleSettings()) is None
+
+
 # --- R8's window and the run -------------------------------------------------------------
 
 
