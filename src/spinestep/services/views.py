@@ -223,10 +223,11 @@ class TodayView:
 
     One story (SPEC §3.5): ``current_decision`` is the latest decision only while it
     still applies (while paused, the pausing decision always does); when a resume, plan
-    change or flag resolution came after it, ``update`` says so (also while paused). While paused, ``pause_decision`` is the decision that
-    paused the programme. ``stage``, ``stage_definition``, ``instructions`` and ``dose``
-    are what the patient does now: in maintenance, the maintenance exercise and dose.
-    ``last_decision`` stays the newest stored decision (for "Why?").
+    change or flag resolution came after it, ``update`` says so (also while paused).
+    While paused, ``pause_decision`` is the decision that paused the programme.
+    ``stage``, ``stage_definition``, ``instructions`` and ``dose`` are what the patient
+    does now: in maintenance, the maintenance exercise and dose. ``last_decision`` stays
+    the newest stored decision (for "Why?").
     """
 
     patient_id: int
