@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pexpect
 
-from spinestep.services import onboarding
+from spinestep.services import onboarding, screening
 from spinestep.services.context import Actor, ServiceContext, SystemClock
 from spinestep.store import open_store
 
@@ -53,6 +53,15 @@ def make_profile(url: str, time_zone: str = "Europe/London", number: str = "112"
                 "Ann", time_zone, clearance=True, emergency_number=EmergencyNumber(number)
             ),
         ).patient_id
+
+
+def screen_now(url: str, patient_id: int) -> None:
+    """Answer "no" to every safety question due now, as 'spinestep screen' would save it,
+    so that a session may follow (SPEC §3.5)."""
+    me = Actor.local_person()
+    with services(url) as ctx:
+        due = screening.session_questions(ctx, me, patient_id)
+        screening.record_screening(ctx, me, patient_id, {flag.code: False for flag in due})
 
 
 def spawn(url: str, *args: str) -> pexpect.spawn:

@@ -12,7 +12,8 @@ from spinestep.domain.model import Decision, Effort, Location
 from spinestep.services import sessions
 from spinestep.services.context import Actor
 from spinestep.services.records import ProgrammeStatus
-from tests.cli.coach_support import YES_NO, finish, make_profile, run, services, spawn
+from tests.cli.coach_support import YES_NO, finish, make_profile, run, screen_now, services, spawn
+from tests.services.support import screened_session
 
 LOG_OK = [
     "log",
@@ -38,6 +39,7 @@ def _replace(args: list[str], option: str, value: str) -> list[str]:
 
 def test_log_saves_and_prints_the_decision_as_json(url: str) -> None:
     patient_id = make_profile(url)
+    screen_now(url, patient_id)
     result = run(url, *LOG_OK, "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -112,7 +114,7 @@ def test_history_shows_the_table_and_the_pain_trend(url: str) -> None:
     start = datetime.now(UTC) - timedelta(days=3)
     with services(url) as ctx:
         for hour, pain_after in enumerate((10, 7, 3, 0)):
-            sessions.record_session(
+            screened_session(
                 ctx,
                 Actor.local_person(),
                 patient_id,
@@ -139,7 +141,7 @@ def test_history_shows_the_table_and_the_pain_trend(url: str) -> None:
 
 
 def test_today_json_counts_todays_sessions(url: str) -> None:
-    make_profile(url, time_zone="Pacific/Auckland")
+    screen_now(url, make_profile(url, time_zone="Pacific/Auckland"))
     assert run(url, *LOG_OK).returncode == 0
     data = json.loads(run(url, "today", "--json").stdout)
     assert (data["sessions_done_today"], data["sessions_planned"]) == (1, 5)

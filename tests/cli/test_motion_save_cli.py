@@ -16,7 +16,7 @@ from spinestep.domain.kinematics import ExerciseStage
 from spinestep.domain.model import EmergencyNumber
 from spinestep.services import onboarding
 from spinestep.services.context import Actor
-from tests.cli.coach_support import finish, make_profile, run, services, spawn
+from tests.cli.coach_support import finish, make_profile, run, screen_now, services, spawn
 from tests.domain.synthetic_body import Camera, RepPlan, landmark_sequence
 
 pytestmark = pytest.mark.motion
@@ -60,6 +60,7 @@ def _stored_sessions(url: str, patient_id: int) -> list[object]:
 
 def test_log_motion_keeps_reps_holds_and_rom_of_the_analysis(url: str, tmp_path: Path) -> None:
     patient_id = make_profile(url)
+    screen_now(url, patient_id)
     done = run(url, "log", *ANSWERS, "--motion", str(_analysis(tmp_path)), "--json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
@@ -87,7 +88,7 @@ def test_log_motion_keeps_reps_holds_and_rom_of_the_analysis(url: str, tmp_path:
 
 
 def test_history_has_no_rom_table_without_analysed_sessions(url: str) -> None:
-    make_profile(url)
+    screen_now(url, make_profile(url))
     assert run(url, "log", *ANSWERS).returncode == 0
     text = run(url, "history")
     assert text.returncode == 0, text.stderr
@@ -164,6 +165,7 @@ def test_analyze_save_records_the_video_as_a_session_and_prints_one_json_object(
     url: str, toe_touch_video: Path
 ) -> None:
     patient_id = _standing_profile(url)
+    screen_now(url, patient_id)
     done = run(
         url, "analyze", str(toe_touch_video), "--stage", "standing", "--save", *ANSWERS, "--json"
     )
@@ -185,6 +187,7 @@ def test_analyze_save_records_the_video_as_a_session_and_prints_one_json_object(
 
 def test_analyze_save_asks_what_the_options_do_not_give(url: str, toe_touch_video: Path) -> None:
     patient_id = _standing_profile(url)
+    screen_now(url, patient_id)
     child = spawn(
         url,
         "analyze",
@@ -273,6 +276,7 @@ def test_session_options_without_save_are_refused(url: str, toe_touch_video: Pat
 
 def test_analyze_save_when_paused_is_refused(url: str, toe_touch_video: Path) -> None:
     patient_id = _standing_profile(url)
+    screen_now(url, patient_id)
     bad = [*ANSWERS[:-6], "--location-before", "back", "--location-after", "foot", "--effort"]
     assert run(url, "log", *bad, "hard").returncode == 0  # peripheralised: R4 stop, paused
     done = run(url, "analyze", str(toe_touch_video), "--stage", "standing", "--save", *ANSWERS)

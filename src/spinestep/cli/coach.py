@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from spinestep.cli.coach_check import run_check
 from spinestep.cli.coach_init import init_command
 from spinestep.cli.coach_log import log_command
 from spinestep.cli.coach_prompts import InputClosedError, Prompter, saving_shielded
@@ -36,38 +37,32 @@ from spinestep.cli.coach_wiring import (
     services,
 )
 from spinestep.errors import InvalidInput, ProgrammePaused
-from spinestep.services import clinician, programme, screening
+from spinestep.services import clinician, programme
 from spinestep.services.assessment import Assessment, parse_assessment
 from spinestep.services.context import ServiceContext
-from spinestep.services.records import FlagSource
 from spinestep.services.views import TodayView
 
 # --- screen, today ----------------------------------------------------------------------
 
 
 def screen_command(patient: PatientOption = None) -> None:
-    """Answer the red-flag questions now (those asked before every session, and the
-    monthly ones when due)."""
+    """Answer the safety questions now: before the first session of the day each on its
+    own, later that day one question for them all; the monthly and onboarding ones when
+    due. A "yes" ends the questions at once and shows what to do. A session (also 'log')
+    needs this check, taken since the last session and at most 2 hours before."""
     console = new_console()
     ask = Prompter(console, allow_stop=False)
     with errors(), services() as ctx:
         patient_id = resolve_patient(ctx, patient)
-        questions = screening.session_questions(ctx, LOCAL, patient_id)
         try:
-            answers = {flag.code: ask.yes_no(flag.question) for flag in questions}
+            outcome = run_check(ctx, LOCAL, patient_id, console, ask)
         except InputClosedError:
             console.print("Input ended: nothing was saved.")
             raise typer.Exit(1) from None
-        with saving_shielded():
-            outcome = screening.record_screening(
-                ctx, LOCAL, patient_id, answers, FlagSource.SESSION
-            )
         if outcome.clear:
-            console.print("[green]No red flags. Saved.[/green]")
-            return
-        number = programme.today(ctx, LOCAL, patient_id).emergency_number
-        if outcome.decision is not None:
-            console.print(decision_panel(outcome.decision, number))
+            console.print(
+                "[green]No red flags. Saved: a session may follow within 2 hours.[/green]"
+            )
 
 
 def _today_json(view: TodayView) -> dict[str, object]:

@@ -19,6 +19,7 @@ from typing import Protocol
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
+from spinestep.cli.coach_check import run_check
 from spinestep.cli.coach_prompts import (
     STOP_HINT,
     Prompter,
@@ -27,12 +28,11 @@ from spinestep.cli.coach_prompts import (
     stop_typed,
     typed_line,
 )
-from spinestep.cli.coach_render import decision_panel, dose_text, today_panel
+from spinestep.cli.coach_render import dose_text, today_panel
 from spinestep.domain.model import Dose, Effort, Location
-from spinestep.services import programme, screening, sessions
+from spinestep.services import sessions
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.instructions import REST_BEFORE_PAIN_AFTER_S, countdown_hold_s
-from spinestep.services.records import FlagSource
 from spinestep.services.views import SessionOutcome, TodayView
 
 LOCATION_OPTIONS = (
@@ -111,19 +111,8 @@ class GuidedSession:
 
     def _red_flag_check(self) -> bool:
         self.console.print("\n[bold]Quick safety check[/bold] (answer y or n)")
-        questions = screening.session_questions(self.ctx, self.actor, self.patient_id)
-        answers = {flag.code: self.ask.yes_no(flag.question) for flag in questions}
-        with saving_shielded():
-            outcome = screening.record_screening(
-                self.ctx, self.actor, self.patient_id, answers, FlagSource.SESSION
-            )
-        if outcome.clear:
-            return True
-        self.console.print("\n[bold red]Do not exercise now.[/bold red]")
-        if outcome.decision is not None:
-            number = programme.today(self.ctx, self.actor, self.patient_id).emergency_number
-            self.console.print(decision_panel(outcome.decision, number))
-        return False
+        outcome = run_check(self.ctx, self.actor, self.patient_id, self.console, self.ask)
+        return outcome.clear
 
     def _location(self, question: str) -> Location:
         return Location.from_code(self.ask.choice(question, LOCATION_OPTIONS))
