@@ -16,6 +16,7 @@ from spinestep.errors import InvalidInput, ScreeningRequired
 from spinestep.services import clinician, screening, sessions
 from spinestep.services.assessment import parse_assessment
 from spinestep.services.context import Actor, FixedClock, ServiceContext
+from spinestep.services.records import FlagSource, ScreeningRecord
 from spinestep.services.screening import ScreeningForm
 from spinestep.services.sessions import StopNowInput
 from spinestep.store import open_store
@@ -303,3 +304,29 @@ def test_a_session_is_stored_exactly_when_a_fresh_check_follows_the_last_session
                     assert len(work.decisions.for_patient(patient_id)) == stored
         finally:
             engine.dispose()
+
+
+def test_the_monthly_question_when_due_is_part_of_the_check(
+    ctx: ServiceContext, me: Actor, clock: FixedClock
+) -> None:
+    patient_id = _onboarded(ctx, me)
+    clock.set(clock.now() + timedelta(days=30))  # the onboarding answer is 30 days old
+    with pytest.raises(InvalidInput) as refused:
+        _all_no(ctx, me, patient_id)
+    assert refused.value.path == "answers.weaker_cancer_risk"
+    answers = dict.fromkeys((*EVERY_SESSION, "weaker_cancer_risk"), False)
+    screening.record_screening(ctx, me, patient_id, answers)
+    assert sessions.record_session(ctx, me, patient_id, easy()).session.id is not None
+
+
+def test_an_empty_answer_set_stored_earlier_never_counts(
+    ctx: ServiceContext, me: Actor, clock: FixedClock
+) -> None:
+    """Screenings stored before the check was enforced may hold no answers at all."""
+    patient_id = _onboarded(ctx, me)
+    clock.set(clock.now() + timedelta(hours=3))
+    with ctx.uow() as uow:
+        uow.screenings.add(ScreeningRecord(patient_id, clock.now(), FlagSource.SESSION, {}))
+        uow.commit()
+    with pytest.raises(ScreeningRequired):
+        sessions.record_session(ctx, me, patient_id, easy())

@@ -131,13 +131,18 @@ def screening_form(uow: UnitOfWork, patient: PatientRecord, now: datetime) -> Sc
     return ScreeningForm.COMBINED if earlier_today else ScreeningForm.FULL
 
 
+def _also_due(uow: UnitOfWork, patient_id: int, now: datetime) -> tuple[RedFlag, ...]:
+    """The monthly and onboarding questions due now that are not every-session ones."""
+    every = flags_for_session()
+    extra = monthly_due(uow, patient_id, now) + onboarding_due(uow, patient_id)
+    return tuple(sorted({f for f in extra if f not in every}, key=lambda f: f.order))
+
+
 def due_in(uow: UnitOfWork, patient: PatientRecord, now: datetime) -> DueScreening:
     """``due_screening`` inside an open unit of work."""
     assert patient.id is not None
-    every = flags_for_session()
-    extra = monthly_due(uow, patient.id, now) + onboarding_due(uow, patient.id)
-    also = tuple(sorted({f for f in extra if f not in every}, key=lambda f: f.order))
-    return DueScreening(screening_form(uow, patient, now), every, also)
+    also = _also_due(uow, patient.id, now)
+    return DueScreening(screening_form(uow, patient, now), flags_for_session(), also)
 
 
 def due_screening(ctx: ServiceContext, actor: Actor, patient_id: int) -> DueScreening:
@@ -280,7 +285,8 @@ def require_fresh_screening(uow: UnitOfWork, patient: PatientRecord, now: dateti
             "answer the safety questions first: each session needs a safety check taken "
             "since the last session and at most 2 hours before; nothing was saved"
         )
-    missing = missing_answers(due_in(uow, patient, now).questions, answered)
+    due = flags_for_session() + _also_due(uow, patient.id, now)
+    missing = missing_answers(due, answered)
     if missing:
         codes = ", ".join(flag.code for flag in missing)
         raise ScreeningRequired(
