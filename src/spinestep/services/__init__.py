@@ -14,7 +14,8 @@ Every use case is a function ``f(ctx, actor, ...)`` that opens one unit of work
 (one transaction) and returns frozen views (``services.views``):
 
 - ``onboarding.onboard``                     profile, programme, onboarding red flags
-- ``screening.session_questions`` / ``record_screening``    red-flag checks
+- ``screening.due_screening`` / ``session_questions`` / ``record_screening``
+                                             the safety check (full or combined form)
 - ``programme.today`` / ``history`` / ``evaluate`` / ``first_patient_id``
 - ``sessions.record_session`` / ``stop_now``   one commit per saved session
 - ``clinician.resume`` / ``resolve_red_flag`` / ``red_flags`` / ``prescribe`` /
@@ -26,6 +27,7 @@ Every use case is a function ``f(ctx, actor, ...)`` that opens one unit of work
   ``audit_trail``
 
 Errors: ``NotFound`` (unknown or not visible), ``PermissionDenied``,
-``ProgrammePaused`` (no session offered now), ``InvalidInput`` (names the field),
+``ProgrammePaused`` (no session offered now), ``ScreeningRequired`` (a session without a
+fresh, complete safety check; never for stop now), ``InvalidInput`` (names the field),
 ``Conflict``.
 """
