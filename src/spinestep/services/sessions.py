@@ -174,13 +174,16 @@ def record_session(
     hidden patient, ProgrammePaused when no session may be recorded now, ScreeningRequired
     without a fresh, complete safety check (never for stop now).
     """
-    now = ctx.clock.now()
-    validate(entry, now)
+    validate(entry, ctx.clock.now())
     key = check_idempotency_key(idempotency_key)
     motion = None if entry.motion is None else check_motion_metrics(entry.motion)
     reps = entry.reps if entry.reps is not None or motion is None else motion["reps"]
     with ctx.uow() as uow:
         uow.lock_patient(patient_id)
+        # The time is taken under the lock: a session's default time then follows the
+        # order of the writes, so the rules see the last saved session as the latest one
+        # (a stop-now racing a session is judged as the last session, as it is).
+        now = ctx.clock.now()
         patient = load_patient(uow, actor, patient_id)
         if key is not None:
             earlier = uow.idempotency.find(patient_id, key)
