@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from spinestep.domain.model import Effort, Location
+from spinestep.domain.model import Effort, Location, RuleSettings
 from spinestep.services.context import Actor, FixedClock, ServiceContext
 from spinestep.services.onboarding import OnboardingInput, onboard
 from spinestep.services.questionnaires import record_response
@@ -100,7 +100,19 @@ def build_history(store: Store) -> int:
     outcome = onboard(
         ctx,
         LOCAL,
-        OnboardingInput(display_name="Ana Example", time_zone="Europe/Berlin", clearance=True),
+        OnboardingInput(
+            display_name="Ana Example",
+            time_zone="Europe/Berlin",
+            clearance=True,
+            # Long-standing thigh symptoms allowed, as a clinician may for stenosis
+            # (SPEC §3.2): three easy sessions on two days then move this patient on.
+            settings=RuleSettings(
+                progress_after_sessions=3,
+                min_days_at_stage=2,
+                progress_max_pain=4,
+                progress_max_location=Location.THIGH,
+            ),
+        ),
     )
     patient_id = outcome.patient_id
     clock.set(START + timedelta(minutes=30))
