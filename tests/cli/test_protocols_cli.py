@@ -18,6 +18,7 @@ GOOD = """\
 id: my-protocol
 title: Mine
 direction: extension
+maintenance_stage: 1
 stages:
   - id: only
     title: Only stage
@@ -92,7 +93,7 @@ def test_validate_a_broken_file_names_field_and_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        "spinestep: mine.yaml line 8: stages[0].dose.reps: must be an integer 1-100"
+        "spinestep: mine.yaml line 9: stages[0].dose.reps: must be an integer 1-100"
     ]
 
 

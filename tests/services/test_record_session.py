@@ -40,20 +40,30 @@ def test_decision_is_stored_with_its_inputs_and_rules_version(
     assert replayed.decision is Decision.STAY
 
 
-def test_three_easy_sessions_on_two_days_progress_to_the_next_stage(
+def test_easy_painless_sessions_on_three_days_progress_to_the_next_stage(
     ctx: ServiceContext, me: Actor, clock: FixedClock
 ) -> None:
+    """Defaults of rules 2026.12-1: 6 easy, painless sessions on 3 dates, 32 hours apart.
+    Three sessions a day: the first session of the third day moves the person on.
+    """
     patient_id = onboard(ctx, me)
-    first = screened_session(ctx, me, patient_id, easy())
-    clock.set(clock.now() + timedelta(hours=3))
-    second = screened_session(ctx, me, patient_id, easy())
-    clock.set(clock.now() + timedelta(days=1))
-    third = screened_session(ctx, me, patient_id, easy())
-    assert [o.decision.decision for o in (first, second, third)] == [
-        Decision.STAY,
-        Decision.STAY,
-        Decision.PROGRESS,
-    ]
+    painless = easy(
+        pain_before=1,
+        pain_during=1,
+        pain_after=1,
+        location_before=Location.BACK,
+        location_after=Location.BACK,
+    )
+    start = clock.now()
+    outcomes = []
+    for day in range(2):
+        for slot in range(3):
+            clock.set(start + timedelta(days=day, hours=3 * slot))
+            outcomes.append(screened_session(ctx, me, patient_id, painless))
+    assert [o.decision.decision for o in outcomes] == [Decision.STAY] * 6
+    clock.set(start + timedelta(days=2))
+    third = screened_session(ctx, me, patient_id, painless)
+    assert third.decision.decision is Decision.PROGRESS
     assert (third.stage_before, third.stage_after) == (1, 2)
     today = programme.today(ctx, me, patient_id)
     assert today.stage == 2

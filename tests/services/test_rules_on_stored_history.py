@@ -114,9 +114,7 @@ def test_the_tail_read_decides_as_the_whole_history_would(
     assert replayed.rules_version == RULES_VERSION == "2026.12-1"
 
 
-def test_a_long_run_is_read_far_enough_to_suggest_a_review(
-    ctx: ServiceContext, me: Actor
-) -> None:
+def test_a_long_run_is_read_far_enough_to_suggest_a_review(ctx: ServiceContext, me: Actor) -> None:
     """Five moderate sessions a day for 15 days: the run covers 14 dates, so R9 asks for a
     review (urgency routine) — the service must read past its first batch to see that.
     """

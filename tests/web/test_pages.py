@@ -140,8 +140,8 @@ def test_clinician_sees_the_stop_and_moves_the_patient_back_a_stage(clinic: Clin
     saved = doctor.post(f"/clinic/patients/{clinic.patient_a}/plan", data=form)
     assert saved.status_code == 303
     patient = clinic.client("patient_a")
-    complete_session(patient, pain=(3, 3, 4), where=("buttock", "buttock"), effort="moderate")
-    # Stage 2, after 4 > before 3: worse by 1 (< worsening_points 2): R6 regress, urgency none.
+    complete_session(patient, pain=(3, 3, 5), where=("buttock", "buttock"), effort="moderate")
+    # Stage 2, after 5 - before 3 = 2 >= worsening_points 2: aggravating, R6 regress.
     assert 'class="badge regress"' in patient.get("/decision").text
     listing = doctor.get("/clinic").text
     assert "Zebulon Quillfeather" in listing
