@@ -10,6 +10,7 @@ import pytest
 from spinestep.services import onboarding
 from spinestep.services.context import Actor
 from tests.cli.coach_support import YES_NO, finish, run, screen_now, services, spawn
+from tests.support.flags import EVERY_SESSION_CODES
 
 LOG_OK = [
     "log",
@@ -20,16 +21,7 @@ LOG_OK = [
     "--location-after", "buttock",
     "--effort", "easy",
 ]  # fmt: skip
-EVERY_SESSION = [
-    "new_bladder_dysfunction",
-    "new_bowel_dysfunction",
-    "saddle_anaesthesia",
-    "new_sexual_dysfunction",
-    "progressive_or_severe_motor_deficit",
-    "bilateral_leg_symptoms",
-    "infection_features",
-    "night_pain_unremitting",
-]
+EVERY_SESSION = list(EVERY_SESSION_CODES)
 ONBOARDING = [
     *EVERY_SESSION,
     "history_of_cancer",

@@ -13,6 +13,7 @@ from spinestep.services.assessment import parse_assessment
 from spinestep.services.context import Actor, FixedClock, ServiceContext
 from spinestep.services.records import EventKind, FlagSource
 from tests.services.support import easy, onboard, screened_session
+from tests.support.flags import EVERY_SESSION_CODES
 
 ALL_CODES = (
     "new_bladder_dysfunction",
@@ -149,16 +150,7 @@ def test_monthly_question_is_due_again_after_thirty_days(
     ]
 
 
-EVERY_SESSION = {
-    "new_bladder_dysfunction",
-    "new_bowel_dysfunction",
-    "saddle_anaesthesia",
-    "new_sexual_dysfunction",
-    "progressive_or_severe_motor_deficit",
-    "bilateral_leg_symptoms",
-    "infection_features",
-    "night_pain_unremitting",
-}
+EVERY_SESSION = set(EVERY_SESSION_CODES)
 
 
 def test_session_questions_are_the_every_session_flags(ctx: ServiceContext, me: Actor) -> None:

@@ -21,17 +21,9 @@ from spinestep.services.screening import ScreeningForm
 from spinestep.services.sessions import StopNowInput
 from spinestep.store import open_store
 from tests.services.support import easy, onboard
+from tests.support.flags import EVERY_SESSION_CODES
 
-EVERY_SESSION = (
-    "new_bladder_dysfunction",
-    "new_bowel_dysfunction",
-    "saddle_anaesthesia",
-    "new_sexual_dysfunction",
-    "progressive_or_severe_motor_deficit",
-    "bilateral_leg_symptoms",
-    "infection_features",
-    "night_pain_unremitting",
-)
+EVERY_SESSION = EVERY_SESSION_CODES
 ONBOARDING_ONLY = (
     "history_of_cancer",
     "major_trauma",

@@ -10,18 +10,10 @@ from typing import Any
 from spinestep.domain.redflags import flags_for_onboarding
 from spinestep.services import accounts
 from spinestep.services.records import Role
+from tests.support.flags import EVERY_SESSION_CODES
 from tests.web.support import INSTALLER, PASSWORD, Clinic
 
-EVERY_SESSION_FLAGS = {
-    "new_bladder_dysfunction",
-    "new_bowel_dysfunction",
-    "saddle_anaesthesia",
-    "new_sexual_dysfunction",
-    "progressive_or_severe_motor_deficit",
-    "bilateral_leg_symptoms",
-    "infection_features",
-    "night_pain_unremitting",
-}
+EVERY_SESSION_FLAGS = set(EVERY_SESSION_CODES)
 
 
 def session(**overrides: Any) -> dict[str, Any]:

@@ -15,20 +15,12 @@ import pytest
 
 from spinestep.domain.redflags import flags_for_onboarding
 from spinestep.services.context import FixedClock
+from tests.support.flags import EVERY_SESSION_CODES
 from tests.web.pageflow import complete_session, flag_fields, form_token, post_step
 from tests.web.support import Clinic, build_clinic
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 09:00 in London (GMT)
-EVERY_SESSION = [
-    "new_bladder_dysfunction",
-    "new_bowel_dysfunction",
-    "saddle_anaesthesia",
-    "new_sexual_dysfunction",
-    "progressive_or_severe_motor_deficit",
-    "bilateral_leg_symptoms",
-    "infection_features",
-    "night_pain_unremitting",
-]
+EVERY_SESSION = list(EVERY_SESSION_CODES)
 NIGHT_PAIN = "Is there constant pain at night that no position eases?"
 COMBINED = "Has any of these started since your last check?"
 SESSION = {
