@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from spinestep.domain.model import Decision, Direction, Dose, Phase, SessionRecord, Urgency
 from spinestep.domain.scoring import Bothersomeness, Instrument
+from spinestep.services.records import EventKind
 
 
 class StageStatus(StrEnum):
@@ -183,16 +184,8 @@ class FlagEntry:
     resolved_at: datetime | None = None
 
 
-class ChangeKind(StrEnum):
-    """What changed in the programme (the stored event kinds, SPEC §3.5)."""
-
-    PAUSE = "pause"
-    RESUME = "resume"
-    PRESCRIBE = "prescribe"
-    STAGE_CHANGE = "stage_change"
-    CLEARANCE = "clearance"
-    SETTINGS_CHANGE = "settings_change"
-    COMPLETE = "complete"
+#: What changed in the programme: exactly the stored event kinds (SPEC §3.5).
+ChangeKind = EventKind
 
 
 @dataclass(frozen=True, slots=True)
