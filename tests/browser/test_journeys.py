@@ -17,9 +17,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from spinestep.services.context import Actor
 from spinestep.services.records import Role
-from spinestep.services.sessions import record_session
 from tests.browser.server import live_server
-from tests.services.support import easy
+from tests.services.support import easy, screened_session
 from tests.web.support import PASSWORD, build_clinic
 
 pytestmark = pytest.mark.browser
@@ -164,7 +163,7 @@ def test_patient_history_shows_range_of_motion(
             "side_view": True,
         }
         at = noon + timedelta(hours=hours)
-        record_session(clinic.ctx, patient, clinic.patient_a, easy(at=at, motion=metrics))
+        screened_session(clinic.ctx, patient, clinic.patient_a, easy(at=at, motion=metrics))
     clinic.close()
     backend = "pg" if database_url.startswith("postgresql") else "sqlite"
     with live_server(database_url, tmp_path) as server:
