@@ -208,7 +208,11 @@ def resume(
             if open_flags:
                 codes = ", ".join(report.code for report in open_flags)
                 raise Conflict(f"resolve the open red flags first: {codes}")
-            reason = "resumed by the clinician" + _move(assignment, stage, phase)
+            reason = "resumed by the clinician"
+            if stage is not None or phase is not None:
+                # The clinician's choice of stage and phase, checked as a plan change is.
+                _plan_changes(assignment, stage, None, None, phase, now)
+                reason += f" at stage {assignment.current_stage} ({assignment.phase.value})"
         else:
             if assessment is None:
                 raise InvalidInput(
@@ -269,27 +273,6 @@ def _close_flag(
     report.resolved_by_self = not actor.is_clinical
     report.outcome = outcome
     uow.red_flags.update(report)
-
-
-def _move(assignment: AssignmentRecord, stage: int | None, phase: Phase | None) -> str:
-    """Apply the clinician's choice of stage and phase on resume; the words for the event."""
-    if stage is None and phase is None:
-        return ""
-    protocol = protocol_of(assignment)
-    new_phase = phase or assignment.phase
-    if new_phase is Phase.MAINTENANCE:
-        if stage is not None and stage != protocol.maintenance_stage:
-            raise InvalidInput(
-                "current_stage",
-                f"in maintenance the stage is the maintenance stage {protocol.maintenance_stage}",
-            )
-        new_stage = protocol.maintenance_stage
-    else:
-        new_stage = assignment.current_stage if stage is None else stage
-        check_protocol_and_stage(assignment.protocol_id, new_stage)
-    assignment.phase = new_phase
-    assignment.current_stage = new_stage
-    return f" at stage {new_stage} ({new_phase.value})"
 
 
 def prescribe(
