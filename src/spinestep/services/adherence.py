@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from spinestep.domain.model import Phase
 from spinestep.services.access import load_patient
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.deciding import current_dose, effective_dose, protocol_of
+from spinestep.services.local_days import day_bounds
 from spinestep.services.ports import UnitOfWork
 from spinestep.services.records import (
     AssignmentRecord,
@@ -159,8 +160,8 @@ def seven_days(
     out = []
     for offset in range(days):
         day = first + timedelta(days=offset)
-        begin = datetime.combine(day, time(0), tzinfo=zone)
-        end = min(datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone), now)
+        begin, day_end = day_bounds(zone, day)
+        end = min(day_end, now)
         began = (
             None
             if started_at is None

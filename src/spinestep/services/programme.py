@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from spinestep.errors import NotFound
@@ -11,6 +11,7 @@ from spinestep.services.adherence import adherence_in, window_start
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.deciding import protocol_of, run_rules
 from spinestep.services.instructions import stage_instructions
+from spinestep.services.local_days import local_day_bounds
 from spinestep.services.ports import Clock, UnitOfWork
 from spinestep.services.records import AssignmentRecord, PatientRecord, ProgrammeStatus
 from spinestep.services.rom_trend import rom_weeks, stage_ids_of
@@ -23,15 +24,6 @@ from spinestep.services.views import (
     SessionView,
     TodayView,
 )
-
-
-def local_day_bounds(time_zone: str, instant: datetime) -> tuple[date, datetime, datetime]:
-    """The patient's local date at ``instant`` and that day's start and end as instants."""
-    zone = ZoneInfo(time_zone)
-    local_date = instant.astimezone(zone).date()
-    start = datetime.combine(local_date, time(0), tzinfo=zone)
-    end = datetime.combine(local_date + timedelta(days=1), time(0), tzinfo=zone)
-    return local_date, start, end
 
 
 def _assignment(uow: UnitOfWork, patient: PatientRecord) -> AssignmentRecord:

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from spinestep.domain.redflags import (
     RED_FLAGS,
@@ -34,6 +33,7 @@ from spinestep.errors import InvalidInput, ScreeningRequired
 from spinestep.services.access import audit, load_patient
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.deciding import run_rules
+from spinestep.services.local_days import local_day_bounds
 from spinestep.services.ports import Clock, UnitOfWork
 from spinestep.services.records import (
     AssignmentRecord,
@@ -123,10 +123,7 @@ def onboarding_due(uow: UnitOfWork, patient_id: int) -> tuple[RedFlag, ...]:
 def screening_form(uow: UnitOfWork, patient: PatientRecord, now: datetime) -> ScreeningForm:
     """``full`` before the first session of the patient's local day, ``combined`` after it."""
     assert patient.id is not None
-    zone = ZoneInfo(patient.time_zone)
-    local_date = now.astimezone(zone).date()
-    start = datetime.combine(local_date, time(0), tzinfo=zone)
-    end = datetime.combine(local_date + timedelta(days=1), time(0), tzinfo=zone)
+    _, start, end = local_day_bounds(patient.time_zone, now)
     earlier_today = uow.sessions.for_patient(patient.id, start, end)
     return ScreeningForm.COMBINED if earlier_today else ScreeningForm.FULL
 
