@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass, fields, replace
 
 from starlette.datastructures import FormData
 
@@ -113,22 +112,12 @@ def _optional(form: FormData, name: str, low: int, high: int, label: str) -> int
 
 def _wanted_settings(current: RuleSettings, update: PlanUpdate) -> RuleSettings:
     """The rule settings after ``update``: each value given replaces the current one."""
-
-    def pick(new: Any, old: Any) -> Any:
-        return old if new is None else new
-
-    return RuleSettings(
-        progress_after_sessions=pick(
-            update.progress_after_sessions, current.progress_after_sessions
-        ),
-        min_days_at_stage=pick(update.min_days_at_stage, current.min_days_at_stage),
-        worsening_points=pick(update.worsening_points, current.worsening_points),
-        progress_max_pain=pick(update.progress_max_pain, current.progress_max_pain),
-        progress_max_location=pick(update.progress_max_location, current.progress_max_location),
-        maintenance_sessions_per_day=pick(
-            update.maintenance_sessions_per_day, current.maintenance_sessions_per_day
-        ),
-    )
+    given = {
+        setting.name: getattr(update, setting.name)
+        for setting in fields(RuleSettings)
+        if getattr(update, setting.name) is not None
+    }
+    return replace(current, **given)
 
 
 def apply_plan_update(ctx: WebContext, scope: PatientScope, update: PlanUpdate) -> None:
