@@ -52,7 +52,7 @@ def test_old_defaults_are_raised_and_the_change_is_in_the_timeline(database_url:
             uow.commit()
 
         started = datetime.now(UTC)
-        migrate(engine)
+        migrate(engine, "0005")
         assert current_revision(engine) == "0005"
         with unit_of_work_factory(engine)() as uow:
             for name, (patient_id, assignment_id) in ids.items():

@@ -31,6 +31,9 @@ EXPECTED_TABLES = {
     "invites",
     "deletion_requests",
     "idempotency_keys",  # 0004
+    "browser_sessions",  # 0006
+    "password_resets",  # 0006
+    "login_throttle",  # 0006
 }
 
 

@@ -16,10 +16,13 @@ from spinestep.services.records import (
     ApiTokenRecord,
     AssignmentRecord,
     AuditEntry,
+    BrowserSessionRecord,
     DeletionRequest,
     FlagSource,
     IdempotencyRecord,
     InviteRecord,
+    LoginThrottleRecord,
+    PasswordResetRecord,
     PatientRecord,
     ProgrammeEvent,
     RedFlagReport,
@@ -184,6 +187,43 @@ class IdempotencyRepository(Protocol):
         ...
 
 
+class BrowserSessionRepository(Protocol):
+    def add(self, session: BrowserSessionRecord) -> BrowserSessionRecord: ...
+    def find(self, nonce_hash: str) -> BrowserSessionRecord | None: ...
+    def end(self, nonce_hash: str) -> None:
+        """Delete the session with this nonce hash (nothing if there is none)."""
+        ...
+
+    def end_all(self, user_id: int, *, keep: str | None = None) -> int:
+        """Delete every session of ``user_id`` but the one with nonce hash ``keep``."""
+        ...
+
+    def prune(self, now: datetime) -> int:
+        """Delete the sessions that expired before ``now``; how many."""
+        ...
+
+
+class PasswordResetRepository(Protocol):
+    def add(self, reset: PasswordResetRecord) -> PasswordResetRecord: ...
+    def by_hash(self, token_hash: str) -> PasswordResetRecord | None: ...
+    def update(self, reset: PasswordResetRecord) -> None: ...
+    def void_for_user(self, user_id: int, now: datetime) -> int:
+        """Mark every unused link of ``user_id`` used at ``now``; how many."""
+        ...
+
+
+class LoginThrottleRepository(Protocol):
+    def get(self, key: str) -> LoginThrottleRecord | None: ...
+    def save(self, entry: LoginThrottleRecord) -> None:
+        """Insert or replace the entry for ``entry.key``."""
+        ...
+
+    def delete(self, key: str) -> None: ...
+    def prune(self, before: datetime) -> int:
+        """Delete entries whose last failure is before ``before``; how many."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository.
 
@@ -205,6 +245,18 @@ class UnitOfWork(Protocol):
     invites: InviteRepository
     deletions: DeletionRepository
     idempotency: IdempotencyRepository
+    browser_sessions: BrowserSessionRepository
+    password_resets: PasswordResetRepository
+    login_throttle: LoginThrottleRepository
+
+    def lock_accounts(self) -> None:
+        """Start this unit of work as the one writer about accounts until it ends.
+
+        For the few writes whose checks span several accounts: the first-run setup
+        (exactly one admin) and deactivating an admin (one active admin always stays).
+        Must be the first call of the unit of work, like ``lock_patient``.
+        """
+        ...
 
     def lock_patient(self, patient_id: int) -> None:
         """Start this unit of work as the one writer about ``patient_id`` until it ends.

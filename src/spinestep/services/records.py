@@ -247,6 +247,7 @@ class AuditEntry:
     at: datetime
     actor_user_id: int | None = None
     patient_id: int | None = None
+    subject_user_id: int | None = None
     id: int | None = None
 
 
@@ -290,3 +291,37 @@ class IdempotencyRecord:
     created_at: datetime
     session_id: int | None = None
     id: int | None = None
+
+
+@dataclass(slots=True)
+class BrowserSessionRecord:
+    """A signed-in browser session; only the SHA-256 of the cookie's nonce is kept."""
+
+    user_id: int
+    nonce_hash: str
+    created_at: datetime
+    expires_at: datetime
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class PasswordResetRecord:
+    """A one-time password reset link for ``user_id``; only its SHA-256 is kept."""
+
+    user_id: int
+    token_hash: str
+    created_at: datetime
+    expires_at: datetime
+    created_by: int | None = None
+    used_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class LoginThrottleRecord:
+    """Failed sign-ins of one (account, address) pair (``key`` is a SHA-256 of the pair)."""
+
+    key: str
+    failures: int
+    last_failure_at: datetime
+    blocked_until: datetime | None = None

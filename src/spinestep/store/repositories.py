@@ -18,11 +18,14 @@ from spinestep.services.records import (
     ApiTokenRecord,
     AssignmentRecord,
     AuditEntry,
+    BrowserSessionRecord,
     DeletionRequest,
     DeletionStatus,
     FlagSource,
     IdempotencyRecord,
     InviteRecord,
+    LoginThrottleRecord,
+    PasswordResetRecord,
     PatientRecord,
     ProgrammeEvent,
     RedFlagReport,
@@ -37,11 +40,14 @@ from spinestep.store.tables import (
     AssignmentRow,
     AuditRow,
     Base,
+    BrowserSessionRow,
     DecisionRow,
     DeletionRow,
     EventRow,
     IdempotencyRow,
     InviteRow,
+    LoginThrottleRow,
+    PasswordResetRow,
     PatientRow,
     QuestionnaireRow,
     RedFlagRow,
@@ -380,3 +386,100 @@ class SqlIdempotencyRepository(_Repository[IdempotencyRecord, IdempotencyRow]):
                 IdempotencyRow.patient_id == patient_id, IdempotencyRow.key == key
             )
         )
+
+
+class SqlBrowserSessionRepository(_Repository[BrowserSessionRecord, BrowserSessionRow]):
+    row_type = BrowserSessionRow
+    record_type = BrowserSessionRecord
+
+    def find(self, nonce_hash: str) -> BrowserSessionRecord | None:
+        return self._one(
+            sa.select(BrowserSessionRow).where(BrowserSessionRow.nonce_hash == nonce_hash)
+        )
+
+    def end(self, nonce_hash: str) -> None:
+        self._session.flush()
+        self._session.execute(
+            sa.delete(BrowserSessionRow).where(BrowserSessionRow.nonce_hash == nonce_hash)
+        )
+
+    def end_all(self, user_id: int, *, keep: str | None = None) -> int:
+        self._session.flush()
+        statement = sa.delete(BrowserSessionRow).where(BrowserSessionRow.user_id == user_id)
+        if keep is not None:
+            statement = statement.where(BrowserSessionRow.nonce_hash != keep)
+        return int(self._session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+    def prune(self, now: datetime) -> int:
+        self._session.flush()
+        statement = sa.delete(BrowserSessionRow).where(BrowserSessionRow.expires_at < now)
+        return int(self._session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+
+class SqlPasswordResetRepository(_Repository[PasswordResetRecord, PasswordResetRow]):
+    row_type = PasswordResetRow
+    record_type = PasswordResetRecord
+
+    def by_hash(self, token_hash: str) -> PasswordResetRecord | None:
+        return self._one(
+            sa.select(PasswordResetRow).where(PasswordResetRow.token_hash == token_hash)
+        )
+
+    def void_for_user(self, user_id: int, now: datetime) -> int:
+        self._session.flush()
+        statement = (
+            sa.update(PasswordResetRow)
+            .where(PasswordResetRow.user_id == user_id, PasswordResetRow.used_at.is_(None))
+            .values(used_at=now)
+        )
+        count = int(self._session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+        self._session.expire_all()
+        return count
+
+
+class SqlLoginThrottleRepository:
+    """Keyed by the pair's hash; ``save`` inserts or replaces (the caller holds no lock)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    @staticmethod
+    def _to_record(row: LoginThrottleRow) -> LoginThrottleRecord:
+        return LoginThrottleRecord(row.key, row.failures, row.last_failure_at, row.blocked_until)
+
+    def get(self, key: str) -> LoginThrottleRecord | None:
+        row = self._session.get(LoginThrottleRow, key)
+        return None if row is None else self._to_record(row)
+
+    def save(self, entry: LoginThrottleRecord) -> None:
+        row = self._session.get(LoginThrottleRow, entry.key)
+        if row is None:
+            self._session.add(
+                LoginThrottleRow(
+                    key=entry.key,
+                    failures=entry.failures,
+                    last_failure_at=entry.last_failure_at,
+                    blocked_until=entry.blocked_until,
+                )
+            )
+        else:
+            row.failures = entry.failures
+            row.last_failure_at = entry.last_failure_at
+            row.blocked_until = entry.blocked_until
+        try:
+            self._session.flush()
+        except sa.exc.IntegrityError:
+            self._session.rollback()
+            raise Conflict("the change clashes with stored login_throttle") from None
+
+    def delete(self, key: str) -> None:
+        self._session.flush()
+        self._session.execute(sa.delete(LoginThrottleRow).where(LoginThrottleRow.key == key))
+        self._session.expire_all()
+
+    def prune(self, before: datetime) -> int:
+        self._session.flush()
+        statement = sa.delete(LoginThrottleRow).where(LoginThrottleRow.last_failure_at < before)
+        count = int(self._session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+        self._session.expire_all()
+        return count

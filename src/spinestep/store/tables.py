@@ -280,6 +280,45 @@ class AuditRow(Base):
         sa.ForeignKey("patients.id", ondelete="SET NULL")
     )
     at: Mapped[datetime]
+    # Added by migration 0006: the account an account action was about (a plain id).
+    subject_user_id: Mapped[int | None]
+
+
+class BrowserSessionRow(Base):
+    """A signed-in browser session, found by the SHA-256 of its cookie's nonce."""
+
+    __tablename__ = "browser_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    nonce_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class PasswordResetRow(Base):
+    """A one-time password reset link (only the SHA-256 of its secret is kept)."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(_user_fk())
+    used_at: Mapped[datetime | None]
+
+
+class LoginThrottleRow(Base):
+    """Failed sign-ins of one (account, address) pair, keyed by a SHA-256 of the pair."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int]
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)
+    blocked_until: Mapped[datetime | None]
 
 
 class InviteRow(Base):

@@ -24,11 +24,14 @@ from spinestep.store.repositories import (
     SqlApiTokenRepository,
     SqlAssignmentRepository,
     SqlAuditRepository,
+    SqlBrowserSessionRepository,
     SqlDecisionRepository,
     SqlDeletionRepository,
     SqlEventRepository,
     SqlIdempotencyRepository,
     SqlInviteRepository,
+    SqlLoginThrottleRepository,
+    SqlPasswordResetRepository,
     SqlPatientRepository,
     SqlQuestionnaireRepository,
     SqlRedFlagRepository,
@@ -37,6 +40,9 @@ from spinestep.store.repositories import (
     SqlUserRepository,
 )
 from spinestep.store.tables import AssignmentRow, PatientRow
+
+#: The advisory lock key of ``lock_accounts`` on PostgreSQL ("spinestep accounts").
+ACCOUNTS_LOCK = 0x5350_4E53_4143_4354 & 0x7FFF_FFFF_FFFF_FFFF
 
 
 class SqlUnitOfWork:
@@ -60,6 +66,9 @@ class SqlUnitOfWork:
     invites: ports.InviteRepository
     deletions: ports.DeletionRepository
     idempotency: ports.IdempotencyRepository
+    browser_sessions: ports.BrowserSessionRepository
+    password_resets: ports.PasswordResetRepository
+    login_throttle: ports.LoginThrottleRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -82,6 +91,9 @@ class SqlUnitOfWork:
         self.invites = SqlInviteRepository(session)
         self.deletions = SqlDeletionRepository(session)
         self.idempotency = SqlIdempotencyRepository(session)
+        self.browser_sessions = SqlBrowserSessionRepository(session)
+        self.password_resets = SqlPasswordResetRepository(session)
+        self.login_throttle = SqlLoginThrottleRepository(session)
         return self
 
     def __exit__(
@@ -101,6 +113,30 @@ class SqlUnitOfWork:
         if self._session is None:
             raise RuntimeError("the unit of work is used outside its 'with' block")
         return self._session
+
+    def lock_accounts(self) -> None:
+        """Become the one writer about accounts until this unit of work ends.
+
+        PostgreSQL: a transaction-scoped advisory lock on a fixed key; SQLite:
+        ``BEGIN IMMEDIATE``. Must come before anything else in the unit of work.
+        """
+        session = self._require()
+        if session.in_transaction():
+            raise RuntimeError("lock_accounts must be the first call of the unit of work")
+        try:
+            connection = session.connection()
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": ACCOUNTS_LOCK}
+            )
+        except sa.exc.OperationalError as error:
+            session.rollback()
+            raise StorageError(
+                f"the database could not be locked for writing ({type(error).__name__})"
+            ) from error
+        session.expire_all()
 
     def lock_patient(self, patient_id: int) -> None:
         """Become the one writer about ``patient_id`` until this unit of work ends.
