@@ -1,0 +1,40 @@
+"""Names and short texts from a person or a file: normalised, and safe to show anywhere.
+
+A name is stored in Unicode NFC, with surrounding whitespace removed, and refused when
+it holds a control or formatting character: C0/C1 controls (which carry ANSI terminal
+escapes, CR and LF), Unicode format characters (right-to-left overrides, zero-width
+joiners, the byte-order mark), line and paragraph separators, private-use and
+unassigned code points. Such characters have no place in a name and let a name pose as
+another on a screen or a terminal. ``terminal_safe`` makes any stored text printable
+for a terminal, for what was stored before these checks.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from spinestep.errors import InvalidInput
+
+#: Unicode general categories refused in names (see the module docstring).
+_REFUSED = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _refused(char: str) -> bool:
+    return unicodedata.category(char) in _REFUSED
+
+
+def clean_name(value: str, path: str, *, max_chars: int = 200) -> str:
+    """``value`` in NFC without surrounding whitespace, else InvalidInput naming ``path``."""
+    text = unicodedata.normalize("NFC", value).strip()
+    if not text or len(text) > max_chars:
+        raise InvalidInput(path, f"must be 1-{max_chars} characters")
+    if any(_refused(char) for char in text):
+        raise InvalidInput(path, "must not contain control or formatting characters")
+    return text
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control or formatting character shown as a ``\\u`` escape."""
+    if not any(_refused(char) for char in text):
+        return text
+    return "".join(f"\\u{ord(char):04x}" if _refused(char) else char for char in text)
