@@ -2,9 +2,10 @@
 
 A name is stored in Unicode NFC, with surrounding whitespace removed, and refused when
 it holds a control or formatting character: C0/C1 controls (which carry ANSI terminal
-escapes, CR and LF), Unicode format characters (right-to-left overrides, zero-width
-joiners, the byte-order mark), line and paragraph separators, private-use and
-unassigned code points. Such characters have no place in a name and let a name pose as
+escapes, CR and LF), Unicode format characters (right-to-left overrides, the
+byte-order mark), line and paragraph separators, private-use and unassigned code
+points. The zero-width non-joiner and joiner are kept: Persian and Indic names need
+them. Such characters have no place in a name and let a name pose as
 another on a screen or a terminal. ``terminal_safe`` makes any stored text printable
 for a terminal, for what was stored before these checks.
 """
@@ -17,10 +18,11 @@ from spinestep.errors import InvalidInput
 
 #: Unicode general categories refused in names (see the module docstring).
 _REFUSED = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_JOINERS = frozenset({"\u200c", "\u200d"})
 
 
 def _refused(char: str) -> bool:
-    return unicodedata.category(char) in _REFUSED
+    return unicodedata.category(char) in _REFUSED and char not in _JOINERS
 
 
 def clean_name(value: str, path: str, *, max_chars: int = 200) -> str:
