@@ -2,19 +2,85 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
 from platformdirs import user_data_dir
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+#: Bind addresses that only this machine can reach.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+Network = IPv4Network | IPv6Network
 
 
 def default_data_dir() -> Path:
     return Path(user_data_dir("spinestep", appauthor=False))
 
 
+def check_public_url(value: str) -> str:
+    """``scheme://host[:port]`` with scheme http or https, without a trailing slash.
+
+    No path, query, fragment or user name: spinestep serves its pages from the root of
+    the address, so a link under a path would not reach it.
+    """
+    text = value.strip()
+    if not text:
+        return ""
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as error:
+        raise ValueError(f"public_url: not a valid URL ({error})") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("public_url: must start with http:// or https://")
+    if not parts.hostname:
+        raise ValueError("public_url: names no host")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("public_url: must not carry a user name or password")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise ValueError(
+            "public_url: only scheme, host and port (spinestep is served from the root)"
+        )
+    netloc = parts.netloc.lower()
+    default_port = {"http": 80, "https": 443}[parts.scheme]
+    if port == default_port:
+        netloc = netloc.rsplit(":", 1)[0]
+    return f"{parts.scheme}://{netloc}"
+
+
+def parse_networks(value: object) -> tuple[Network, ...]:
+    """Comma-separated addresses or CIDR networks (``10.0.0.1, 172.16.0.0/12``)."""
+    if isinstance(value, str):
+        items: list[object] = [item.strip() for item in value.split(",") if item.strip()]
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = list(value)
+    else:
+        raise ValueError("trusted_proxies: a comma-separated list of addresses or networks")
+    networks: list[Network] = []
+    for item in items:
+        if isinstance(item, IPv4Network | IPv6Network):
+            networks.append(item)
+            continue
+        try:
+            networks.append(ip_network(str(item).strip(), strict=False))
+        except ValueError:
+            raise ValueError(
+                f"trusted_proxies: {str(item)[:60]!r} is not an IP address or network"
+            ) from None
+    return tuple(networks)
+
+
 class Settings(BaseSettings):
-    """Installation settings. ``SPINESTEP_DATABASE_URL`` selects the database."""
+    """Installation settings. ``SPINESTEP_DATABASE_URL`` selects the database.
+
+    ``public_url`` is the address people use to reach spinestep (links in invitations
+    and e-mails; https also turns on HSTS and the ``Secure`` cookie flag).
+    ``trusted_proxies`` names the reverse proxies whose ``X-Forwarded-For`` is believed.
+    """
 
     model_config = SettingsConfigDict(env_prefix="SPINESTEP_", extra="ignore")
 
@@ -26,12 +92,31 @@ class Settings(BaseSettings):
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = "spinestep@localhost"
+    public_url: str = ""
+    trusted_proxies: Annotated[tuple[Network, ...], NoDecode] = ()
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        return check_public_url(value)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _trusted_proxies(cls, value: object) -> tuple[Network, ...]:
+        return parse_networks(value)
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in the user data directory."""
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'spinestep.db'}"
+
+    def serves_https(self) -> bool:
+        """People reach spinestep over https (it may itself listen on plain HTTP behind a proxy)."""
+        return self.public_url.startswith("https://")
+
+    def listens_on_loopback(self) -> bool:
+        return self.host in LOOPBACK_HOSTS
 
 
 def load_settings() -> Settings:
