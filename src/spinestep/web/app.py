@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from spinestep.services.ports import Clock, PasswordHasher, UnitOfWorkFactory
 from spinestep.settings import Settings
 from spinestep.web.accesslog import AccessLogMiddleware
+from spinestep.web.body_limit import BodyLimitMiddleware
 from spinestep.web.context import WebContext
 from spinestep.web.errors import install_error_handlers
 from spinestep.web.headers import SecurityHeadersMiddleware
@@ -73,4 +74,5 @@ def create_app(
     app.add_middleware(ClearOnWriteMiddleware, cache=ctx.cache)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(BodyLimitMiddleware)  # outermost: before parsing and sign-in
     return app
