@@ -2,12 +2,15 @@
 
 ``make_engine(url)`` opens SQLite (a file; its directory is created) or PostgreSQL (via
 psycopg 3). SQLite runs in WAL mode with ``synchronous=FULL`` and foreign keys on, so a
-committed session survives a crash or power cut. ``migrate(engine)`` brings the schema to
+committed session survives a crash or power cut. A SQLite file is owner-only: its folder
+0700, the database and its ``-wal``/``-shm`` files 0600 (``spinestep.store.files``),
+checked and tightened whenever an engine is made. ``migrate(engine)`` brings the schema to
 the newest Alembic revision shipped inside this package; no ``alembic.ini`` is needed.
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Engine, make_url
 
 from spinestep.errors import StorageError
+from spinestep.store.files import create_private_file, private_folder, private_sqlite_files
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -37,17 +41,36 @@ def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         database = parsed.database or ""
+        file = None
         if database and database != ":memory:" and not database.startswith("file:"):
-            try:
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise StorageError(f"cannot create the database directory: {error}") from None
+            file = Path(database).expanduser()
+            _private_database(file)
         engine = sa.create_engine(parsed, echo=echo, connect_args={"timeout": 30})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        if file is not None:
+            sa.event.listen(engine, "connect", _sidecars_checked(file), once=True)
         return engine
     if backend == "postgresql":
         return sa.create_engine(parsed, echo=echo, pool_pre_ping=True)
     raise StorageError(f"unsupported database URL scheme: {parsed.drivername}")
+
+
+def _private_database(file: Path) -> None:
+    """The folder 0700 and the database 0600: created so, or tightened if they exist."""
+    private_folder(file.parent)
+    if not file.exists():
+        with suppress(FileExistsError):  # another process made it a moment ago
+            create_private_file(file)
+    private_sqlite_files(file)
+
+
+def _sidecars_checked(file: Path) -> Any:
+    """After the first connection: the ``-wal``/``-shm`` files SQLite may just have made."""
+
+    def check(_dbapi_connection: Any, _record: Any) -> None:
+        private_sqlite_files(file)
+
+    return check
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -83,11 +106,26 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def known_revisions() -> frozenset[str]:
+    """Every schema revision this installation's migrations know."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return frozenset(revision.revision for revision in script.walk_revisions())
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Upgrade the schema to ``revision`` (the newest by default)."""
     try:
         with engine.begin() as connection:
             command.upgrade(alembic_config(connection), revision)
+    except sa.exc.SQLAlchemyError as error:
+        problem = type(error).__name__
+        raise StorageError(f"the database could not be migrated ({problem})") from error
+
+
+def migrate_connection(connection: sa.Connection, revision: str = "head") -> None:
+    """Upgrade the schema seen by ``connection`` inside the caller's transaction."""
+    try:
+        command.upgrade(alembic_config(connection), revision)
     except sa.exc.SQLAlchemyError as error:
         problem = type(error).__name__
         raise StorageError(f"the database could not be migrated ({problem})") from error

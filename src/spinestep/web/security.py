@@ -25,16 +25,30 @@ CSRF_HEADER = "x-csrf-token"
 
 
 def load_or_create_secret(configured: str, data_dir: Path) -> bytes:
-    """The configured secret, else one kept in ``data_dir/secret_key`` (made on first use)."""
+    """The configured secret, else one kept in ``data_dir/secret_key`` (made on first use).
+
+    The data folder is made (or kept) 0700 and the key file 0600: the key is created with
+    those permissions, never written first and restricted afterwards.
+    """
+    from spinestep.errors import StorageError
+    from spinestep.store.files import create_private_file, private_file, private_folder
+
     if configured:
         return configured.encode()
+    private_folder(data_dir)
     path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip().encode()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
+    if not path.exists():
+        try:
+            create_private_file(path)
+            path.write_text(secrets.token_urlsafe(48), encoding="ascii")
+        except FileExistsError:
+            pass  # another process made it at the same moment; read theirs
+    private_file(path)
+    key = path.read_text(encoding="ascii").strip()
+    if not key:
+        raise StorageError(
+            f"the secret key file in {data_dir} is empty; delete it to make a new one"
+        )
     return key.encode()
 
 
