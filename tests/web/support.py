@@ -19,12 +19,12 @@ from spinestep.domain.model import DirectionalPreference
 from spinestep.domain.redflags import flags_for_onboarding
 from spinestep.services import accounts, onboarding
 from spinestep.services.context import Actor, ServiceContext, SystemClock
+from spinestep.services.login_throttle import DEFAULT_POLICY
 from spinestep.services.onboarding import OnboardingInput
 from spinestep.services.records import Role
 from spinestep.settings import Settings
 from spinestep.store.uow import open_store
 from spinestep.web.app import create_app
-from spinestep.web.security import LoginRateLimiter
 
 with warnings.catch_warnings():
     # starlette asks for the httpx2 package; the installed httpx works the same here.
@@ -127,7 +127,7 @@ def make_app(
         uow=uow,
         clock=clock,
         hasher=hasher,
-        login_limiter=kwargs.pop("login_limiter", LoginRateLimiter()),
+        login_policy=kwargs.pop("login_policy", DEFAULT_POLICY),
         read_cache_s=kwargs.pop("read_cache_s", 10.0),
     )
     return app, ServiceContext(uow=uow, clock=clock, hasher=hasher), engine

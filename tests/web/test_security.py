@@ -1,4 +1,4 @@
-"""CSRF, cookies, login rate limit, security headers, no third-party assets, signed sessions."""
+"""CSRF, cookies, security headers, no third-party assets, signed sessions."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spinestep.web.security import LoginRateLimiter, SessionSigner
+from spinestep.web.security import SessionSigner
 from tests.web.pageflow import form_token
-from tests.web.support import PASSWORD, Clinic, build_clinic
+from tests.web.support import PASSWORD, Clinic
 
 STATIC = Path(__file__).parents[2] / "src" / "spinestep" / "web" / "static"
 TEMPLATES = Path(__file__).parents[2] / "src" / "spinestep" / "web" / "templates"
@@ -59,42 +59,6 @@ def test_signing_in_rotates_the_session(clinic: Clinic) -> None:
     )
     assert client.cookies["spinestep_session"] != token_before
     assert form_token(client.get("/history").text) != before
-
-
-def test_login_attempts_are_rate_limited(tmp_path: Path) -> None:
-    limiter = LoginRateLimiter(max_failures=3, window_s=600)
-    clinic = build_clinic(tmp_path, f"sqlite:///{tmp_path / 'r.db'}", login_limiter=limiter)
-    try:
-        client = clinic.client()
-        token = form_token(client.get("/login").text)
-        email = clinic.emails["patient_a"]
-        statuses = [
-            client.post(
-                "/login", data={"csrf_token": token, "email": email, "password": "wrong guess"}
-            ).status_code
-            for _ in range(4)
-        ]
-        assert statuses == [401, 401, 401, 429]
-        # Even the right password waits now.
-        right = client.post(
-            "/login", data={"csrf_token": token, "email": email, "password": PASSWORD}
-        )
-        assert right.status_code == 429
-        assert right.headers["retry-after"] == "600"
-        api = clinic.api(None)
-        blocked = api.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
-        assert blocked.status_code == 429
-    finally:
-        clinic.close()
-
-
-def test_rate_limiter_forgets_after_the_window() -> None:
-    limiter = LoginRateLimiter(max_failures=2, window_s=60)
-    keys = ["ip:1", "user:a"]
-    limiter.record_failure(keys, now_s=0)
-    limiter.record_failure(keys, now_s=10)
-    assert limiter.blocked(keys, now_s=30)
-    assert not limiter.blocked(keys, now_s=71)
 
 
 def test_security_headers_forbid_third_party_content(clinic: Clinic) -> None:

@@ -73,6 +73,8 @@ def serve(
         access_log=False,
         log_config=None,
         server_header=False,
+        # X-Forwarded-For is read by the app, from SPINESTEP_TRUSTED_PROXIES only.
+        proxy_headers=False,
     )
 
 

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from spinestep.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from spinestep.services.access import audit, require_role
 from spinestep.services.context import Actor, ServiceContext
+from spinestep.services.password_policy import MAX_PASSWORD_CHARS, check_new_password
+from spinestep.services.password_policy import MIN_PASSWORD_CHARS as MIN_PASSWORD_CHARS
 from spinestep.services.passwords import new_token, token_hash
 from spinestep.services.ports import PasswordHasher, UnitOfWork
 from spinestep.services.records import ApiTokenRecord, InviteRecord, Role, UserRecord
 
-MIN_PASSWORD_CHARS = 10
-MAX_PASSWORD_CHARS = 1000
 INVITE_LIFETIME = timedelta(days=7)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+", re.ASCII)
 
@@ -46,10 +46,8 @@ def normalise_email(email: str) -> str:
 
 
 def _check_password(password: str, path: str = "password") -> None:
-    if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
-        raise InvalidInput(path, f"must be {MIN_PASSWORD_CHARS}-{MAX_PASSWORD_CHARS} characters")
-    if "\x00" in password:
-        raise InvalidInput(path, "contains characters that are not allowed")
+    """A new password: ``password_policy`` says what is allowed (taken exactly as typed)."""
+    check_new_password(password, path)
 
 
 def _hasher(ctx: ServiceContext) -> PasswordHasher:

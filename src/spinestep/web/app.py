@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from spinestep.services.login_throttle import DEFAULT_POLICY, ThrottlePolicy
 from spinestep.services.ports import Clock, PasswordHasher, UnitOfWorkFactory
 from spinestep.settings import Settings
 from spinestep.web.accesslog import AccessLogMiddleware
@@ -18,7 +19,7 @@ from spinestep.web.mail import Mailer
 from spinestep.web.pages import Pages
 from spinestep.web.readcache import DEFAULT_READ_CACHE_S, ClearOnWriteMiddleware, ReadCache
 from spinestep.web.routers import ROUTERS
-from spinestep.web.security import LoginRateLimiter, SessionSigner, load_or_create_secret
+from spinestep.web.security import SessionSigner, load_or_create_secret
 from spinestep.web.wiring import build_backend
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -35,11 +36,12 @@ def create_app(
     uow: UnitOfWorkFactory | None = None,
     clock: Clock | None = None,
     hasher: PasswordHasher | None = None,
-    login_limiter: LoginRateLimiter | None = None,
+    login_policy: ThrottlePolicy = DEFAULT_POLICY,
     read_cache_s: float = DEFAULT_READ_CACHE_S,
 ) -> FastAPI:
     """Build the web app for ``settings``; the store is opened (and migrated) here.
 
+    ``login_policy`` sets the delays of the login throttle (``services.login_throttle``).
     ``read_cache_s`` is the lifetime of the patient read cache (``web.readcache``);
     0 turns it off, so every request reads the database (for honest benchmarks).
     """
@@ -50,8 +52,10 @@ def create_app(
         clock=backend.clock,
         hasher=backend.hasher,
         signer=SessionSigner(load_or_create_secret(settings.secret_key, settings.data_dir)),
-        limiter=login_limiter or LoginRateLimiter(),
-        cookie_secure=settings.host not in ("127.0.0.1", "localhost", "::1"),
+        login_policy=login_policy,
+        # People reach the server over https (perhaps through a TLS proxy on loopback):
+        # only then may the browser be told to send the cookie over https alone.
+        cookie_secure=settings.serves_https(),
         cache=ReadCache(ttl_s=read_cache_s),
     )
     ctx.mailer = Mailer(settings)

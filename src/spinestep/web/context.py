@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from spinestep.services.context import ServiceContext
+from spinestep.services.login_throttle import DEFAULT_POLICY, ThrottlePolicy
 from spinestep.services.ports import Clock, PasswordHasher, UnitOfWorkFactory
 from spinestep.settings import Settings
 from spinestep.web.readcache import ReadCache
-from spinestep.web.security import LoginRateLimiter, SessionSigner
+from spinestep.web.security import SessionSigner
 
 if TYPE_CHECKING:
     from spinestep.web.mail import Mailer
@@ -23,7 +24,7 @@ class WebContext:
     clock: Clock
     hasher: PasswordHasher
     signer: SessionSigner
-    limiter: LoginRateLimiter = field(default_factory=LoginRateLimiter)
+    login_policy: ThrottlePolicy = DEFAULT_POLICY
     mailer: Mailer | None = None
     pages: Pages | None = None
     cookie_secure: bool = False

@@ -6,6 +6,7 @@ from starlette.datastructures import FormData
 
 from spinestep.domain.model import Effort, Location
 from spinestep.errors import InvalidInput
+from spinestep.services.password_policy import MAX_PASSWORD_CHARS
 
 
 def text(form: FormData, name: str, *, max_chars: int = 2000, required: bool = False) -> str:
@@ -17,6 +18,18 @@ def text(form: FormData, name: str, *, max_chars: int = 2000, required: bool = F
         raise InvalidInput(name, "contains characters that are not allowed")
     if len(value) > max_chars:
         raise InvalidInput(name, f"must be at most {max_chars} characters")
+    if required and not value:
+        raise InvalidInput(name, "is required")
+    return value
+
+
+def password(form: FormData, name: str, *, required: bool = False) -> str:
+    """A password exactly as typed: never stripped (``services.password_policy``)."""
+    value = form.get(name)
+    if value is None or not isinstance(value, str):
+        value = ""
+    if len(value) > MAX_PASSWORD_CHARS:
+        raise InvalidInput(name, f"must be at most {MAX_PASSWORD_CHARS} characters")
     if required and not value:
         raise InvalidInput(name, "is required")
     return value

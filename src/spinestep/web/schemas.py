@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from spinestep.services.password_policy import MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
+
 LocationCode = Literal["none", "back", "buttock", "thigh", "below_knee", "foot"]
 EffortCode = Literal["easy", "moderate", "hard"]
 RoleCode = Literal["patient", "clinician", "admin"]
@@ -34,7 +36,20 @@ Email = Annotated[
     ),
     AfterValidator(_no_nul),
 ]
-Password = Annotated[str, StringConstraints(min_length=10, max_length=200), AfterValidator(_no_nul)]
+#: A new password, exactly as typed (never stripped). Its rules are the service's
+#: (``services.password_policy``), so the API and the pages refuse with the same words.
+Password = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_PASSWORD_CHARS),
+    Field(
+        description=f"{MIN_PASSWORD_CHARS}-{MAX_PASSWORD_CHARS} characters, taken exactly as "
+        "typed; no leading or trailing whitespace; not a common password"
+    ),
+]
+#: A password to check (sign-in, current password), exactly as typed.
+GivenPassword = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_PASSWORD_CHARS), AfterValidator(_no_nul)
+]
 
 
 class Strict(BaseModel):
@@ -56,9 +71,7 @@ class ErrorBody(BaseModel):
 
 class TokenRequest(Strict):
     email: Email
-    password: Annotated[
-        str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)
-    ]
+    password: GivenPassword
     label: ShortText = "api"
 
 
@@ -87,9 +100,7 @@ class PasswordReset(Strict):
 
 
 class PasswordChange(Strict):
-    current_password: Annotated[
-        str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)
-    ]
+    current_password: GivenPassword
     new_password: Password
 
 

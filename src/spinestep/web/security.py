@@ -1,4 +1,4 @@
-"""Signed session cookies, session-bound CSRF tokens and the login rate limiter.
+"""Signed session cookies and session-bound CSRF tokens.
 
 The session cookie is stateless: ``base64(json) . hmac``. It carries the account id, a
 random nonce and an expiry. The CSRF token of a form is an HMAC of that nonce, so it is
@@ -12,9 +12,7 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,46 +125,3 @@ class SessionSigner:
 
     def _sign(self, body: str) -> str:
         return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
-
-
-class LoginRateLimiter:
-    """At most ``max_failures`` failed logins per key within ``window_s`` seconds.
-
-    Keys are the client address and the username tried, each counted on its own, so
-    neither guessing many passwords for one account nor spraying many accounts works.
-    """
-
-    def __init__(self, max_failures: int = 5, window_s: float = 300.0) -> None:
-        self.max_failures = max_failures
-        self.window_s = window_s
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def blocked(self, keys: list[str], now_s: float | None = None) -> bool:
-        now = time.monotonic() if now_s is None else now_s
-        with self._lock:
-            return any(len(self._recent(key, now)) >= self.max_failures for key in keys)
-
-    def record_failure(self, keys: list[str], now_s: float | None = None) -> None:
-        now = time.monotonic() if now_s is None else now_s
-        with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
-
-    def reset(self, keys: list[str]) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and times[0] <= now - self.window_s:
-            times.popleft()
-        if len(self._failures) > 100_000:  # bound memory under a spray of usernames
-            self._failures = {key: times}
-        return times
-
-
-def rate_limit_keys(client_host: str, username: str) -> list[str]:
-    digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-    return [f"ip:{client_host}", f"user:{digest}"]

@@ -26,9 +26,9 @@ def change_password(
     request: Request, principal: SignedIn, ctx: Ctx, pages: PagesDep, form: CheckedForm
 ) -> Response:
     try:
-        current = forms.text(form, "current_password", max_chars=1000, required=True)
-        new = forms.text(form, "new_password", max_chars=1000, required=True)
-        if new != forms.text(form, "new_password_again", max_chars=1000):
+        current = forms.password(form, "current_password", required=True)
+        new = forms.password(form, "new_password", required=True)
+        if new != forms.password(form, "new_password_again"):
             raise InvalidInput("new_password_again", "does not match the new password")
         change_own_password(ctx, request, principal, current, new)
     except InvalidInput as error:

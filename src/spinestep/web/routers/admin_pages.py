@@ -55,7 +55,7 @@ def add_account(
             forms.text(form, "email", max_chars=320, required=True),
             forms.text(form, "display_name", max_chars=200, required=True),
             Role(role),
-            forms.text(form, "password", max_chars=1000, required=True),
+            forms.password(form, "password", required=True),
         )
     except (InvalidInput, Conflict) as error:
         return _accounts_page(request, principal, ctx, pages, error=str(error))
@@ -112,7 +112,7 @@ def reset_password(
     form: CheckedForm,
 ) -> Response:
     try:
-        password = forms.text(form, "password", max_chars=1000, required=True)
+        password = forms.password(form, "password", required=True)
         accounts.set_password(ctx.services, principal.actor, user_id, password)
     except (InvalidInput, Conflict, NotFound) as error:
         status, _ = status_for(error)

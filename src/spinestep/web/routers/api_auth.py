@@ -10,9 +10,11 @@ from starlette.exceptions import HTTPException
 
 from spinestep.services import accounts
 from spinestep.services.context import Actor
+from spinestep.services.login_throttle import LoginThrottled
 from spinestep.web.access import Anyone, Ctx, Public, SignedIn
 from spinestep.web.account_actions import change_own_password
 from spinestep.web.auth import bearer_token, token_hash
+from spinestep.web.login_limiter import TOO_MANY, sign_in
 from spinestep.web.schemas import (
     AccountOut,
     InviteAccept,
@@ -21,7 +23,6 @@ from spinestep.web.schemas import (
     TokenRequest,
     error_responses,
 )
-from spinestep.web.security import rate_limit_keys
 
 router = APIRouter(tags=["auth"])
 TOKEN_LIFETIME = timedelta(days=30)
@@ -40,20 +41,18 @@ async def health(nobody: Anyone) -> dict[str, str]:
     responses=error_responses(401, 422, 429),
 )
 def issue_token(body: TokenRequest, request: Request, principal: Public, ctx: Ctx) -> TokenOut:
-    """Exchange e-mail and password for a bearer token (valid 30 days). Rate limited."""
-    client = request.client.host if request.client else "unknown"
-    keys = rate_limit_keys(client, body.email)
-    if ctx.limiter.blocked(keys):
+    """Exchange e-mail and password for a bearer token (valid 30 days).
+
+    Failed attempts slow down the pair (e-mail, client address): after a few, 429 with
+    `Retry-After` until the delay has passed."""
+    try:
+        user = sign_in(ctx, request, body.email, body.password)
+    except LoginThrottled as blocked:
         raise HTTPException(
-            429,
-            "too many failed attempts; wait and try again",
-            headers={"retry-after": str(int(ctx.limiter.window_s))},
-        )
-    user = accounts.authenticate(ctx.services, body.email, body.password)
+            429, TOO_MANY, headers={"retry-after": str(blocked.retry_after_s)}
+        ) from None
     if user is None or user.id is None:
-        ctx.limiter.record_failure(keys)
         raise HTTPException(401, "e-mail or password is wrong")
-    ctx.limiter.reset(keys[1:])
     issued = accounts.issue_api_token(
         ctx.services, Actor.for_user(user), user.id, body.label, lifetime=TOKEN_LIFETIME
     )
@@ -87,7 +86,7 @@ def change_password(
     body: PasswordChange, request: Request, principal: SignedIn, ctx: Ctx
 ) -> Response:
     """Change your own password: `current_password` must match (wrong ones are rate limited);
-    the new one has 10-200 characters. Your API tokens stay valid."""
+    the new one has 12-1000 characters and is not a common password. Your API tokens stay valid."""
     change_own_password(ctx, request, principal, body.current_password, body.new_password)
     return Response(status_code=204)
 

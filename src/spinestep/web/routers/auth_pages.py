@@ -8,21 +8,19 @@ from fastapi.responses import Response
 from spinestep.errors import Conflict, InvalidInput, NotFound
 from spinestep.services import accounts, portal
 from spinestep.services.context import Actor
+from spinestep.services.login_throttle import LoginThrottled
 from spinestep.services.records import Role, UserRecord
 from spinestep.web import forms
 from spinestep.web.access import Ctx, Public
 from spinestep.web.context import WebContext
+from spinestep.web.login_limiter import sign_in
 from spinestep.web.pages import CheckedForm, PagesDep, redirect
-from spinestep.web.security import SESSION_COOKIE, rate_limit_keys
+from spinestep.web.security import SESSION_COOKIE
 
 router = APIRouter(include_in_schema=False)
 
 HOME = {Role.PATIENT: "/today", Role.CLINICIAN: "/clinic", Role.ADMIN: "/admin"}
 _INSTALLER = Actor(role=Role.ADMIN, user_id=None, local=True)
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _signed_in(ctx: WebContext, pages: PagesDep, user: UserRecord) -> Response:
@@ -62,7 +60,7 @@ def setup_submit(
             email,
             name,
             Role.ADMIN,
-            forms.text(form, "password", max_chars=1000),
+            forms.password(form, "password"),
         )
     except (InvalidInput, Conflict) as error:
         return pages.render(
@@ -83,20 +81,19 @@ def login_submit(
     request: Request, principal: Public, ctx: Ctx, pages: PagesDep, form: CheckedForm
 ) -> Response:
     email = forms.text(form, "email", max_chars=320)
-    keys = rate_limit_keys(_client(request), email)
-    if ctx.limiter.blocked(keys):
+    try:
+        user = sign_in(ctx, request, email, forms.password(form, "password"))
+    except LoginThrottled as blocked:
         response = pages.render(
             request,
             "login.html",
             status_code=429,
-            error="Too many failed attempts. Wait a few minutes and try again.",
+            error="Too many failed attempts from here. Wait a few minutes and try again.",
             email=email,
         )
-        response.headers["retry-after"] = str(int(ctx.limiter.window_s))
+        response.headers["retry-after"] = str(blocked.retry_after_s)
         return response
-    user = accounts.authenticate(ctx.services, email, forms.text(form, "password", max_chars=1000))
     if user is None:
-        ctx.limiter.record_failure(keys)
         return pages.render(
             request,
             "login.html",
@@ -104,7 +101,6 @@ def login_submit(
             error="E-mail or password is wrong.",
             email=email,
         )
-    ctx.limiter.reset(keys[1:])
     return _signed_in(ctx, pages, user)
 
 
@@ -132,7 +128,7 @@ def invite_accept(
             ctx.services,
             token,
             forms.text(form, "display_name", max_chars=200),
-            forms.text(form, "password", max_chars=1000),
+            forms.password(form, "password"),
         )
     except (InvalidInput, Conflict) as error:
         return pages.render(request, "invite.html", status_code=422, error=str(error), token=token)
