@@ -76,7 +76,7 @@ def create_app(
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(ClearOnWriteMiddleware, cache=ctx.cache)
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.serves_https())
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(BodyLimitMiddleware)  # outermost: before parsing and sign-in
     return app

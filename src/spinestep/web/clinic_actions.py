@@ -20,7 +20,7 @@ from spinestep.services.accounts import IssuedInvite
 from spinestep.services.deciding import current_dose, effective_dose, protocol_of, rule_settings
 from spinestep.services.onboarding import OnboardingInput
 from spinestep.services.records import OutcomeMeasure, Role
-from spinestep.web import forms
+from spinestep.web import forms, links
 from spinestep.web.access import PatientScope
 from spinestep.web.context import WebContext
 from spinestep.web.principal import Principal
@@ -201,7 +201,12 @@ def invite_patient(
     time_zone: str,
     emergency_number: str,
 ) -> IssuedInvite:
-    """Create the patient's profile (not yet cleared) and a one-time link to claim it."""
+    """Create the patient's profile (not yet cleared) and a one-time link to claim it.
+
+    Refused (``PublicUrlMissing``) before anything is stored when no link that works can
+    be made: see ``links.public_base``.
+    """
+    links.public_base(ctx.settings)
     accounts.normalise_email(email)
     if emergency_number not in {e.value for e in EmergencyNumber}:
         raise InvalidInput("emergency_number", "must be 112, 999 or 911")

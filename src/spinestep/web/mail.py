@@ -12,6 +12,7 @@ import threading
 from email.message import EmailMessage
 
 from spinestep.settings import Settings
+from spinestep.web import links
 
 logger = logging.getLogger("spinestep.web.mail")
 
@@ -21,7 +22,10 @@ class Mailer:
         self.host = settings.smtp_host
         self.port = settings.smtp_port
         self.sender = settings.smtp_from
-        self.base_url = f"http://{settings.host}:{settings.port}"
+        try:
+            self.base_url = links.public_base(settings)
+        except links.PublicUrlMissing:  # the alert still says where to look
+            self.base_url = f"http://{settings.host}:{settings.port}"
 
     @property
     def enabled(self) -> bool:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 
 from spinestep.domain.model import DirectionalPreference, Dose, Location, Phase
 from spinestep.errors import NotFound
 from spinestep.services import clinician, dashboard, programme
 from spinestep.services.records import OutcomeMeasure
+from spinestep.web import links
 from spinestep.web.access import MAX_ID, CareTeam, ClinicianOnly, Ctx
 from spinestep.web.clinic_actions import PlanUpdate, apply_plan_update, invite_patient
 from spinestep.web.present import decision_out, plan_out, red_flag_out, session_out
@@ -74,10 +75,10 @@ def list_alerts(principal: ClinicianOnly, ctx: Ctx) -> list[AlertOut]:
     response_model=InviteOut,
     responses=error_responses(401, 403, 409, 422),
 )
-def create_invite(
-    body: InviteIn, request: Request, principal: ClinicianOnly, ctx: Ctx
-) -> InviteOut:
-    """Create a patient profile (not yet cleared) and a one-time link for the patient."""
+def create_invite(body: InviteIn, principal: ClinicianOnly, ctx: Ctx) -> InviteOut:
+    """Create a patient profile (not yet cleared) and a one-time link for the patient.
+
+    The link starts with `SPINESTEP_PUBLIC_URL`; without it (and not on loopback), 409."""
     issued = invite_patient(
         ctx,
         principal,
@@ -86,7 +87,8 @@ def create_invite(
         time_zone=body.time_zone,
         emergency_number=body.emergency_number,
     )
-    return InviteOut(url=f"{request.base_url}invite/{issued.token}", expires_at=issued.expires_at)
+    url = links.absolute_url(ctx.settings, f"/invite/{issued.token}")  # never from Host
+    return InviteOut(url=url, expires_at=issued.expires_at)
 
 
 def _plan(ctx: Ctx, scope: CareTeam) -> PlanOut | None:

@@ -15,7 +15,7 @@ from spinestep.services import clinician, dashboard, portal, programme
 from spinestep.services.deciding import rule_settings
 from spinestep.services.questionnaire_tracking import questionnaire_history, questionnaires_due
 from spinestep.services.views import TodayView
-from spinestep.web import forms
+from spinestep.web import forms, links
 from spinestep.web.access import CareTeam, ClinicianOnly, Ctx, PatientScope
 from spinestep.web.clinic_actions import (
     apply_plan_update,
@@ -299,7 +299,7 @@ def invite_submit(
             default_tz="UTC",
             error=str(error),
         )
-    link = f"{request.base_url}invite/{issued.token}"
+    link = links.absolute_url(ctx.settings, f"/invite/{issued.token}")  # never from Host
     expires = issued.expires_at.astimezone(ZoneInfo("UTC")).strftime("%d %b %Y %H:%M UTC")
     return pages.render(
         request, "clinic/invite.html", link=link, expires=expires, default_tz="UTC", error=None
