@@ -8,8 +8,10 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from platformdirs import user_data_dir
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from spinestep.errors import InvalidInput
 
 #: Bind addresses that only this machine can reach.
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -34,17 +36,15 @@ def check_public_url(value: str) -> str:
         parts = urlsplit(text)
         port = parts.port
     except ValueError as error:
-        raise ValueError(f"public_url: not a valid URL ({error})") from None
+        raise ValueError(f"not a valid URL ({error})") from None
     if parts.scheme not in ("http", "https"):
-        raise ValueError("public_url: must start with http:// or https://")
+        raise ValueError("must start with http:// or https://")
     if not parts.hostname:
-        raise ValueError("public_url: names no host")
+        raise ValueError("names no host")
     if parts.username is not None or parts.password is not None:
-        raise ValueError("public_url: must not carry a user name or password")
+        raise ValueError("must not carry a user name or password")
     if parts.path not in ("", "/") or parts.query or parts.fragment or text.endswith(("?", "#")):
-        raise ValueError(
-            "public_url: only scheme, host and port (spinestep is served from the root)"
-        )
+        raise ValueError("only scheme, host and port (spinestep is served from the root)")
     netloc = parts.netloc.lower()
     default_port = {"http": 80, "https": 443}[parts.scheme]
     if port == default_port:
@@ -59,7 +59,7 @@ def parse_networks(value: object) -> tuple[Network, ...]:
     elif isinstance(value, list | tuple | set | frozenset):
         items = list(value)
     else:
-        raise ValueError("trusted_proxies: a comma-separated list of addresses or networks")
+        raise ValueError("must be a comma-separated list of IP addresses or networks")
     networks: list[Network] = []
     for item in items:
         if isinstance(item, IPv4Network | IPv6Network):
@@ -68,9 +68,7 @@ def parse_networks(value: object) -> tuple[Network, ...]:
         try:
             networks.append(ip_network(str(item).strip(), strict=False))
         except ValueError:
-            raise ValueError(
-                f"trusted_proxies: {str(item)[:60]!r} is not an IP address or network"
-            ) from None
+            raise ValueError(f"{str(item)[:60]!r} is not an IP address or network") from None
     return tuple(networks)
 
 
@@ -120,4 +118,11 @@ class Settings(BaseSettings):
 
 
 def load_settings() -> Settings:
-    return Settings()
+    """The settings of the environment; ``InvalidInput`` naming the variable when one is wrong."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = "_".join(str(part) for part in first["loc"]).upper()
+        problem = str(first["msg"]).removeprefix("Value error, ")
+        raise InvalidInput(f"SPINESTEP_{name}", problem) from None

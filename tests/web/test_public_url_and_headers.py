@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from spinestep.settings import Settings
+from spinestep.errors import InvalidInput
+from spinestep.settings import Settings, load_settings
 from spinestep.web.links import PublicUrlMissing, absolute_url
 from spinestep.web.mail import Mailer
 from tests.web.pageflow import form_token
@@ -223,3 +224,21 @@ def test_on_a_plain_http_lan_address_forms_work(tmp_path: Path, database_url: st
         sign_in_and_post_a_form(clinic, "http://192.168.1.5:8000")
     finally:
         clinic.close()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("SPINESTEP_PUBLIC_URL", "ftp://spine.example-clinic.org", "must start with http"),
+        ("SPINESTEP_PUBLIC_URL", "https://spine.example-clinic.org/app", "only scheme, host"),
+        ("SPINESTEP_TRUSTED_PROXIES", "10.0.0.1, proxy.local", "'proxy.local' is not an IP"),
+    ],
+)
+def test_a_wrong_setting_is_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(InvalidInput) as refused:
+        load_settings()
+    assert refused.value.path == variable
+    assert refused.value.problem.startswith(message)
