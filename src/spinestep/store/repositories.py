@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta, timezone
+from functools import cache
 from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from spinestep.domain.instants import MAX_ID, MAX_OFFSET
 from spinestep.errors import Conflict
 from spinestep.services.records import (
     ApiTokenRecord,
@@ -86,6 +89,8 @@ class _Repository(Generic[RecordT, RowT]):
         return record
 
     def get(self, record_id: int) -> RecordT | None:
+        if not 1 <= record_id <= MAX_ID:  # no such row, and no database could bind it
+            return None
         row = self._session.get(self.row_type, record_id)
         return None if row is None else self._to_record(row)
 
@@ -161,9 +166,25 @@ class SqlApiTokenRepository(_Repository[ApiTokenRecord, ApiTokenRow]):
         return self._all(statement.order_by(ApiTokenRow.id))
 
 
+@cache
+def _usable_zone(name: str) -> str:
+    """``name`` if it loads as a time zone, else ``UTC``: a patient stored before zones were
+    checked (a folder such as ``Europe``) can still be shown, and then given a real zone."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, OSError, ValueError):
+        return "UTC"
+    return name
+
+
 class SqlPatientRepository(_Repository[PatientRecord, PatientRow]):
     row_type = PatientRow
     record_type = PatientRecord
+
+    def _to_record(self, row: PatientRow) -> PatientRecord:
+        record = super()._to_record(row)
+        record.time_zone = _usable_zone(record.time_zone)
+        return record
 
     def first(self) -> PatientRecord | None:
         return self._one(sa.select(PatientRow).order_by(PatientRow.id))
@@ -246,6 +267,25 @@ class SqlScreeningRepository(_Repository[ScreeningRecord, ScreeningRow]):
         return self._all(statement.order_by(ScreeningRow.at, ScreeningRow.id))
 
 
+#: The widest span every zone can show: a day inside the calendar's ends.
+_SHOWABLE = (datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC))
+
+
+def _with_offset(at_utc: datetime, offset_min: int) -> datetime:
+    """A stored instant at its stored offset, so the person's own clock time comes back.
+
+    Rows stored before instants were checked (a year-1 session, an offset of -23:59) are
+    read too, so pages can still show and delete them: an instant within a day of the
+    calendar's ends is read as that day (no zone can show it otherwise), and one with an
+    offset beyond ±14:00 (no place uses one) comes back in UTC.
+    """
+    at_utc = min(max(at_utc, _SHOWABLE[0]), _SHOWABLE[1])
+    offset = timedelta(minutes=offset_min)
+    if abs(offset) > MAX_OFFSET:
+        return at_utc.astimezone(UTC)
+    return at_utc.astimezone(timezone(offset))
+
+
 class SqlSessionRepository(_Repository[StoredSession, SessionRow]):
     row_type = SessionRow
     record_type = StoredSession
@@ -261,12 +301,11 @@ class SqlSessionRepository(_Repository[StoredSession, SessionRow]):
         return values
 
     def _to_record(self, row: SessionRow) -> StoredSession:
-        local = timezone(timedelta(minutes=row.at_offset_min))
         return StoredSession(
             id=row.id,
             patient_id=row.patient_id,
             assignment_id=row.assignment_id,
-            at=row.at_utc.astimezone(local),
+            at=_with_offset(row.at_utc, row.at_offset_min),
             stage=row.stage,
             completed=row.completed,
             reps=row.reps,
