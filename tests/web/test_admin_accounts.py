@@ -1,4 +1,5 @@
-"""Account management: deactivate/reactivate, password reset by an admin, own password change.
+"""Account management: deactivate/reactivate, own password change (resets by link are in
+``test_password_reset_links.py``).
 
 Pages and API alike, on SQLite and PostgreSQL (the ``clinic`` fixture). Every client is
 warmed up first, so a refusal after a change shows the read cache was emptied by it.
@@ -163,55 +164,28 @@ def test_another_admin_may_be_deactivated(clinic: Clinic) -> None:
     assert response.json()["active"] is False
 
 
-# --- passwords set by an admin --------------------------------------------------------
+# --- admins no longer set passwords ---------------------------------------------------
 
 
-def test_api_password_reset_replaces_the_password_and_revokes_tokens(clinic: Clinic) -> None:
-    old_token = clinic.api("clinician_b")
-    assert old_token.get("/api/v1/patients").status_code == 200
-    admin = clinic.api("admin")
-
-    response = admin.post(
+def test_the_old_admin_password_routes_are_gone_and_change_nothing(clinic: Clinic) -> None:
+    api = clinic.api("admin")
+    response = api.post(
         f"/api/v1/admin/users/{clinic.clinician_b}/password", json={"password": NEW_PASSWORD}
     )
-
-    assert response.status_code == 204
-    assert _token_status(clinic, "clinician_b", PASSWORD) == 401
-    assert _token_status(clinic, "clinician_b", NEW_PASSWORD) == 201
-    assert old_token.get("/api/v1/patients").status_code == 401
-    assert ("account.password_reset", clinic.admin_id) in _audit_actions(clinic)
-
-
-def test_page_password_reset(clinic: Clinic) -> None:
+    assert response.status_code == 410
+    assert "reset-link" in response.json()["error"]["message"]
     admin = clinic.client("admin")
-    _admin_form(admin, f"/admin/users/{clinic.patient_b_user}/password", password=NEW_PASSWORD)
-    assert _page_login_status(clinic, "patient_b", PASSWORD) == 401
-    assert _page_login_status(clinic, "patient_b", NEW_PASSWORD) == 303
-
-
-def test_password_reset_refuses_short_passwords_and_own_account(clinic: Clinic) -> None:
-    admin = clinic.client("admin")
-    token = csrf_token(admin, "/admin")
-    short = admin.post(
+    page = admin.post(
         f"/admin/users/{clinic.patient_b_user}/password",
-        data={"csrf_token": token, "password": "123456789"},  # 9 characters
+        data={"csrf_token": csrf_token(admin, "/admin"), "password": NEW_PASSWORD},
     )
-    assert short.status_code == 422
-    assert "password: must be at least 12 characters" in short.text
-    assert _page_login_status(clinic, "patient_b", PASSWORD) == 303
-
-    api = clinic.api("admin")
-    own = api.post(
-        f"/api/v1/admin/users/{clinic.admin_id}/password", json={"password": NEW_PASSWORD}
-    )
-    assert own.status_code == 409
-    assert "Account page" in own.json()["error"]["message"]
-    assert _token_status(clinic, "admin", PASSWORD) == 201
-    too_short = api.post(
-        f"/api/v1/admin/users/{clinic.patient_b_user}/password", json={"password": "short"}
-    )
-    assert too_short.status_code == 422
-    assert too_short.json()["error"]["path"] == "password"
+    assert page.status_code == 410
+    assert "Reset" in page.text
+    assert _token_status(clinic, "clinician_b", PASSWORD) == 201
+    assert _page_login_status(clinic, "patient_b", NEW_PASSWORD) == 401
+    listing = admin.get("/admin").text
+    assert f'action="/admin/users/{clinic.patient_b_user}/reset"' in listing
+    assert f"/admin/users/{clinic.patient_b_user}/password" not in listing
 
 
 # --- malformed input and other accounts -----------------------------------------------
@@ -229,18 +203,15 @@ def test_malformed_admin_requests_get_4xx(clinic: Clinic) -> None:
     missing = api.patch("/api/v1/admin/users/999999", json={"active": False})
     assert missing.status_code == 404
     assert missing.json()["error"]["message"] == "no such account"
-    assert api.post(f"{user}/password", json={"password": 1234567890}).status_code == 422
+    assert api.post("/api/v1/admin/users/0/reset-link").status_code == 422
+    assert api.post("/api/v1/admin/users/999999/reset-link").status_code == 404
     admin = clinic.client("admin")
     token = csrf_token(admin, "/admin")
     assert admin.post("/admin/users/abc/deactivate", data={"csrf_token": token}).status_code == 422
     gone = admin.post("/admin/users/999999/activate", data={"csrf_token": token})
     assert gone.status_code == 404
     assert "no such account" in gone.text
-    nul = admin.post(
-        f"/admin/users/{clinic.patient_a_user}/password",
-        data={"csrf_token": token, "password": "abcdefghij\x00k"},
-    )
-    assert nul.status_code == 422
+    assert admin.post("/admin/users/999999/reset", data={"csrf_token": token}).status_code == 404
 
 
 @pytest.mark.parametrize("who", ["patient_a", "clinician_a"])
@@ -248,14 +219,12 @@ def test_other_roles_cannot_manage_accounts(clinic: Clinic, who: str) -> None:
     api = clinic.api(who)
     target = clinic.patient_b_user
     assert api.patch(f"/api/v1/admin/users/{target}", json={"active": False}).status_code == 403
-    reset = api.post(f"/api/v1/admin/users/{target}/password", json={"password": NEW_PASSWORD})
-    assert reset.status_code == 403
+    assert api.post(f"/api/v1/admin/users/{target}/reset-link").status_code == 403
     page = clinic.client(who)
     token = csrf_token(page, "/account")
-    assert (
-        page.post(f"/admin/users/{target}/deactivate", data={"csrf_token": token}).status_code
-        == 403
-    )
+    for action in ("deactivate", "reset"):
+        response = page.post(f"/admin/users/{target}/{action}", data={"csrf_token": token})
+        assert response.status_code == 403
     assert _token_status(clinic, "patient_b", PASSWORD) == 201
 
 
@@ -342,7 +311,7 @@ def test_api_password_change(clinic: Clinic) -> None:
     assert done.status_code == 204
     assert _token_status(clinic, "clinician_a", PASSWORD) == 401
     assert _token_status(clinic, "clinician_a", NEW_PASSWORD) == 201
-    assert api.get("/api/v1/account").status_code == 200  # this token stays valid
+    assert api.get("/api/v1/account").status_code == 200  # the token used stays valid
     assert clinic.api(None).post(url, json={}).status_code == 401
     assert ("account.password_change", clinic.clinician_a) in _audit_actions(clinic)
 
@@ -372,7 +341,7 @@ def test_account_changes_leave_no_names_or_emails_in_logs(
     admin = clinic.api("admin")
     admin.patch(f"/api/v1/admin/users/{clinic.patient_a_user}", json={"active": False})
     admin.patch(f"/api/v1/admin/users/{clinic.admin_id}", json={"active": False})
-    admin.post(f"/api/v1/admin/users/{clinic.patient_b_user}/password", json={"password": "x"})
+    admin.post(f"/api/v1/admin/users/{clinic.patient_b_user}/reset-link")
     clinic.api("clinician_a").post(
         "/api/v1/account/password", json={"current_password": "Xyzzy-wrong", "new_password": "y"}
     )

@@ -1,4 +1,9 @@
-"""Accounts: users, passwords, API tokens and one-time invitations."""
+"""Accounts: users, passwords, API tokens, one-time invitations and password reset links.
+
+Writes whose checks span accounts take the accounts lock first (``lock_accounts``):
+the first-run setup creates exactly one admin however many run at once, and one active
+admin always stays, even when two admins deactivate each other at the same moment.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,26 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from spinestep.domain.text import clean_name
 from spinestep.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from spinestep.services.access import audit, require_role
+from spinestep.services import browser_sessions
+from spinestep.services.access import require_role
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.password_policy import MAX_PASSWORD_CHARS, check_new_password
 from spinestep.services.password_policy import MIN_PASSWORD_CHARS as MIN_PASSWORD_CHARS
 from spinestep.services.passwords import new_token, token_hash
 from spinestep.services.ports import PasswordHasher, UnitOfWork
-from spinestep.services.records import ApiTokenRecord, InviteRecord, Role, UserRecord
+from spinestep.services.records import (
+    ApiTokenRecord,
+    AuditEntry,
+    InviteRecord,
+    PasswordResetRecord,
+    Role,
+    UserRecord,
+)
 
 INVITE_LIFETIME = timedelta(days=7)
+RESET_LINK_LIFETIME = timedelta(hours=24)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+", re.ASCII)
 
 
@@ -27,6 +42,17 @@ class IssuedToken:
     token: str
     label: str
     expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedReset:
+    """A new password reset link for ``user_id``: ``token`` is shown once (or e-mailed to
+    ``email``) and only its SHA-256 is stored."""
+
+    user_id: int
+    token: str
+    email: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +92,38 @@ def create_user(
 ) -> UserRecord:
     """Create an account (admins, or the local installer). Conflict if the email is taken."""
     require_role(actor, Role.ADMIN)
+    return _add_user(ctx, email, display_name, role, password, first=False)
+
+
+def create_first_admin(
+    ctx: ServiceContext, email: str, display_name: str, password: str
+) -> UserRecord:
+    """The first account of a fresh installation: an admin. Conflict once any account exists.
+
+    The check and the insert run under the accounts lock, so of several setups sent at
+    the same moment exactly one creates an account.
+    """
+    return _add_user(ctx, email, display_name, Role.ADMIN, password, first=True)
+
+
+def _add_user(
+    ctx: ServiceContext,
+    email: str,
+    display_name: str,
+    role: Role,
+    password: str | None,
+    *,
+    first: bool,
+) -> UserRecord:
     address = normalise_email(email)
-    name = display_name.strip()
-    if not name or len(name) > 200:
-        raise InvalidInput("display_name", "must be 1-200 characters")
+    name = clean_name(display_name, "display_name")
     if password is not None:
         _check_password(password)
     password_hash = None if password is None else _hasher(ctx).hash(password)
     with ctx.uow() as uow:
+        uow.lock_accounts()
+        if first and uow.users.list_all():
+            raise Conflict("spinestep is already set up: sign in instead")
         if uow.users.by_email(address) is not None:
             raise Conflict("an account with this email already exists")
         user = uow.users.add(
@@ -104,32 +154,103 @@ def authenticate(ctx: ServiceContext, email: str, password: str) -> UserRecord |
     return user if hasher.verify(user.password_hash, password) else None
 
 
-def set_password(ctx: ServiceContext, actor: Actor, user_id: int, password: str) -> None:
-    """An admin sets a new password for another account (a reset).
+def create_reset_link(ctx: ServiceContext, actor: Actor, user_id: int) -> IssuedReset:
+    """An admin resets another account: a one-time link, valid 24 hours, to set a new password.
 
-    The account's API tokens are revoked with it. Admins change their own password with
+    The account's password stops working, earlier unused links are void, and every
+    browser session and API token of the account ends. The admin never learns the new
+    password: the person chooses it with the link. Admins change their own password with
     ``change_password``, which asks for the current one.
     """
     require_role(actor, Role.ADMIN)
     if not actor.local and actor.user_id == user_id:
         raise Conflict("change your own password on the Account page, with your current one")
-    _check_password(password)
-    password_hash = _hasher(ctx).hash(password)
+    token = new_token()
+    now = ctx.clock.now()
     with ctx.uow() as uow:
+        uow.lock_accounts()
+        _require_active_actor(uow, actor)
         user = uow.users.get(user_id)
         if user is None:
             raise NotFound("no such account")
+        if not user.active:
+            raise Conflict("this account is deactivated: reactivate it first")
+        uow.password_resets.void_for_user(user_id, now)
+        uow.password_resets.add(
+            PasswordResetRecord(
+                user_id=user_id,
+                token_hash=token_hash(token),
+                created_at=now,
+                expires_at=now + RESET_LINK_LIFETIME,
+                created_by=actor.user_id,
+            )
+        )
+        user.password_hash = None
+        uow.users.update(user)
+        browser_sessions.end_all(uow, user_id, now)
+        _audit_account(uow, ctx, actor, "account.password_reset", user_id)
+        uow.commit()
+    return IssuedReset(user_id, token, user.email, now + RESET_LINK_LIFETIME)
+
+
+def check_reset_link(ctx: ServiceContext, token: str) -> None:
+    """NotFound unless ``token`` is a reset link that is unused, unexpired and of an active
+    account (what the reset page checks before it shows its form)."""
+    with ctx.uow() as uow:
+        _live_reset(uow, token, ctx.clock.now())
+
+
+def use_reset_link(ctx: ServiceContext, token: str, password: str) -> UserRecord:
+    """Set the account's own new password with a reset link, once; NotFound for a link that
+    is unknown, used or expired. Every session and token of the account ends (again)."""
+    _check_password(password)
+    password_hash = _hasher(ctx).hash(password)
+    with ctx.uow() as uow:
+        uow.lock_accounts()
+        now = ctx.clock.now()
+        reset, user = _live_reset(uow, token, now)
+        assert user.id is not None
+        reset.used_at = now
+        uow.password_resets.update(reset)
         user.password_hash = password_hash
         uow.users.update(user)
-        _revoke_all_tokens(uow, user_id, ctx.clock.now())
-        audit(uow, ctx.clock, actor, "account.password_reset", None)
+        browser_sessions.end_all(uow, user.id, now)
+        _audit_account(uow, ctx, Actor.for_user(user), "account.password_set_by_link", user.id)
         uow.commit()
+    return user
+
+
+def _live_reset(
+    uow: UnitOfWork, token: str, now: datetime
+) -> tuple[PasswordResetRecord, UserRecord]:
+    reset = uow.password_resets.by_hash(token_hash(token)) if len(token) <= 200 else None
+    user = None if reset is None else uow.users.get(reset.user_id)
+    if (
+        reset is None
+        or reset.used_at is not None
+        or reset.expires_at <= now
+        or user is None
+        or not user.active
+    ):
+        raise NotFound("this reset link is unknown, used or expired: ask an admin for a new one")
+    return reset, user
 
 
 def change_password(
-    ctx: ServiceContext, actor: Actor, current_password: str, new_password: str
+    ctx: ServiceContext,
+    actor: Actor,
+    current_password: str,
+    new_password: str,
+    *,
+    keep_session: str | None = None,
+    keep_token: str | None = None,
 ) -> None:
-    """A signed-in account changes its own password; the current one must match."""
+    """A signed-in account changes its own password; the current one must match.
+
+    Every other browser session and API token of the account ends: only the one the
+    change came with stays (``keep_session``, a browser session key, or ``keep_token``,
+    the hash of the API token used).
+    """
     if actor.local or actor.user_id is None:
         raise PermissionDenied("only a signed-in account has a password to change")
     hasher = _hasher(ctx)
@@ -153,39 +274,72 @@ def change_password(
             raise NotFound("no such account")
         stored.password_hash = password_hash
         uow.users.update(stored)
-        audit(uow, ctx.clock, actor, "account.password_change", None)
+        browser_sessions.end_all(
+            uow, actor.user_id, ctx.clock.now(), keep_session=keep_session, keep_token=keep_token
+        )
+        _audit_account(uow, ctx, actor, "account.password_change", actor.user_id)
         uow.commit()
 
 
 def set_active(ctx: ServiceContext, actor: Actor, user_id: int, active: bool) -> UserRecord:
-    """An admin deactivates or reactivates an account; never their own.
+    """An admin deactivates or reactivates an account; never their own, nor the last admin.
 
-    A deactivated account cannot sign in, its sessions are refused and its API tokens are
-    revoked (reactivating does not bring them back: the person signs in again).
+    A deactivated account cannot sign in, its browser sessions end, its API tokens are
+    revoked and its unused reset links are void (reactivating brings none of them back:
+    the person signs in again). The check that another active admin remains runs under
+    the accounts lock, so two admins deactivating each other leave one of them active.
     """
     require_role(actor, Role.ADMIN)
     if not active and not actor.local and actor.user_id == user_id:
         raise Conflict("you cannot deactivate your own account; another admin can")
     with ctx.uow() as uow:
+        uow.lock_accounts()
+        _require_active_actor(uow, actor)
         user = uow.users.get(user_id)
         if user is None:
             raise NotFound("no such account")
         if user.active != active:
+            if not active and user.role is Role.ADMIN and _active_admins(uow) <= 1:
+                raise Conflict(
+                    "this is the last active admin account: add or reactivate another admin first"
+                )
+            now = ctx.clock.now()
             user.active = active
             uow.users.update(user)
             if not active:
-                _revoke_all_tokens(uow, user_id, ctx.clock.now())
+                browser_sessions.end_all(uow, user_id, now)
+                uow.password_resets.void_for_user(user_id, now)
             action = "account.activate" if active else "account.deactivate"
-            audit(uow, ctx.clock, actor, action, None)
+            _audit_account(uow, ctx, actor, action, user_id)
             uow.commit()
     return user
 
 
-def _revoke_all_tokens(uow: UnitOfWork, user_id: int, now: datetime) -> None:
-    for token in uow.tokens.for_user(user_id):
-        if token.revoked_at is None:
-            token.revoked_at = now
-            uow.tokens.update(token)
+def _active_admins(uow: UnitOfWork) -> int:
+    return sum(1 for user in uow.users.list_all() if user.active and user.role is Role.ADMIN)
+
+
+def _require_active_actor(uow: UnitOfWork, actor: Actor) -> None:
+    """Under the accounts lock: an account deactivated meanwhile no longer manages others."""
+    if actor.local or actor.user_id is None:
+        return
+    stored = uow.users.get(actor.user_id)
+    if stored is None or not stored.active or stored.role is not Role.ADMIN:
+        raise PermissionDenied("your account may no longer manage accounts")
+
+
+def _audit_account(
+    uow: UnitOfWork, ctx: ServiceContext, actor: Actor, action: str, subject_user_id: int
+) -> None:
+    """An audit entry about an account: who acted, and on whose account."""
+    uow.audit.add(
+        AuditEntry(
+            action=action,
+            at=ctx.clock.now(),
+            actor_user_id=actor.user_id,
+            subject_user_id=subject_user_id,
+        )
+    )
 
 
 def list_users(ctx: ServiceContext, actor: Actor) -> list[UserRecord]:

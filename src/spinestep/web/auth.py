@@ -1,8 +1,12 @@
 """Finding the principal of a request: a signed session cookie (pages) or a bearer token (API).
 
-Lookups go through the read cache. A patient account's patient profile is read in the
-same unit of work as the account (every patient request needs both): the access rules
-take it from the request instead of reading it again.
+A signed-in cookie counts only while its browser session is stored (same account, not
+expired): a signed-out, ended or forged-looking session is treated as signed out.
+Lookups go through the read cache, keyed by the account and the session key (the
+SHA-256 of the cookie's nonce), or by the token hash; never by the account alone, so
+that one live session of an account never vouches for another that has ended. A patient account's
+patient profile is read in the same unit of work as the account (every patient request
+needs both): the access rules take it from the request instead of reading it again.
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ from datetime import datetime
 
 from starlette.requests import HTTPConnection
 
+from spinestep.services import browser_sessions
 from spinestep.services.ports import UnitOfWork
 from spinestep.services.records import FlagSource, PatientRecord, UserRecord
 from spinestep.web.context import WebContext
 from spinestep.web.principal import Principal
-from spinestep.web.security import SESSION_COOKIE, BrowserSession
+from spinestep.web.security import SESSION_COOKIE, BrowserSession, wall_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +96,16 @@ def _cookie_lookup(ctx: WebContext, conn: HTTPConnection) -> _CookieLookup | Non
     except ValueError:
         return None
 
+    key = session.key
+
     def load() -> Account | None:
         with ctx.uow() as uow:
+            stored = uow.browser_sessions.find(key)
+            if not browser_sessions.is_live(stored, user_id, wall_now()):
+                return None
             return _account(uow, uow.users.get(user_id), pages=True)
 
-    return _CookieLookup(session, str(user_id), load)
+    return _CookieLookup(session, f"{user_id}:{key}", load)
 
 
 def _token_lookup(
@@ -135,14 +145,14 @@ def principal_from_cookie(ctx: WebContext, conn: HTTPConnection) -> Principal | 
     lookup = _cookie_lookup(ctx, conn)
     if lookup is None:
         return None
-    return _principal_of(lookup.result(ctx.cache.get_or_load("user", lookup.key, lookup.load)))
+    return _principal_of(lookup.result(ctx.cache.get_or_load("session", lookup.key, lookup.load)))
 
 
 async def aaccount_from_cookie(ctx: WebContext, conn: HTTPConnection) -> Account | None:
     lookup = _cookie_lookup(ctx, conn)
     if lookup is None:
         return None
-    return lookup.result(await ctx.cache.aget_or_load("user", lookup.key, lookup.load))
+    return lookup.result(await ctx.cache.aget_or_load("session", lookup.key, lookup.load))
 
 
 def principal_from_token(ctx: WebContext, conn: HTTPConnection) -> Principal | None:

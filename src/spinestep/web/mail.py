@@ -1,7 +1,9 @@
-"""Optional alert e-mail to a clinician through the configured SMTP server.
+"""Optional e-mail through the configured SMTP server: alerts, and password reset links.
 
-The message says only that an alert is waiting and where to look: no names, scores or
-free text leave the installation by e-mail. Without ``SPINESTEP_SMTP_HOST`` nothing is sent.
+An alert says only that an alert is waiting and where to look: no names, scores or free
+text leave the installation by e-mail. A reset link goes to the account's own address,
+so that the admin who made it never sees it. Without ``SPINESTEP_SMTP_HOST`` nothing is
+sent.
 """
 
 from __future__ import annotations
@@ -57,3 +59,27 @@ class Mailer:
                 smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as error:
             logger.warning("alert e-mail not sent: %s", type(error).__name__)
+
+    def password_reset_message(self, to: str, link: str) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = to
+        message["Subject"] = "spinestep: choose a new password"
+        message.set_content(
+            "An admin of your spinestep installation reset your account.\n"
+            f"Choose your new password with this link (it works once, for 24 hours):\n{link}\n"
+            "If you did not expect this, tell your clinic's admin.\n"
+        )
+        return message
+
+    def send_password_reset(self, to: str, link: str) -> bool:
+        """Send the reset link now; False (logged without the address) if it was not sent."""
+        if not self.enabled:
+            return False
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
+                smtp.send_message(self.password_reset_message(to, link))
+        except (OSError, smtplib.SMTPException) as error:
+            logger.warning("password reset e-mail not sent: %s", type(error).__name__)
+            return False
+        return True

@@ -1,8 +1,15 @@
 """Signed session cookies and session-bound CSRF tokens.
 
-The session cookie is stateless: ``base64(json) . hmac``. It carries the account id, a
-random nonce and an expiry. The CSRF token of a form is an HMAC of that nonce, so it is
-bound to the browser session and changes at every login.
+The session cookie is ``base64(json) . hmac``. It carries the account id (``None``
+before sign-in), a random nonce and an expiry. A signed-in cookie counts only while the
+database holds its browser session, found by ``session_key`` (the SHA-256 of the nonce;
+the nonce itself is never stored): signing out, a password change, a reset or a
+deactivation delete that row, and every copy of the cookie stops working. A cookie from
+before sign-in has no row: it only carries the nonce its forms' CSRF tokens are bound to.
+The CSRF token of a form is an HMAC of that nonce, so it changes at every sign-in.
+
+Session lifetimes follow the wall clock (``wall_now``), which is what browsers expire
+cookies by.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 SESSION_COOKIE = "spinestep_session"
@@ -32,6 +40,8 @@ def load_or_create_secret(configured: str, data_dir: Path) -> bytes:
     from spinestep.store.files import create_private_file, private_file, private_folder
 
     if configured:
+        if data_dir.exists():
+            private_folder(data_dir)
         return configured.encode()
     private_folder(data_dir)
     path = data_dir / "secret_key"
@@ -57,6 +67,24 @@ class BrowserSession:
     account_id: str | None
     nonce: str
     expires_at: int
+
+    @property
+    def key(self) -> str:
+        """What the database keeps of this session: the SHA-256 of its nonce."""
+        return session_key(self.nonce)
+
+    @property
+    def ends_at(self) -> datetime:
+        return datetime.fromtimestamp(self.expires_at, UTC)
+
+
+def session_key(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode()).hexdigest()
+
+
+def wall_now() -> datetime:
+    """Now by the wall clock, the time session cookies and their rows expire by."""
+    return datetime.fromtimestamp(time.time(), UTC)
 
 
 def _same(given: str, expected: str) -> bool:

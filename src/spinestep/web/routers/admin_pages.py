@@ -6,23 +6,32 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException
 
 from spinestep.errors import Conflict, InvalidInput, NotFound
 from spinestep.services import accounts, privacy
 from spinestep.services.records import Role
 from spinestep.web import forms
 from spinestep.web.access import MAX_ID, AdminOnly, Ctx
+from spinestep.web.account_actions import reset_account
 from spinestep.web.errors import status_for
 from spinestep.web.pages import CheckedForm, PagesDep, redirect
 from spinestep.web.views_history import local_when
 
 router = APIRouter(include_in_schema=False)
+_NO_ADMIN_PASSWORDS = (
+    "admins no longer set passwords: use Reset on the Accounts page, which makes a one-time "
+    "link with which the person chooses their own"
+)
 UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
 _DONE = {
     "user": "The account was added.",
     "deactivated": "The account was deactivated: it can no longer sign in.",
     "activated": "The account was reactivated: it can sign in again.",
-    "password": "The new password is set; the account's API tokens were revoked.",
+    "reset": (
+        "The account was reset: its password, sessions and API tokens no longer work. "
+        "A link to choose a new password was e-mailed to its address (valid 24 hours)."
+    ),
 }
 
 
@@ -102,7 +111,7 @@ def activate_account(
     return _set_active(request, user_id, True, principal, ctx, pages)
 
 
-@router.post("/admin/users/{user_id}/password")
+@router.post("/admin/users/{user_id}/reset")
 def reset_password(
     request: Request,
     user_id: UserId,
@@ -111,13 +120,30 @@ def reset_password(
     pages: PagesDep,
     form: CheckedForm,
 ) -> Response:
+    """Reset another account: a one-time link, shown here once unless it was e-mailed."""
     try:
-        password = forms.password(form, "password", required=True)
-        accounts.set_password(ctx.services, principal.actor, user_id, password)
-    except (InvalidInput, Conflict, NotFound) as error:
+        outcome = reset_account(ctx, principal, user_id)
+    except (Conflict, NotFound) as error:
         status, _ = status_for(error)
         return _accounts_page(request, principal, ctx, pages, error=str(error), status_code=status)
-    return redirect("/admin?done=password")
+    if outcome.link is None:
+        return redirect("/admin?done=reset")
+    # Shown in this answer only (the page is not cached, and no copy is kept).
+    return _accounts_page(
+        request,
+        principal,
+        ctx,
+        pages,
+        reset_link=outcome.link,
+        reset_user_id=user_id,
+        reset_expires=local_when(outcome.expires_at, "UTC"),
+    )
+
+
+@router.post("/admin/users/{user_id}/password")
+def old_password_form(user_id: UserId, principal: AdminOnly, form: CheckedForm) -> Response:
+    """Admins no longer set passwords: they make a reset link (POST .../reset)."""
+    raise HTTPException(410, _NO_ADMIN_PASSWORDS)
 
 
 @router.get("/admin/deletions")

@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 from spinestep.services import accounts, privacy
 from spinestep.services.records import Role, UserRecord
 from spinestep.web.access import MAX_ID, AdminOnly, Ctx
+from spinestep.web.account_actions import reset_account
 from spinestep.web.schemas import (
     AccountCreate,
     AccountOut,
     AccountUpdate,
     DeletionRequestOut,
-    PasswordReset,
+    ErrorBody,
     error_responses,
 )
 
 router = APIRouter(tags=["admin"])
 UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+class ResetLinkOut(BaseModel):
+    """A password reset link: `link` is shown this once, or null when it was e-mailed to
+    the account's address (`emailed`)."""
+
+    link: str | None
+    emailed: bool
+    expires_at: datetime
 
 
 def _account(user: UserRecord) -> AccountOut:
@@ -69,19 +82,40 @@ def update_user(user_id: UserId, body: AccountUpdate, principal: AdminOnly, ctx:
 
 
 @router.post(
-    "/api/v1/admin/users/{user_id}/password",
-    status_code=204,
+    "/api/v1/admin/users/{user_id}/reset-link",
+    status_code=201,
+    response_model=ResetLinkOut,
     responses=error_responses(401, 403, 404, 409, 422),
 )
-def reset_password(
-    user_id: UserId, body: PasswordReset, principal: AdminOnly, ctx: Ctx
-) -> Response:
-    """Set a new password for another account (revokes its API tokens).
+def reset_link(user_id: UserId, principal: AdminOnly, ctx: Ctx) -> ResetLinkOut:
+    """Reset another account: a one-time link, valid 24 hours, to choose a new password.
 
-    Your own password is changed with `POST /api/v1/account/password` (409 here).
+    The account's password, browser sessions, API tokens and earlier links stop working
+    at once. With SMTP configured the link is e-mailed to the account and `link` is null;
+    otherwise `link` is shown in this answer only. 409 for your own account (use
+    `POST /api/v1/account/password`), a deactivated one, or when no public URL is set.
     """
-    accounts.set_password(ctx.services, principal.actor, user_id, body.password)
-    return Response(status_code=204)
+    outcome = reset_account(ctx, principal, user_id)
+    return ResetLinkOut(
+        link=outcome.link, emailed=outcome.link is None, expires_at=outcome.expires_at
+    )
+
+
+@router.post(
+    "/api/v1/admin/users/{user_id}/password",
+    status_code=410,
+    deprecated=True,
+    responses={
+        410: {"model": ErrorBody, "description": "Gone: use `POST .../{user_id}/reset-link`"},
+        **error_responses(401, 403, 422),
+    },
+)
+def old_set_password(user_id: UserId, principal: AdminOnly) -> Response:
+    """Gone: admins no longer set passwords. `POST /api/v1/admin/users/{user_id}/reset-link`
+    makes a one-time link with which the person chooses their own."""
+    raise HTTPException(
+        410, "admins no longer set passwords: POST /api/v1/admin/users/{user_id}/reset-link"
+    )
 
 
 @router.get(

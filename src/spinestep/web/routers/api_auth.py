@@ -85,8 +85,10 @@ def my_account(principal: SignedIn) -> AccountOut:
 def change_password(
     body: PasswordChange, request: Request, principal: SignedIn, ctx: Ctx
 ) -> Response:
-    """Change your own password: `current_password` must match (wrong ones are rate limited);
-    the new one has 12-1000 characters and is not a common password. Your API tokens stay valid."""
+    """Change your own password: `current_password` must match (wrong ones are rate limited).
+
+    Every browser session and every other API token of the account ends; the token this
+    request was sent with stays valid."""
     change_own_password(ctx, request, principal, body.current_password, body.new_password)
     return Response(status_code=204)
 
