@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +16,8 @@ from sqlalchemy.engine import Engine
 
 from spinestep.domain.model import Effort, Location
 from spinestep.errors import Conflict, InvalidInput
-from spinestep.services.records import StoredSession
+from spinestep.services.records import LoginThrottleRecord, StoredSession
+from spinestep.store import head_revision
 from spinestep.store.backup import backup, restore
 from tests.services.history_builder import (
     START,
@@ -171,3 +176,102 @@ def test_a_damaged_backup_restores_nothing(
         assert all(not rows.get(name) for name in ("patients", "sessions", "decisions"))
     finally:
         target.dispose()
+
+
+def test_a_backup_round_trips_exactly_through_the_cli_with_a_text_keyed_table(
+    store: Store, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``spinestep backup`` then ``restore --yes`` over changed records gives every row back,
+    ``login_throttle`` (a text primary key, no sequence) included; ids continue afterwards."""
+    from spinestep.cli.main import main
+
+    build_history(store)
+    with store.ctx.uow() as uow:
+        uow.login_throttle.save(
+            LoginThrottleRecord(key="ab" * 32, failures=3, last_failure_at=START)
+        )
+        uow.commit()
+    original = all_rows(store.engine)
+    assert len(original["login_throttle"]) == 1
+    file = tmp_path / "round.backup"
+    monkeypatch.setenv("SPINESTEP_DATABASE_URL", database_url)
+    with pytest.raises(SystemExit) as ended:
+        main(["backup", str(file)])
+    assert ended.value.code in (0, None)
+    with store.ctx.uow() as uow:
+        uow.patients.delete(1)
+        uow.login_throttle.delete("ab" * 32)
+        uow.commit()
+    store.engine.dispose()
+    with pytest.raises(SystemExit) as ended:
+        main(["restore", str(file), "--yes"])
+    assert ended.value.code in (0, None)
+    assert all_rows(store.engine) == original
+    with store.ctx.uow() as uow:
+        added = uow.sessions.add(
+            StoredSession(
+                patient_id=1,
+                assignment_id=1,
+                at=START + timedelta(days=30),
+                stage=2,
+                completed=True,
+                effort=Effort.EASY,
+                pain_before=1,
+                pain_during=1,
+                pain_after=1,
+                location_before=Location.BACK,
+                location_after=Location.BACK,
+                created_at=START + timedelta(days=30),
+            )
+        )
+        uow.commit()
+    assert added.id == 6
+
+
+def test_an_old_sqlite_backup_without_manifest_still_restores(tmp_path: Path) -> None:
+    """Format 1 SQLite backups (a plain copy) pass the same checks minus the digests."""
+    source = open_test_store(f"sqlite:///{tmp_path / 'source.db'}")
+    try:
+        build_history(source)
+        original = all_rows(source.engine)
+    finally:
+        source.engine.dispose()
+    file = tmp_path / "old.backup"
+    backup(f"sqlite:///{tmp_path / 'source.db'}", file)
+    with sqlite3.connect(file) as old_format:
+        old_format.execute("DROP TABLE spinestep_backup_manifest")
+    old_format.close()
+    target = f"sqlite:///{tmp_path / 'target.db'}"
+    assert restore(target, file).rows == sum(len(r) for r in original.values()) - 1
+    assert rows_at(target) == original
+
+
+def test_a_backup_carries_its_manifest(store: Store, tmp_path: Path) -> None:
+    build_history(store)
+    if store.engine.dialect.name != "sqlite":
+        file = tmp_path / "pg.backup"
+        backup(store.engine.url.render_as_string(hide_password=False), file)
+        with gzip.open(file, "rt", encoding="utf-8") as handle:
+            lines = [json.loads(line) for line in handle]
+        header, trailer = lines[0], lines[-1]["end"]
+        assert header["version"] == 2 and header["revision"] == head_revision()
+        counted = {name: 0 for name in header["tables"]}
+        for line in lines[1:-1]:
+            counted[line["t"]] += 1
+        assert trailer["rows"] == counted
+        assert trailer["rows"]["sessions"] == 5
+        return
+    file = tmp_path / "sqlite.backup"
+    backup(store.engine.url.render_as_string(hide_password=False), file)
+    with sqlite3.connect(file) as copy:
+        (text,) = copy.execute("SELECT manifest FROM spinestep_backup_manifest").fetchone()
+        sessions = copy.execute("SELECT * FROM sessions ORDER BY id").fetchall()
+    copy.close()
+    manifest = json.loads(text)
+    assert manifest["version"] == 2 and manifest["revision"] == head_revision()
+    assert manifest["tables"]["sessions"]["rows"] == 5
+    canonical = b"".join(
+        json.dumps(list(row), separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+        for row in sessions
+    )
+    assert manifest["tables"]["sessions"]["sha256"] == hashlib.sha256(canonical).hexdigest()

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from spinestep.errors import StorageError
+from spinestep.settings import default_data_dir
 from spinestep.store import open_store
 from spinestep.store.backup import backup, restore
 from spinestep.web.security import load_or_create_secret
@@ -49,13 +50,14 @@ def test_a_new_database_is_owner_only_with_its_wal_and_shm(tmp_path: Path) -> No
 
 
 def test_an_existing_world_readable_database_is_tightened_and_logged(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / "data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    folder = default_data_dir()  # where a plain install keeps its database
     database = folder / "spinestep.db"
     engine, _uow = open_store(f"sqlite:///{database}")
     engine.dispose()
-    folder.chmod(0o755)
+    folder.chmod(0o755)  # as earlier versions made them
     database.chmod(0o644)
     with caplog.at_level(logging.WARNING, logger="spinestep.store"):
         engine, _uow = open_store(f"sqlite:///{database}")
@@ -63,8 +65,32 @@ def test_an_existing_world_readable_database_is_tightened_and_logged(
     assert mode(folder) == 0o700
     assert mode(database) == 0o600
     lines = [record.getMessage() for record in caplog.records]
-    assert lines and all("owner-only" in line for line in lines)
+    assert len(lines) == 2 and all("owner-only" in line for line in lines)
     assert not any("spinestep.db" in line for line in lines)
+
+
+def test_a_chosen_folder_keeps_its_mode_but_the_database_in_it_is_tightened(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "chosen"
+    folder.mkdir(mode=0o755)
+    database = folder / "clinic.db"
+    database.touch(mode=0o644)
+    engine, _uow = open_store(f"sqlite:///{database}")
+    engine.dispose()
+    assert (mode(folder), mode(database)) == (0o755, 0o600)
+
+
+def test_a_shared_sticky_folder_like_tmp_is_never_changed(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    engine, _uow = open_store(f"sqlite:///{shared / 'spinestep.db'}")
+    engine.dispose()
+    load_or_create_secret("", shared)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert mode(shared / "spinestep.db") == 0o600
+    assert mode(shared / "secret_key") == 0o600
 
 
 def test_a_readable_database_of_another_account_is_refused(tmp_path: Path) -> None:

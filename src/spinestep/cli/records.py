@@ -200,10 +200,10 @@ def report(
 
 
 def backup(
-    file: Path = typer.Argument(..., help="Backup file to create."),
+    file: Path = typer.Argument(..., help="Backup file to create (owner-only, 0600)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing file."),
 ) -> None:
-    """Back up the whole database while spinestep keeps running."""
+    """Back up the whole database, with a manifest of its rows, while spinestep keeps running."""
     from spinestep.store.backup import backup as run_backup
 
     summary = run_backup(load_settings().resolved_database_url(), file, overwrite=overwrite)
@@ -214,11 +214,16 @@ def restore(
     file: Path = typer.Argument(..., help="A file made by 'spinestep backup'."),
     yes: bool = typer.Option(False, "--yes", help="Replace the records already in the database."),
 ) -> None:
-    """Restore a backup; an existing database is replaced only with --yes."""
+    """Check a backup in a separate copy, then swap it in; records are replaced only with --yes.
+
+    A backup that fails a check (manifest, schema revision, unexpected triggers or views,
+    integrity) is refused with exit status 2 and the database is left as it was.
+    """
     from spinestep.store.backup import restore as run_restore
 
     summary = run_restore(load_settings().resolved_database_url(), file, replace=yes)
-    typer.echo(f"restored {summary.rows} rows from {file}")
+    revision = f" (schema {summary.revision}, upgraded to this version)" if summary.revision else ""
+    typer.echo(f"restored {summary.rows} rows from {file}{revision}")
 
 
 def register(app: typer.Typer) -> None:

@@ -56,8 +56,15 @@ def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
 
 
 def _private_database(file: Path) -> None:
-    """The folder 0700 and the database 0600: created so, or tightened if they exist."""
-    private_folder(file.parent)
+    """The database 0600, created so or tightened; its folder made 0700 when we create it.
+
+    An existing folder is tightened only when it is the default data folder: a folder
+    someone chose for the database may be shared (``/tmp``, a home or project folder).
+    """
+    from spinestep.settings import default_data_dir
+
+    folder = file.parent
+    private_folder(folder, tighten_existing=folder.resolve() == default_data_dir().resolve())
     if not file.exists():
         with suppress(FileExistsError):  # another process made it a moment ago
             create_private_file(file)

@@ -2,16 +2,19 @@
 
 Health records must not be readable by other local users. New files are created with
 ``os.open(..., 0o600)`` (SQLite gives its ``-wal``, ``-shm`` and ``-journal`` files the
-mode of the database file, so they follow). Existing files and folders are checked when
-the store opens: a file or folder of ours that group or others may read is tightened
-(``chmod``) and one line is logged naming only the folder; one that belongs to another
-account cannot be fixed by us and is refused with a ``StorageError``.
+mode of the database file, so they follow); new folders with mode 0700. Existing files
+are checked whenever the store opens: one of ours that group or others may read is
+tightened (``chmod``) and one line is logged naming only its folder; one that belongs to
+another account cannot be fixed by us and is refused with a ``StorageError``. An
+existing data folder is tightened the same way unless it is not spinestep's alone (see
+``private_folder``), which is only logged.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import stat
 from pathlib import Path
 
 from spinestep.errors import StorageError
@@ -23,8 +26,12 @@ SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 _log = logging.getLogger("spinestep.store")
 
 
-def private_folder(folder: Path) -> None:
-    """Create ``folder`` (and its parents) if missing; make it owner-only (0700)."""
+def private_folder(folder: Path, *, tighten_existing: bool = True) -> None:
+    """Create ``folder`` (and its parents) 0700 if missing; else make it owner-only.
+
+    A folder that is not spinestep's alone is never changed, only reported: one of another
+    account, a shared folder with the sticky bit (``/tmp``), the home folder or a root.
+    """
     if not folder.exists():
         try:
             folder.mkdir(parents=True, mode=FOLDER_MODE)
@@ -32,6 +39,30 @@ def private_folder(folder: Path) -> None:
             pass
         except OSError as error:
             raise StorageError(f"cannot create the data folder: {error.strerror}") from None
+        else:
+            return
+    if not tighten_existing:
+        return
+    try:
+        info = folder.stat()
+    except OSError as error:
+        raise StorageError(f"cannot check the permissions of {folder}: {error}") from None
+    if not info.st_mode & 0o077:
+        return
+    resolved = folder.resolve()
+    shared = (
+        info.st_mode & stat.S_ISVTX
+        or (hasattr(os, "getuid") and info.st_uid != os.getuid())
+        or resolved == Path.home().resolve()
+        or resolved == Path(resolved.anchor)
+    )
+    if shared:
+        _log.warning(
+            "the data folder %s is readable by other users and is not spinestep's alone; "
+            "it is left as it is (the files spinestep keeps there are owner-only)",
+            folder,
+        )
+        return
     _tighten(folder, FOLDER_MODE, "data folder")
 
 
