@@ -62,6 +62,13 @@ class ScreeningRequired(SpinestepError):
     exit_code = 8
 
 
+class SessionLimitReached(SpinestepError):
+    """A session refused because the patient's local day already holds ``3 × sessions a
+    day + 5`` of them: far more than any plan asks (a stop now has its own, larger cap)."""
+
+    exit_code = 9
+
+
 class Conflict(SpinestepError):
     """The request clashes with what is stored (e.g. a duplicate account)."""
 

@@ -8,6 +8,12 @@ resumes and plan changes end as some one-at-a-time order would (SPEC §3.5).
 
 An idempotency key (1-100 printable ASCII characters, per patient) makes a retry safe:
 a key seen before returns the first answer and stores nothing new.
+
+A local day holds at most ``3 × sessions_per_day + 5`` sessions (the dose of now): far
+more than any plan asks, yet a bound on what one account can store. Stop now, the safety
+exit, is never refused for the ordinary cap; it has its own cap, twice as large, so a
+real stop is always recorded while a flood of stops is still bounded. The count is taken
+under the patient's lock, so racing sessions cannot pass it together.
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from spinestep.domain.instants import check_instant
 from spinestep.domain.model import Effort, Location
-from spinestep.errors import Conflict, InvalidInput, ProgrammePaused
+from spinestep.errors import Conflict, InvalidInput, ProgrammePaused, SessionLimitReached
 from spinestep.services.access import audit, load_patient
 from spinestep.services.context import Actor, ServiceContext
-from spinestep.services.deciding import protocol_of, run_rules
+from spinestep.services.deciding import current_dose, protocol_of, run_rules
+from spinestep.services.local_days import local_day_bounds
 from spinestep.services.motion_metrics import check_motion_metrics, check_stage_matches
 from spinestep.services.ports import UnitOfWork
 from spinestep.services.records import (
@@ -94,8 +102,7 @@ def validate(entry: SessionInput, now: datetime) -> None:
     if entry.reps is not None and (type(entry.reps) is not int or not 0 <= entry.reps <= MAX_REPS):
         raise InvalidInput("reps", f"must be a whole number 0-{MAX_REPS}")
     if entry.at is not None:
-        if entry.at.tzinfo is None or entry.at.utcoffset() is None:
-            raise InvalidInput("at", "must carry a time zone offset")
+        check_instant(entry.at, "at", now)
         if entry.at - now > FUTURE_TOLERANCE:
             raise InvalidInput("at", "must not be in the future")
 
@@ -153,6 +160,32 @@ def active_assignment(uow: UnitOfWork, patient: PatientRecord) -> AssignmentReco
     return assignment
 
 
+def daily_session_cap(sessions_per_day: int, *, stop_now: bool = False) -> int:
+    """How many sessions one local day may hold: ``3 × sessions_per_day + 5``, twice
+    that for stop now (which must not be refused by the ordinary cap)."""
+    cap = 3 * sessions_per_day + 5
+    return 2 * cap if stop_now else cap
+
+
+def check_daily_cap(
+    uow: UnitOfWork,
+    patient: PatientRecord,
+    assignment: AssignmentRecord,
+    at: datetime,
+    *,
+    stop_now: bool,
+) -> None:
+    """Refuse one more session on the patient's local day of ``at`` past the cap."""
+    assert patient.id is not None
+    _, start, end = local_day_bounds(patient.time_zone, at)
+    cap = daily_session_cap(current_dose(assignment).sessions_per_day, stop_now=stop_now)
+    if len(uow.sessions.for_patient(patient.id, start, end)) >= cap:
+        raise SessionLimitReached(
+            f"{cap} sessions are already recorded on this day, more than the plan asks; "
+            "nothing was saved. Rest, and talk to your clinician if you need more"
+        )
+
+
 def local_now(patient: PatientRecord, now: datetime) -> datetime:
     """``now`` in the patient's time zone (so the stored offset gives their local date)."""
     return now.astimezone(ZoneInfo(patient.time_zone))
@@ -172,7 +205,8 @@ def record_session(
     metrics that are malformed, not side-on, without a repetition, or of another stage
     than the programme's current one, and a malformed key), NotFound for an unknown or
     hidden patient, ProgrammePaused when no session may be recorded now, ScreeningRequired
-    without a fresh, complete safety check (never for stop now).
+    without a fresh, complete safety check (never for stop now), SessionLimitReached past
+    the day's cap (``daily_session_cap``).
     """
     validate(entry, ctx.clock.now())
     key = check_idempotency_key(idempotency_key)
@@ -197,11 +231,13 @@ def record_session(
             check_stage_matches(motion, stage_id, stage_before)
         if not entry.stopped_early:  # stop now, the safety exit, is never refused
             require_fresh_screening(uow, patient, now)
+        at = entry.at if entry.at is not None else local_now(patient, now)
+        check_daily_cap(uow, patient, assignment, at, stop_now=entry.stopped_early)
         session = uow.sessions.add(
             StoredSession(
                 patient_id=patient.id,
                 assignment_id=assignment.id,
-                at=entry.at if entry.at is not None else local_now(patient, now),
+                at=at,
                 stage=stage_before,
                 completed=entry.completed,
                 reps=reps,

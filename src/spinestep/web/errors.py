@@ -26,6 +26,7 @@ from spinestep.errors import (
     ProgrammePaused,
     ProtocolError,
     ScreeningRequired,
+    SessionLimitReached,
     SpinestepError,
     StorageError,
 )
@@ -41,6 +42,7 @@ _STATUS: tuple[tuple[type[SpinestepError], int, str], ...] = (
     (PermissionDenied, 403, "forbidden"),
     (ProgrammePaused, 409, "programme_paused"),
     (ScreeningRequired, 409, "screening_required"),
+    (SessionLimitReached, 429, "too_many_sessions"),
     (Conflict, 409, "conflict"),
     (StorageError, 503, "storage_unavailable"),
     (MotionUnavailable, 422, "motion_unavailable"),
