@@ -96,6 +96,13 @@ def test_a_failing_pair_waits_longer_after_each_failure(
         waits.append(int(retry_after))
         clock.set(clock.now() + timedelta(seconds=int(retry_after)))
     assert waits == [10, 20, 40, 80, 80]  # doubling, up to the cap
+    page_login(client, email, "wrong password")
+    refused = client.post(
+        "/login",
+        data={"csrf_token": form_token(client.get("/login").text), "email": email, "password": "x"},
+    )
+    assert "Try again in 80 seconds." in refused.text
+    clock.set(clock.now() + timedelta(seconds=80))
     assert page_login(client, email, PASSWORD)[0] == 303
     assert page_login(browser(throttled_clinic, "203.0.113.50"), email, "wrong")[0] == 401
 

@@ -97,7 +97,7 @@ def login_submit(
             request,
             "login.html",
             status_code=429,
-            error="Too many failed attempts from here. Wait a few minutes and try again.",
+            error=f"Too many failed attempts from here. Try again in {_wait(blocked)}.",
             email=email,
         )
         response.headers["retry-after"] = str(blocked.retry_after_s)
@@ -111,6 +111,13 @@ def login_submit(
             email=email,
         )
     return _signed_in(ctx, pages, user, request)
+
+
+def _wait(blocked: LoginThrottled) -> str:
+    seconds = blocked.retry_after_s
+    if seconds < 120:
+        return f"{seconds} seconds"
+    return f"{-(-seconds // 60)} minutes"
 
 
 @router.post("/logout")
