@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -371,3 +372,23 @@ def test_a_pg_backup_whose_rows_break_the_schema_fails_in_one_line_without_row_d
     assert "987654" not in child.stderr and PATIENT_NAME not in child.stderr
     assert all_rows(pg_store.engine) == before
     assert restore_schemas(pg_store.engine) == []
+
+
+def test_an_unreachable_pg_database_is_one_line_and_exit_7(
+    pg_store: Store, pg_cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    file = made_backup(pg_store, pg_cli, tmp_path)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    nowhere = Cli(f"postgresql+psycopg://postgres@127.0.0.1:{port}/none", monkeypatch, capsys)
+    attempts = {
+        "reached": ["restore", str(file), "--yes"],
+        "backed up": ["backup", str(tmp_path / "new.backup")],
+    }
+    for failed, args in attempts.items():
+        code, _out, err = nowhere(*args)
+        assert code == 7
+        assert err.strip().splitlines() == [
+            f"spinestep: the database could not be {failed} (OperationalError)"
+        ]

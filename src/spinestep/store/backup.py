@@ -52,6 +52,9 @@ def backup(url: str, destination: Path, *, overwrite: bool = False) -> BackupSum
             return BackupSummary("sqlite", destination, revision, rows)
         revision_or_none, rows = backup_logical.write_backup(engine, destination)
         return BackupSummary("logical", destination, revision_or_none, rows)
+    except sa.exc.SQLAlchemyError as error:
+        problem = type(error).__name__
+        raise StorageError(f"the database could not be backed up ({problem})") from None
     finally:
         engine.dispose()
 
@@ -94,8 +97,12 @@ def _sqlite_path(engine: Engine) -> Path:
 
 
 def _holds_records(engine: Engine) -> bool:
-    with engine.connect() as connection:
-        return any(
-            connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first()
-            for table in backup_logical.data_tables(connection)
-        )
+    try:
+        with engine.connect() as connection:
+            return any(
+                connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first()
+                for table in backup_logical.data_tables(connection)
+            )
+    except sa.exc.SQLAlchemyError as error:
+        problem = type(error).__name__
+        raise StorageError(f"the database could not be reached ({problem})") from None

@@ -182,7 +182,7 @@ def restore_backup(engine: Engine, source: Path) -> tuple[str, int]:
         with gzip.open(source, "rt", encoding="utf-8") as handle:
             header = read_header(handle)
             revision = check_revision(header.get("revision"))
-            with engine.connect() as connection:
+            with _connected(engine) as connection:
                 _check_live_revision(connection)
                 with connection.begin():
                     rows = _restore_in_transaction(connection, header, revision, handle)
@@ -193,6 +193,14 @@ def restore_backup(engine: Engine, source: Path) -> tuple[str, int]:
         raise refused("the backup is damaged or truncated") from None
     except sa.exc.SQLAlchemyError as error:
         raise refused(f"the backup's rows do not fit the schema ({type(error).__name__})") from None
+
+
+def _connected(engine: Engine) -> sa.Connection:
+    try:
+        return engine.connect()
+    except sa.exc.SQLAlchemyError as error:
+        problem = type(error).__name__
+        raise StorageError(f"the database could not be reached ({problem})") from None
 
 
 def _check_live_revision(connection: sa.Connection) -> None:
