@@ -25,6 +25,8 @@ PUBLIC_ROUTES = {
     "POST /logout",
     "GET /invite/{token}",
     "POST /invite",
+    "GET /reset/{token}",
+    "POST /reset",
     "GET /api/v1/health",
     "POST /api/v1/auth/token",
     "POST /api/v1/invites/accept",
