@@ -95,10 +95,6 @@ class AccountUpdate(Strict):
     active: bool
 
 
-class PasswordReset(Strict):
-    password: Password
-
-
 class PasswordChange(Strict):
     current_password: GivenPassword
     new_password: Password
