@@ -77,7 +77,7 @@ def test_export_fhir_writes_a_valid_bundle_and_import_reads_it_back(
     assert without_timestamp(again) == without_timestamp(bundle)
 
 
-def test_csv_export_and_import_of_sessions_and_decisions(
+def test_csv_export_and_import_of_sessions_and_a_decisions_file_is_refused(
     store: Store, second_store: Store, database_url: str, second_database_url: str, tmp_path: Path
 ) -> None:
     build_history(store)
@@ -92,12 +92,12 @@ def test_csv_export_and_import_of_sessions_and_decisions(
         OnboardingInput(display_name="Copy", time_zone="Europe/Berlin", clearance=True),
     )
     assert "imported 5 sessions" in invoke(second_database_url, "import", "csv", str(sessions_file))
-    assert "imported 5 decisions" in invoke(
-        second_database_url, "import", "csv", str(decisions_file)
-    )
+    refused = run(second_database_url, "import", "csv", str(decisions_file))
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("line 1: a decisions file is not imported")
     copied = load_patient_records(second_store.ctx, LOCAL, 1)
     assert [s.record.pain_during for s in copied.sessions] == [3, 3, 2, 2, 5]
-    assert [d.rules for d in copied.decisions][-1] == ("R4",)
+    assert copied.decisions == ()
 
 
 def test_a_bad_csv_row_is_named_by_line_and_nothing_is_imported(

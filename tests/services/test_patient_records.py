@@ -9,14 +9,13 @@ import pytest
 
 from spinestep.domain.model import Decision, Effort, Location, SessionRecord
 from spinestep.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from spinestep.interop.csv_io import decisions_csv, read_csv, sessions_csv
+from spinestep.interop.csv_io import read_csv, sessions_csv
 from spinestep.interop.fhir import bundle_json
 from spinestep.interop.fhir_read import read_bundle_text
 from spinestep.services import clinician
 from spinestep.services.context import Actor
 from spinestep.services.onboarding import OnboardingInput, onboard
 from spinestep.services.patient_records import (
-    import_decisions,
     import_patient_records,
     import_sessions,
     load_patient_records,
@@ -76,7 +75,8 @@ def test_records_gather_programme_sessions_decisions_questionnaires_rom_flags(
 def test_fhir_round_trip_through_a_second_database(store: Store, second_store: Store) -> None:
     patient_id = build_history(store)
     first = bundle_json(load_patient_records(store.ctx, LOCAL, patient_id), NOW)
-    new_id = import_patient_records(second_store.ctx, LOCAL, read_bundle_text(first))
+    second_store.clock.set(NOW)
+    new_id = import_patient_records(second_store.ctx, LOCAL, read_bundle_text(first, NOW))
     again = bundle_json(load_patient_records(second_store.ctx, LOCAL, new_id), NOW)
     assert again == first
 
@@ -91,7 +91,8 @@ def test_the_clinicians_words_survive_the_fhir_round_trip(
     ).patient_id
     clinician.adjust(store.ctx, LOCAL, patient_id, stage=2, note="Back to sitting: flare settled")
     first = bundle_json(load_patient_records(store.ctx, LOCAL, patient_id), NOW)
-    new_id = import_patient_records(second_store.ctx, LOCAL, read_bundle_text(first))
+    second_store.clock.set(NOW)
+    new_id = import_patient_records(second_store.ctx, LOCAL, read_bundle_text(first, NOW))
     with second_store.ctx.uow() as uow:
         events = uow.events.for_patient(new_id)
     assert [(e.kind, e.note) for e in events][-1] == (
@@ -111,16 +112,15 @@ def test_csv_round_trip_through_a_second_database(store: Store, second_store: St
         LOCAL,
         OnboardingInput(display_name="Copy", time_zone="Europe/Berlin", clearance=True),
     ).patient_id
+    second_store.clock.set(NOW)
     added = import_sessions(
-        second_store.ctx, LOCAL, target, read_csv(sessions_csv(records.sessions)).sessions
+        second_store.ctx, LOCAL, target, read_csv(sessions_csv(records.sessions), NOW).sessions
     )
     assert added == 5
-    import_decisions(
-        second_store.ctx, LOCAL, target, read_csv(decisions_csv(records.decisions)).decisions
-    )
     copied = load_patient_records(second_store.ctx, LOCAL, target)
     assert sessions_csv(copied.sessions) == sessions_csv(records.sessions)
-    assert decisions_csv(copied.decisions) == decisions_csv(records.decisions)
+    # Decisions are not imported: the rules decide again at the next session.
+    assert copied.decisions == ()
 
 
 def test_a_bad_session_imports_nothing(store: Store) -> None:
@@ -136,6 +136,7 @@ def test_a_bad_session_imports_nothing(store: Store) -> None:
         location_after=Location.BACK,
     )
     bad = SessionRecord(**{**{f: getattr(good, f) for f in good.__slots__}, "stage": 4})
+    store.clock.set(NOW)
     with pytest.raises(InvalidInput, match=r"sessions\[1\].stage: must be 1-3"):
         import_sessions(
             store.ctx, LOCAL, patient_id, [SessionEntry("a", good), SessionEntry("b", bad)]
@@ -160,7 +161,5 @@ def test_importing_the_same_csv_twice_is_refused_whole(store: Store) -> None:
     records = load_patient_records(store.ctx, LOCAL, patient_id)
     with pytest.raises(Conflict, match="already stored; nothing was imported"):
         import_sessions(store.ctx, LOCAL, patient_id, records.sessions)
-    with pytest.raises(Conflict, match="already stored; nothing was imported"):
-        import_decisions(store.ctx, LOCAL, patient_id, records.decisions)
     after = load_patient_records(store.ctx, LOCAL, patient_id)
     assert (len(after.sessions), len(after.decisions)) == (5, 5)

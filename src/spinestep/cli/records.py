@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import date, time
 from enum import StrEnum
 from pathlib import Path
+from typing import IO
 
 import typer
 
@@ -69,15 +70,6 @@ def write_output(data: str | bytes, output: Path | None) -> None:
     typer.echo(f"wrote {output}", err=True)
 
 
-def read_input(path: Path) -> str:
-    try:
-        if str(path) == "-":
-            return sys.stdin.read()
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInput("FILE", f"cannot read {path.name}: {error}") from None
-
-
 PatientOption = typer.Option(None, "--patient", help="Patient id (default: the first profile).")
 OutputOption = typer.Option(
     None, "--output", "-o", help="File to write (default: standard output)."
@@ -118,15 +110,31 @@ def export_csv(
         write_output(decisions_csv(records.decisions), output)
 
 
+@contextmanager
+def open_input(path: Path) -> Iterator[IO[bytes]]:
+    """``path`` opened for reading bytes (standard input for ``-``); a file that cannot be
+    opened is invalid input naming it."""
+    if str(path) == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        stream = path.open("rb")
+    except OSError as error:
+        raise InvalidInput("FILE", f"cannot read {path.name}: {error.strerror}") from None
+    with stream:
+        yield stream
+
+
 @import_app.command("fhir")
 def import_fhir(
     file: Path = typer.Argument(..., help="A Bundle from 'export fhir' (- for stdin)."),
 ) -> None:
-    """Create a new patient from a Bundle written by 'spinestep export fhir'."""
-    from spinestep.interop.fhir_read import read_bundle_text
+    """Create a new patient from a Bundle written by 'spinestep export fhir'; all or nothing."""
+    from spinestep.interop.fhir_read import read_bundle_stream
     from spinestep.services.patient_records import import_patient_records
 
-    records = read_bundle_text(read_input(file))
+    with open_input(file) as stream:
+        records = read_bundle_stream(stream, SystemClock().now())
     with service_context() as ctx:
         patient_id = import_patient_records(ctx, LOCAL, records)
     typer.echo(f"imported as patient {patient_id}; a clinician must clear the programme again")
@@ -134,22 +142,20 @@ def import_fhir(
 
 @import_app.command("csv")
 def import_csv(
-    file: Path = typer.Argument(..., help="A CSV from 'export csv' (- for stdin)."),
+    file: Path = typer.Argument(..., help="A sessions CSV from 'export csv' (- for stdin)."),
     patient: int | None = PatientOption,
 ) -> None:
-    """Add the sessions or decisions of a CSV file to a patient; all rows or none."""
-    from spinestep.interop.csv_io import read_csv
-    from spinestep.services.patient_records import import_decisions, import_sessions
+    """Add the sessions of a CSV file to a patient; all rows or none. Decisions are not
+    imported: the rules decide again from the sessions."""
+    from spinestep.interop.csv_io import read_csv_stream
+    from spinestep.services.patient_records import import_sessions
 
-    contents = read_csv(read_input(file))
+    with open_input(file) as stream:
+        contents = read_csv_stream(stream, SystemClock().now())
     with service_context() as ctx:
         patient_id = patient_or_first(ctx, patient)
-        if contents.decisions:
-            count = import_decisions(ctx, LOCAL, patient_id, contents.decisions)
-            typer.echo(f"imported {count} decisions for patient {patient_id}")
-        else:
-            count = import_sessions(ctx, LOCAL, patient_id, contents.sessions)
-            typer.echo(f"imported {count} sessions for patient {patient_id}")
+        count = import_sessions(ctx, LOCAL, patient_id, contents.sessions)
+    typer.echo(f"imported {count} sessions for patient {patient_id}")
 
 
 def _times(text: str | None) -> tuple[time, ...] | None:

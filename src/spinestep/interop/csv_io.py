@@ -8,9 +8,19 @@ Two kinds of file, told apart by their header row:
   rules_version``; ``rules`` holds the deciding rule(s) separated by spaces (``R8``,
   or ``R1:saddle_anaesthesia`` per flag).
 
-Reading checks every row before returning anything; the first bad value is reported by
-its line number and column (``line 4, pain_after: must be an integer 0-10``), so an
-importer either gets the whole file or nothing.
+Only sessions are imported. Reading streams the file row by row within limits (bytes
+and rows, ``services.import_checks``) and checks every row as live entry checks a
+session (instant between 2000-01-01 and now + 1 day with an offset within ±14:00, pain
+0-10, reps 0-1000, no two sessions at one instant) before returning anything; the first
+bad value is reported by its line number and column (``line 4, pain_after: must be an
+integer 0-10``), so an importer either gets the whole file or nothing.
+
+Decisions are never imported. A decision is what the rules concluded from the sessions
+and safety checks at the time; taken from a file it could claim anything (a stage never
+reached, a message telling the person to skip the red flag questions) and would stand
+as the latest decision on Today. A decisions file is therefore refused; import the
+sessions file, and the rules decide again from the imported sessions at the next
+session. The decisions export stays, for reading and audit.
 """
 
 from __future__ import annotations
@@ -20,12 +30,19 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
-from typing import Protocol, TypeVar
+from typing import IO, Protocol, TypeVar
 
-from spinestep.domain.model import Decision, Effort, Location, SessionRecord, Urgency
+from spinestep.domain.model import Effort, Location, SessionRecord
 from spinestep.errors import InvalidInput
+from spinestep.interop.limited import LimitedReader
+from spinestep.services.import_checks import (
+    MAX_CSV_BYTES,
+    MAX_CSV_ROWS,
+    InstantsSeen,
+    check_session,
+)
 from spinestep.services.record_types import DecisionEntry, SessionEntry
 
 SESSION_COLUMNS = (
@@ -55,15 +72,17 @@ DECISION_COLUMNS = (
 
 E = TypeVar("E", bound=Enum)
 _DIGITS = re.compile(r"[0-9]{1,6}")
-_RULE = re.compile(r"R[0-9]+(:[a-z_]+)?")
+DECISIONS_REFUSED = (
+    "a decisions file is not imported: the rules decide again from the sessions "
+    "(import the sessions file)"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class CsvContents:
-    """What a CSV file held: sessions or decisions (the other is empty)."""
+    """What a sessions CSV file held."""
 
     sessions: tuple[SessionEntry, ...] = ()
-    decisions: tuple[DecisionEntry, ...] = ()
 
 
 def sessions_csv(sessions: Iterable[SessionEntry]) -> str:
@@ -106,22 +125,44 @@ def decisions_csv(decisions: Iterable[DecisionEntry]) -> str:
     return _write(DECISION_COLUMNS, rows)
 
 
-def read_csv(text: str) -> CsvContents:
-    """Parse a sessions or decisions CSV; raise ``InvalidInput`` at the first bad row."""
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
+def read_csv(text: str, now: datetime | None = None) -> CsvContents:
+    """Parse a sessions CSV given as text (see ``read_csv_stream``)."""
+    return read_csv_stream(io.BytesIO(text.encode("utf-8")), now)
+
+
+def read_csv_stream(
+    stream: IO[bytes],
+    now: datetime | None = None,
+    *,
+    max_bytes: int = MAX_CSV_BYTES,
+    max_rows: int = MAX_CSV_ROWS,
+) -> CsvContents:
+    """Parse a sessions CSV row by row; raise ``InvalidInput`` at the first bad row.
+
+    UTF-8 (a byte-order mark is allowed). At most ``max_bytes`` are read and
+    ``max_rows`` data rows kept. Every session is checked as live entry checks it
+    (``services.import_checks``) against ``now`` (default: the system clock), and two
+    sessions at one instant are refused. A decisions file is refused: decisions are
+    never imported (see the module docstring).
+    """
+    limited = io.BufferedReader(LimitedReader(stream, max_bytes, "file"))
+    text = io.TextIOWrapper(limited, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text, strict=True)
     try:
-        header = tuple(next(reader))
-    except StopIteration:
-        raise InvalidInput("line 1", "the file is empty") from None
-    except csv.Error as error:
-        raise InvalidInput("line 1", f"not CSV ({error})") from None
-    if header == SESSION_COLUMNS:
-        return CsvContents(sessions=tuple(_rows(reader, header, _session)))
-    if header == DECISION_COLUMNS:
-        return CsvContents(decisions=tuple(_rows(reader, header, _decision)))
-    raise InvalidInput(
-        "line 1", "header must be the sessions or the decisions columns of spinestep"
-    )
+        try:
+            header = tuple(next(reader))
+        except StopIteration:
+            raise InvalidInput("line 1", "the file is empty") from None
+        except csv.Error as error:
+            raise InvalidInput("line 1", f"not CSV ({error})") from None
+        if header == DECISION_COLUMNS:
+            raise InvalidInput("line 1", DECISIONS_REFUSED)
+        if header != SESSION_COLUMNS:
+            raise InvalidInput("line 1", "header must be the sessions columns of spinestep")
+        checked = _Sessions(now or datetime.now(UTC))
+        return CsvContents(sessions=tuple(_rows(reader, header, checked.parse, max_rows)))
+    except UnicodeDecodeError:
+        raise InvalidInput("file", "is not UTF-8 text") from None
 
 
 T = TypeVar("T")
@@ -182,10 +223,7 @@ class _Row:
         return value
 
     def identifier(self, column: str) -> str:
-        raw = self.values[column].strip()
-        if not raw:
-            raise self.fail(column, "must not be empty")
-        return raw
+        return self.values[column].strip()
 
 
 class _Reader(Protocol):
@@ -194,7 +232,9 @@ class _Reader(Protocol):
     def __next__(self) -> list[str]: ...
 
 
-def _rows(reader: _Reader, header: tuple[str, ...], parse: Callable[[_Row], T]) -> list[T]:
+def _rows(
+    reader: _Reader, header: tuple[str, ...], parse: Callable[[_Row], T], max_rows: int
+) -> list[T]:
     out: list[T] = []
     while True:
         row_line = reader.line_num + 1
@@ -206,11 +246,26 @@ def _rows(reader: _Reader, header: tuple[str, ...], parse: Callable[[_Row], T]) 
             raise InvalidInput(f"line {row_line}", f"not CSV ({error})") from None
         if not values:
             continue
+        if len(out) >= max_rows:
+            raise InvalidInput(f"line {row_line}", f"the file holds more than {max_rows} rows")
         if len(values) != len(header):
             raise InvalidInput(
                 f"line {row_line}", f"has {len(values)} fields, expected {len(header)}"
             )
         out.append(parse(_Row(row_line, dict(zip(header, values, strict=True)))))
+
+
+class _Sessions:
+    """Parses and checks session rows; remembers their instants to refuse a repeat."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.seen = InstantsSeen("session")
+
+    def parse(self, row: _Row) -> SessionEntry:
+        entry = check_session(_session(row), f"line {row.line}", self.now, sep=", ")
+        self.seen.add(entry.record.at, f"line {row.line}, at")
+        return entry
 
 
 def _session(row: _Row) -> SessionEntry:
@@ -227,23 +282,6 @@ def _session(row: _Row) -> SessionEntry:
         location_after=row.location("location_after"),
     )
     return SessionEntry(id=row.identifier("session_id"), record=record)
-
-
-def _decision(row: _Row) -> DecisionEntry:
-    rules = tuple(row.text("rules").split())
-    if not rules or not all(_RULE.fullmatch(rule) for rule in rules):
-        raise row.fail("rules", "must list rule ids such as R8 or R1:saddle_anaesthesia")
-    return DecisionEntry(
-        id=row.identifier("decision_id"),
-        at=row.timestamp("at"),
-        decision=row.choice("decision", Decision),
-        urgency=row.choice("urgency", Urgency),
-        current_stage=row.required_int("current_stage", 1, 99),
-        next_stage=row.integer("next_stage", 1, 99, optional=True),
-        rules=rules,
-        message=row.text("message"),
-        rules_version=row.text("rules_version"),
-    )
 
 
 def _write(header: tuple[str, ...], rows: Iterable[tuple[object, ...]]) -> str:

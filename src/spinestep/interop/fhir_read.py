@@ -1,17 +1,30 @@
 """Read a Bundle written by ``spinestep export fhir`` back into ``PatientRecords``.
 
-The Bundle is first validated with the R4B models; then its resources are read by the
-spinestep codes and identifiers that ``interop.fhir`` writes. Anything missing or of
-the wrong shape raises ``InvalidInput`` naming the entry (``entry[3].component``).
+The Bundle is read as a stream (``ijson``), one entry at a time, so a large file never
+sits in memory as one JSON tree: at most ``MAX_BUNDLE_BYTES`` are read and at most
+``MAX_BUNDLE_ENTRIES`` entries kept, each turned at once into the small record it stands
+for. Each entry's resource is validated with its R4B model, its status checked against
+the R4 value set of its type (and only statuses of records that stand are imported: no
+``entered-in-error``), and its values against what live entry accepts
+(``services.import_checks``: instants, time zone, name, pain, reps, stage, red flag
+codes, questionnaire answers). Two entries with one ``fullUrl`` and two sessions at one
+instant are refused. Anything wrong raises ``InvalidInput`` naming the entry and the
+field (``entry[3].resource.status: ...``); nothing is returned then, so an importer
+stores the whole file or nothing.
+
+A Bundle carries no decisions: the rules decide again from the imported sessions.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
+import io
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
+import ijson  # type: ignore[import-untyped]  # no type stubs
+from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
@@ -20,6 +33,20 @@ from spinestep.domain.scoring import Instrument
 from spinestep.errors import InvalidInput
 from spinestep.interop import fhir_codes as c
 from spinestep.interop.fhir_answers import items_to_answers
+from spinestep.interop.limited import LimitedReader
+from spinestep.protocols import builtin_ids, load_builtin
+from spinestep.services.import_checks import (
+    MAX_BUNDLE_BYTES,
+    MAX_BUNDLE_ENTRIES,
+    InstantsSeen,
+    check_change,
+    check_flag,
+    check_patient,
+    check_programme,
+    check_questionnaire,
+    check_rom,
+    check_session,
+)
 from spinestep.services.record_types import (
     ChangeKind,
     FlagEntry,
@@ -43,63 +70,253 @@ _PROGRAMME_STATUS = {v: ProgrammeStatus(k) for k, v in c.PROGRAMME_STATUS_TO_FHI
 _STAGE_STATUS = {v: StageStatus(k) for k, v in c.STAGE_STATUS_TO_FHIR.items()}
 _ROM_MEASURES = {v: RomMeasure(k) for k, v in c.ROM_CODES.items()}
 
+#: The R4 value sets of the statuses read (``null`` means the code is valid FHIR but
+#: names a record that does not stand, so it is not imported).
+_STATUSES: dict[str, dict[str, bool]] = {
+    "Observation": {
+        "registered": False,
+        "preliminary": False,
+        "final": True,
+        "amended": True,
+        "corrected": True,
+        "cancelled": False,
+        "entered-in-error": False,
+        "unknown": False,
+    },
+    "QuestionnaireResponse": {
+        "in-progress": False,
+        "completed": True,
+        "amended": True,
+        "entered-in-error": False,
+        "stopped": False,
+    },
+    "Flag": {"active": True, "inactive": True, "entered-in-error": False},
+    "CarePlan": {
+        "draft": False,
+        "active": True,
+        "on-hold": True,
+        "revoked": True,
+        "completed": True,
+        "entered-in-error": False,
+        "unknown": False,
+    },
+}
+_BUNDLE_TYPES = frozenset(
+    {
+        "document",
+        "message",
+        "transaction",
+        "transaction-response",
+        "batch",
+        "batch-response",
+        "history",
+        "searchset",
+        "collection",
+    }
+)
+_SHELL_KEYS = frozenset({"resourceType", "id", "type", "timestamp"})
 
-def read_bundle_text(text: str) -> PatientRecords:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InvalidInput("bundle", f"not JSON (line {error.lineno})") from None
-    return read_bundle(data)
+
+def read_bundle_text(text: str, now: datetime | None = None) -> PatientRecords:
+    return read_bundle_stream(io.BytesIO(text.encode("utf-8")), now)
 
 
-def read_bundle(data: object) -> PatientRecords:
+def read_bundle(data: object, now: datetime | None = None) -> PatientRecords:
     """The records in a spinestep Bundle (as parsed JSON)."""
-    if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
+    if not isinstance(data, dict):
         raise InvalidInput("bundle", "is not a FHIR Bundle")
+    entries = data.get("entry") or []
+    if not isinstance(entries, list):
+        raise InvalidInput("bundle.entry", "must be a list")
+    shell = {k: v for k, v in data.items() if k in _SHELL_KEYS}
+    unknown = sorted(set(data) - _SHELL_KEYS - {"entry"})
+    return _read(shell, unknown, entries, now or datetime.now(UTC), MAX_BUNDLE_ENTRIES)
+
+
+def read_bundle_stream(
+    stream: IO[bytes],
+    now: datetime | None = None,
+    *,
+    max_bytes: int = MAX_BUNDLE_BYTES,
+    max_entries: int = MAX_BUNDLE_ENTRIES,
+) -> PatientRecords:
+    """The records of the Bundle in ``stream``, read entry by entry within the limits."""
+    limited = LimitedReader(stream, max_bytes, "bundle")
+    shell: Json = {}
+    unknown: list[str] = []
     try:
-        Bundle.model_validate(data)
+        return _read(
+            shell, unknown, _entries(limited, shell, unknown), now or datetime.now(UTC), max_entries
+        )
+    except ijson.JSONError:
+        raise InvalidInput("bundle", "is not JSON (or is cut short)") from None
+    except UnicodeDecodeError:
+        raise InvalidInput("bundle", "is not UTF-8 text") from None
+
+
+def _entries(stream: LimitedReader, shell: Json, unknown: list[str]) -> Iterable[object]:
+    """The entries of the Bundle one by one; its top-level values land in ``shell``."""
+    builder: Any = None
+    for prefix, event, value in ijson.parse(stream):
+        if builder is not None:
+            builder.event(event, value)
+            if prefix == "entry.item" and event == "end_map":
+                yield builder.value
+                builder = None
+        elif prefix == "entry.item":
+            if event != "start_map":
+                yield value
+                continue
+            builder = ijson.ObjectBuilder()
+            builder.event(event, value)
+        elif prefix == "" and event == "map_key" and value not in _SHELL_KEYS and value != "entry":
+            unknown.append(str(value))
+        elif prefix in _SHELL_KEYS and event in ("string", "number", "boolean", "null"):
+            shell[prefix] = value
+        elif prefix == "" and event not in ("start_map", "end_map", "map_key"):
+            raise InvalidInput("bundle", "is not a FHIR Bundle")
+        elif prefix == "entry" and event not in ("start_array", "end_array"):
+            raise InvalidInput("bundle.entry", "must be a list")
+
+
+def _read(
+    shell: Json, unknown: list[str], entries: Iterable[object], now: datetime, max_entries: int
+) -> PatientRecords:
+    reader = _Reader(now)
+    for index, entry in enumerate(entries):
+        if index >= max_entries:
+            raise InvalidInput("bundle.entry", f"holds more than {max_entries} entries")
+        if shell.get("resourceType") not in (None, "Bundle"):
+            raise InvalidInput("bundle", "is not a FHIR Bundle")
+        reader.add(index, entry)
+    if shell.get("resourceType") != "Bundle":
+        raise InvalidInput("bundle", "is not a FHIR Bundle")
+    if unknown:
+        raise InvalidInput(f"bundle.{unknown[0]}", "is not a field spinestep reads")
+    if shell.get("type") not in _BUNDLE_TYPES:
+        raise InvalidInput("bundle.type", "is not a Bundle type of FHIR R4")
+    try:
+        Bundle.model_validate(shell)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise InvalidInput(f"bundle.{where}", "is not valid FHIR R4") from None
-    return _Reader(data.get("entry") or []).records()
+        raise _invalid("bundle", error) from None
+    return reader.records()
+
+
+def _invalid(path: str, error: ValidationError) -> InvalidInput:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return InvalidInput(f"{path}.{where}" if where else path, "is not valid FHIR R4")
+
+
+class _Session:
+    """A session panel waiting for its three pain scores (entries of their own)."""
+
+    __slots__ = ("at", "identifier", "members", "parts", "path")
+
+    def __init__(self, path: str, panel: Json, reader: _Reader) -> None:
+        self.path = path
+        self.parts = _components(panel, path)
+        self.identifier = _identifier(panel, c.ID_SESSION, path)
+        self.at = _datetime(panel.get("effectiveDateTime"), f"{path}.effectiveDateTime")
+        self.members = [
+            (f"{path}.hasMember[{i}]", str((m or {}).get("reference")))
+            for i, m in enumerate(panel.get("hasMember") or [])
+        ]
 
 
 class _Reader:
-    def __init__(self, entries: list[Json]) -> None:
-        self.by_url: dict[str, tuple[str, Json]] = {}
-        self.by_type: dict[str, list[tuple[str, Json]]] = {}
-        for index, entry in enumerate(entries):
-            resource = entry.get("resource") or {}
-            path = f"entry[{index}]"
-            self.by_url[str(entry.get("fullUrl"))] = (path, resource)
-            self.by_type.setdefault(str(resource.get("resourceType")), []).append((path, resource))
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.urls: set[str] = set()
+        self.patients: list[tuple[str, Json]] = []
+        self.careplans: list[tuple[str, Json]] = []
+        self.panels: list[_Session] = []
+        self.pains: dict[str, tuple[str, str | None, object]] = {}
+        self.questionnaires: list[QuestionnaireEntry] = []
+        self.rom: list[RomEntry] = []
+        self.flags: list[FlagEntry] = []
+
+    def add(self, index: int, entry: object) -> None:
+        path = f"entry[{index}]"
+        if not isinstance(entry, dict):
+            raise InvalidInput(path, "must be an object")
+        url = entry.get("fullUrl")
+        if url is not None:
+            if not isinstance(url, str):
+                raise InvalidInput(f"{path}.fullUrl", "must be a string")
+            if url in self.urls:
+                raise InvalidInput(f"{path}.fullUrl", "is the fullUrl of an earlier entry")
+            self.urls.add(url)
+        resource = entry.get("resource")
+        path = f"{path}.resource"
+        if not isinstance(resource, dict):
+            raise InvalidInput(path, "is missing")
+        kind = resource.get("resourceType")
+        try:
+            get_fhir_model_class(str(kind)).model_validate(resource)
+        except KeyError:
+            raise InvalidInput(f"{path}.resourceType", "is not a FHIR R4 resource") from None
+        except (ValidationError, ValueError) as error:
+            if isinstance(error, ValidationError):
+                raise _invalid(path, error) from None
+            raise InvalidInput(path, "is not valid FHIR R4") from None
+        self.read(str(kind), path, resource, url)
+
+    def read(self, kind: str, path: str, resource: Json, url: str | None) -> None:
+        if kind in _STATUSES:
+            _check_status(kind, resource, path)
+        if kind == "Patient":
+            self.patients.append((path, resource))
+        elif kind == "CarePlan":
+            self.careplans.append((path, resource))
+        elif kind == "Observation":
+            code = _own_code(resource.get("code"), c.CS_OBSERVATION)
+            if code == c.EXERCISE_SESSION:
+                self.panels.append(_Session(path, resource, self))
+            elif code in c.PAIN_CODES and url is not None:
+                self.pains[url] = (path, code, resource.get("valueInteger"))
+            elif code in _ROM_MEASURES:
+                self.rom.append(
+                    check_rom(self.rom_entry(path, resource, _ROM_MEASURES[code]), path, self.now)
+                )
+        elif kind == "QuestionnaireResponse":
+            self.questionnaires.append(
+                check_questionnaire(self.questionnaire(path, resource), path, self.now)
+            )
+        elif kind == "Flag":
+            self.flags.append(check_flag(self.flag(path, resource), path, self.now))
 
     def records(self) -> PatientRecords:
-        patients = self.by_type.get("Patient", [])
-        if len(patients) != 1:
+        if len(self.patients) != 1:
             raise InvalidInput("bundle.entry", "must hold exactly one Patient")
-        careplans = self.by_type.get("CarePlan", [])
-        if len(careplans) > 1:
+        if len(self.careplans) > 1:
             raise InvalidInput("bundle.entry", "holds more than one CarePlan")
-        sessions, questionnaires, rom = [], [], []
-        for path, obs in self.by_type.get("Observation", []):
-            code = _own_code(obs.get("code"), c.CS_OBSERVATION)
-            if code == c.EXERCISE_SESSION:
-                sessions.append(self.session(path, obs))
-            elif code in _ROM_MEASURES:
-                rom.append(self.rom(path, obs, _ROM_MEASURES[code]))
-        for path, response in self.by_type.get("QuestionnaireResponse", []):
-            questionnaires.append(self.questionnaire(path, response))
-        flags = [self.flag(path, flag) for path, flag in self.by_type.get("Flag", [])]
+        patient = check_patient(self.patient(*self.patients[0]), self.patients[0][0])
+        programme = None
+        changes: tuple[ProgrammeChange, ...] = ()
+        final_stage = None
+        if self.careplans:
+            path, plan = self.careplans[0]
+            programme = check_programme(self.programme(path, plan), path, self.now)
+            changes = tuple(
+                check_change(change, f"{path}.note[{i}]", self.now)
+                for i, change in enumerate(_changes(path, plan))
+            )
+            final_stage = _final_stage(programme, path)
+        seen = InstantsSeen("session")
+        sessions = []
+        for panel in self.panels:
+            entry = check_session(self.session(panel), panel.path, self.now, final_stage)
+            seen.add(entry.record.at, f"{panel.path}.effectiveDateTime")
+            sessions.append(entry)
         return PatientRecords(
-            patient=self.patient(*patients[0]),
-            programme=self.programme(*careplans[0]) if careplans else None,
-            changes=_changes(*careplans[0]) if careplans else (),
+            patient=patient,
+            programme=programme,
+            changes=changes,
             sessions=tuple(sessions),
-            questionnaires=tuple(questionnaires),
-            rom=tuple(rom),
-            flags=tuple(flags),
+            questionnaires=tuple(self.questionnaires),
+            rom=tuple(self.rom),
+            flags=tuple(self.flags),
         )
 
     def patient(self, path: str, patient: Json) -> PatientInfo:
@@ -158,22 +375,28 @@ class _Reader:
             maintenance_sessions_per_day=_maintenance_per_day(plan, path),
         )
 
-    def session(self, path: str, panel: Json) -> SessionEntry:
-        parts = _components(panel, path)
+    def session(self, panel: _Session) -> SessionEntry:
+        path = panel.path
         pains: dict[str, int] = {}
-        for member in panel.get("hasMember") or []:
-            mpath, pain = self.resolve(member, f"{path}.hasMember")
-            code = _own_code(pain.get("code"), c.CS_OBSERVATION)
-            if code not in c.PAIN_CODES:
-                raise InvalidInput(f"{mpath}.code", "is not a pain before/during/after code")
-            pains[code] = _int_in(pain.get("valueInteger"), 0, 10, f"{mpath}.valueInteger")
+        for mpath, url in panel.members:
+            target = self.pains.get(url)
+            if target is None:
+                raise InvalidInput(mpath, "refers to no pain score in the Bundle")
+            pain_path, code, value = target
+            if code is None or code in pains:
+                raise InvalidInput(mpath, "refers to a pain score of another session")
+            pains[code] = _int_in(value, 0, 10, f"{pain_path}.valueInteger")
+            self.pains[url] = (pain_path, None, value)
         missing = [code for code in c.PAIN_CODES if code not in pains]
         if missing:
             raise InvalidInput(f"{path}.hasMember", f"lacks {', '.join(missing)}")
+        parts = panel.parts
         reps = parts.get(c.C_REPS)
         record = SessionRecord(
-            at=_datetime(panel.get("effectiveDateTime"), f"{path}.effectiveDateTime"),
-            stage=int(_part(parts, c.C_STAGE, "valueInteger", path)),
+            at=panel.at,
+            stage=_int_in(
+                _part(parts, c.C_STAGE, "valueInteger", path), 1, 99, f"{path}.component[stage]"
+            ),
             effort=_lookup(
                 {e.value: e for e in Effort},
                 _own_code(_part(parts, c.C_EFFORT, "valueCodeableConcept", path), c.CS_EFFORT),
@@ -184,23 +407,32 @@ class _Reader:
             pain_after=pains[c.PAIN_AFTER],
             location_before=self.location(parts, c.C_LOCATION_BEFORE, path),
             location_after=self.location(parts, c.C_LOCATION_AFTER, path),
-            completed=bool(_part(parts, c.C_COMPLETED, "valueBoolean", path)),
-            reps=None if reps is None else int(reps["valueInteger"]),
+            completed=_boolean(
+                _part(parts, c.C_COMPLETED, "valueBoolean", path), f"{path}.component[completed]"
+            ),
+            reps=None
+            if reps is None
+            else _int_in(reps.get("valueInteger"), 0, 1000, f"{path}.component[reps]"),
         )
-        return SessionEntry(id=_identifier(panel, c.ID_SESSION, path), record=record)
+        return SessionEntry(id=panel.identifier, record=record)
 
     def location(self, parts: dict[str, Json], key: str, path: str) -> Location:
         code = _own_code(_part(parts, key, "valueCodeableConcept", path), c.CS_LOCATION)
         return _lookup({loc.code: loc for loc in Location}, code, f"{path}.component[{key}]")
 
-    def rom(self, path: str, obs: Json, measure: RomMeasure) -> RomEntry:
+    def rom_entry(self, path: str, obs: Json, measure: RomMeasure) -> RomEntry:
         quantity = obs.get("valueQuantity") or {}
         if quantity.get("code") != "deg" or quantity.get("system") != c.UCUM:
             raise InvalidInput(f"{path}.valueQuantity", "must be in UCUM deg")
         return RomEntry(
             id=_identifier(obs, c.ID_ROM, path),
             at=_datetime(obs.get("effectiveDateTime"), f"{path}.effectiveDateTime"),
-            stage=int(_part(_components(obs, path), c.C_STAGE, "valueInteger", path)),
+            stage=_int_in(
+                _part(_components(obs, path), c.C_STAGE, "valueInteger", path),
+                1,
+                99,
+                f"{path}.component[stage]",
+            ),
             measure=measure,
             rom_deg=Decimal(repr(float(quantity["value"]))),
         )
@@ -228,17 +460,15 @@ class _Reader:
         if code is None:
             raise InvalidInput(f"{path}.code", "has no spinestep red flag code")
         end = period.get("end")
+        if (flag.get("status") == "inactive") != bool(end):
+            raise InvalidInput(
+                f"{path}.status", "must be inactive exactly when period.end is given"
+            )
         return FlagEntry(
             code=code,
             raised_at=_datetime(period.get("start"), f"{path}.period.start"),
             resolved_at=_datetime(end, f"{path}.period.end") if end else None,
         )
-
-    def resolve(self, reference: Json, path: str) -> tuple[str, Json]:
-        target = self.by_url.get(str(reference.get("reference")))
-        if target is None:
-            raise InvalidInput(path, "refers to a resource not in the Bundle")
-        return target
 
 
 def _changes(path: str, plan: Json) -> tuple[ProgrammeChange, ...]:
@@ -348,3 +578,28 @@ def _datetime(value: object, path: str) -> datetime:
     if parsed.tzinfo is None:
         raise InvalidInput(path, "needs a time zone offset")
     return parsed
+
+
+def _boolean(value: object, path: str) -> bool:
+    if type(value) is not bool:
+        raise InvalidInput(path, "must be true or false")
+    return value
+
+
+def _check_status(kind: str, resource: Json, path: str) -> None:
+    """Refuse a status outside the R4 value set of ``kind``, and a valid one that names
+    a record that does not stand (``entered-in-error``, ``cancelled``, ``draft``...)."""
+    status = resource.get("status")
+    known = _STATUSES[kind]
+    if not isinstance(status, str) or status not in known:
+        raise InvalidInput(
+            f"{path}.status", f"must be a {kind}.status of FHIR R4: " + ", ".join(known)
+        )
+    if not known[status]:
+        raise InvalidInput(f"{path}.status", f"'{status}' is not a record spinestep imports")
+
+
+def _final_stage(programme: ProgrammeInfo, path: str) -> int:
+    if programme.protocol_id not in builtin_ids():
+        raise InvalidInput(f"{path}.instantiatesCanonical", "names an unknown protocol")
+    return load_builtin(programme.protocol_id).final_stage

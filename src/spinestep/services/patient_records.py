@@ -2,8 +2,15 @@
 
 ``load_patient_records`` gathers everything the FHIR, CSV and PDF exports need in one
 read (audited). ``import_patient_records`` creates a new patient from records read from
-a Bundle, ``import_sessions`` / ``import_decisions`` add CSV rows to an existing one:
-each in a single unit of work, so a failure leaves nothing half-imported.
+a Bundle, ``import_sessions`` adds CSV rows to an existing one: each in a single unit
+of work committed at the end, so a failure leaves nothing half-imported.
+
+Every imported record passes the checks of live entry (``services.import_checks``),
+whoever read the file; a session at an instant already stored is a conflict.
+
+Decisions are never imported: they are the rules' conclusions, and one read from a file
+could claim anything and stand as the latest decision on Today. The rules decide again
+from the imported sessions at the next session; the decisions export is for reading.
 
 Imported programmes arrive without clearance: a clinician clears the patient again
 before the rules offer sessions (the Bundle does not carry a clearance).
@@ -18,12 +25,13 @@ from typing import Any
 
 from spinestep.domain.model import EmergencyNumber, Phase, StageDefinition
 from spinestep.domain.scoring import Instrument
+from spinestep.domain.text import clean_name
 from spinestep.errors import Conflict, InvalidInput, NotFound, ProtocolError
 from spinestep.protocols import builtin_ids, load_builtin
 from spinestep.services.access import audit, audit_read, load_patient, require_role
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.deciding import effective_dose, protocol_of, session_record
-from spinestep.services.onboarding import check_time_zone
+from spinestep.services.import_checks import InstantsSeen, check_records, check_session
 from spinestep.services.ports import UnitOfWork
 from spinestep.services.questionnaire_scores import (
     answers_from_json,
@@ -194,11 +202,13 @@ def import_patient_records(ctx: ServiceContext, actor: Actor, records: PatientRe
     require_role(actor, Role.CLINICIAN, Role.ADMIN)
     clinician_id = actor.user_id if actor.role is Role.CLINICIAN and not actor.local else None
     now = ctx.clock.now()
+    check_records(records, now)
+    name = records.patient.name
     with ctx.uow() as uow:
         patient = uow.patients.add(
             PatientRecord(
-                display_name=records.patient.name or IMPORTED_NAME,
-                time_zone=check_time_zone(records.patient.time_zone),
+                display_name=clean_name(name, "Patient.name") if name else IMPORTED_NAME,
+                time_zone=records.patient.time_zone,
                 emergency_number=EmergencyNumber.EU,
                 created_at=now,
                 self_managed=clinician_id is None,
@@ -209,6 +219,9 @@ def import_patient_records(ctx: ServiceContext, actor: Actor, records: PatientRe
         assignment = None
         if records.programme is not None:
             planned = _assignment(patient.id, records.programme)
+            final = load_builtin(planned.protocol_id).final_stage
+            for index, session in enumerate(records.sessions):
+                check_session(session, f"sessions[{index}]", now, final)
             if taken_first(records.questionnaires) is Instrument.RMDQ:
                 # The Bundle carries no choice of measure: keep the one the patient followed.
                 planned.outcome_measure = OutcomeMeasure.RMDQ
@@ -259,9 +272,10 @@ def import_sessions(
             raise NotFound(f"patient {patient_id} has no programme yet")
         final = protocol_of(assignment).final_stage
         stored = {s.at for s in uow.sessions.for_patient(patient_id)}
+        seen = InstantsSeen("session")
         for index, entry in enumerate(sessions):
-            if not 1 <= entry.record.stage <= final:
-                raise InvalidInput(f"sessions[{index}].stage", f"must be 1-{final}")
+            check_session(entry, f"sessions[{index}]", now, final)
+            seen.add(entry.record.at, f"sessions[{index}].at")
             if entry.record.at in stored:
                 raise Conflict(
                     f"a session at {entry.record.at.isoformat()} is already stored; "
@@ -271,49 +285,6 @@ def import_sessions(
         audit(uow, ctx.clock, actor, "records.import_sessions", patient_id)
         uow.commit()
     return len(sessions)
-
-
-def import_decisions(
-    ctx: ServiceContext, actor: Actor, patient_id: int, decisions: Sequence[DecisionEntry]
-) -> int:
-    """Add CSV decisions to the patient's history (marked as imported in their inputs)."""
-    with ctx.uow() as uow:
-        uow.lock_patient(patient_id)
-        load_patient(uow, actor, patient_id)
-        assignment = uow.assignments.current_for(patient_id)
-        stored = {(d.made_at, d.decision) for d in uow.decisions.for_patient(patient_id)}
-        for entry in decisions:
-            if (entry.at, entry.decision) in stored:
-                raise Conflict(
-                    f"a {entry.decision.value} decision at {entry.at.isoformat()} is already "
-                    "stored; nothing was imported"
-                )
-            reasons: list[dict[str, Any]] = []
-            for rule in entry.rules:
-                rule_id, _, flag = rule.partition(":")
-                reason: dict[str, Any] = {"rule": rule_id, "text": entry.message}
-                if flag:
-                    reason["flag"] = flag
-                reasons.append(reason)
-            uow.decisions.add(
-                StoredDecision(
-                    patient_id=patient_id,
-                    assignment_id=None if assignment is None else assignment.id,
-                    made_at=entry.at,
-                    decision=entry.decision,
-                    urgency=entry.urgency,
-                    current_stage=entry.current_stage,
-                    next_stage=entry.next_stage,
-                    reasons=reasons,
-                    message=entry.message,
-                    dose=None,
-                    inputs={"imported": True},
-                    rules_version=entry.rules_version,
-                )
-            )
-        audit(uow, ctx.clock, actor, "records.import_decisions", patient_id)
-        uow.commit()
-    return len(decisions)
 
 
 def _assignment(patient_id: int, programme: ProgrammeInfo) -> AssignmentRecord:
