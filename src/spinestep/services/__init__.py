@@ -21,8 +21,11 @@ Every use case is a function ``f(ctx, actor, ...)`` that opens one unit of work
 - ``clinician.resume`` / ``resolve_red_flag`` / ``red_flags`` / ``prescribe`` /
   ``adjust`` / ``list_patients``
 - ``questionnaires.record_response`` / ``list_responses``
-- ``accounts.create_user`` / ``authenticate`` / ``issue_api_token`` /
-  ``verify_api_token`` / ``revoke_api_token`` / ``create_invite`` / ``accept_invite``
+- ``accounts.create_user`` / ``create_first_admin`` / ``authenticate`` /
+  ``issue_api_token`` / ``verify_api_token`` / ``revoke_api_token`` / ``create_invite`` /
+  ``accept_invite`` / ``change_password`` / ``set_active`` / ``create_reset_link`` /
+  ``use_reset_link``
+- ``browser_sessions.begin`` / ``end`` / ``end_all``   signed-in browser sessions
 - ``privacy.export_patient_data`` / ``delete_account`` / ``carry_out_deletion`` /
   ``audit_trail``
 
