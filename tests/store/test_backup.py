@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from spinestep.domain.model import Effort, Location
 from spinestep.errors import Conflict, InvalidInput
 from spinestep.services.records import LoginThrottleRecord, StoredSession
-from spinestep.store import head_revision
+from spinestep.store import current_revision, head_revision, make_engine, migrate
 from spinestep.store.backup import backup, restore
 from tests.services.history_builder import (
     START,
@@ -275,3 +275,34 @@ def test_a_backup_carries_its_manifest(store: Store, tmp_path: Path) -> None:
         for row in sessions
     )
     assert manifest["tables"]["sessions"]["sha256"] == hashlib.sha256(canonical).hexdigest()
+
+
+def test_a_backup_of_an_older_schema_is_restored_and_upgraded(
+    database_url: str, second_database_url: str, tmp_path: Path
+) -> None:
+    """The copy is built at the backup's revision, checked, then upgraded to the newest."""
+    engine = make_engine(database_url)
+    try:
+        migrate(engine, "0005")
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (id, email, display_name, role, password_hash, active, "
+                    "created_at) VALUES (7, 'a@example.org', 'A', 'clinician', NULL, true, :at)"
+                ),
+                {"at": START},
+            )
+    finally:
+        engine.dispose()
+    file = tmp_path / "older.backup"
+    assert backup(database_url, file).revision == "0005"
+    summary = restore(second_database_url, file)
+    assert (summary.revision, summary.rows) == ("0005", 1)
+    restored = make_engine(second_database_url)
+    try:
+        assert current_revision(restored) == head_revision()
+        with restored.connect() as connection:
+            users = connection.execute(sa.text("SELECT id, email FROM users")).all()
+        assert [tuple(user) for user in users] == [(7, "a@example.org")]
+    finally:
+        restored.dispose()
