@@ -8,6 +8,7 @@ admin always stays, even when two admins deactivate each other at the same momen
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -65,8 +66,11 @@ class IssuedInvite:
 
 
 def normalise_email(email: str) -> str:
-    cleaned = email.strip().lower()
-    if len(cleaned) > 320 or _EMAIL.fullmatch(cleaned) is None:
+    """``email`` in NFC and lower case without surrounding spaces; refused with a space,
+    a control or a formatting character inside (an ANSI escape, CR/LF, a right-to-left
+    override). Letters beyond ASCII stay allowed: internationalised addresses exist."""
+    cleaned = unicodedata.normalize("NFC", email).strip().lower()
+    if len(cleaned) > 320 or _EMAIL.fullmatch(cleaned) is None or not cleaned.isprintable():
         raise InvalidInput("email", "must be an email address like name@example.org")
     return cleaned
 

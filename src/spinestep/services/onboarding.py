@@ -8,9 +8,9 @@ pauses the programme before the first session.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from spinestep.domain.model import DirectionalPreference, EmergencyNumber, Location, RuleSettings
+from spinestep.domain.text import clean_name
 from spinestep.errors import InvalidInput, NotFound, PermissionDenied
 from spinestep.protocols import builtin_ids, load_builtin
 from spinestep.services.access import audit, require_role
@@ -26,6 +26,7 @@ from spinestep.services.records import (
     Role,
 )
 from spinestep.services.screening import ScreeningOutcome, store_screening
+from spinestep.services.time_zones import check_zone
 
 MAX_NAME_CHARS = 200
 
@@ -58,18 +59,14 @@ class OnboardingOutcome:
 
 
 def check_time_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput("time_zone", f"'{name}' is not an IANA time zone") from None
-    return name
+    """``name`` if it is a canonical IANA zone (``services.time_zones``), else InvalidInput."""
+    return check_zone(name, "time_zone")
 
 
 def check_display_name(name: str) -> str:
-    stripped = name.strip()
-    if not stripped or len(stripped) > MAX_NAME_CHARS:
-        raise InvalidInput("display_name", f"must be 1-{MAX_NAME_CHARS} characters")
-    return stripped
+    """``name`` in NFC without surrounding spaces, refused with control or format
+    characters (``domain.text.clean_name``)."""
+    return clean_name(name, "display_name", max_chars=MAX_NAME_CHARS)
 
 
 def check_settings(settings: RuleSettings) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from spinestep.domain.instants import check_instant
 from spinestep.domain.score_request import CHANGE, score_json
 from spinestep.errors import InvalidInput
 from spinestep.services.access import audit, audit_read, load_patient
@@ -41,9 +42,8 @@ def record_response(
     if answers.get("instrument") == CHANGE:
         raise InvalidInput("instrument", "a change is computed, not stored as a response")
     score = score_json(answers)
-    when = taken_at or ctx.clock.now()
-    if when.tzinfo is None:
-        raise InvalidInput("taken_at", "must carry a time zone offset")
+    now = ctx.clock.now()
+    when = now if taken_at is None else check_instant(taken_at, "taken_at", now)
     with ctx.uow() as uow:
         load_patient(uow, actor, patient_id)
         entry = uow.questionnaires.add(
