@@ -1,4 +1,9 @@
-"""How the terminal coach shows today's plan, a decision, and the history (Rich)."""
+"""How the terminal coach shows today's plan, a decision, and the history (Rich).
+
+Text a person or a file gave (names, notes, zone names, stored messages) goes through
+``safe``: control characters are shown as escapes, never sent to the terminal, and Rich
+reads it as plain text, never as ``[markup]``.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from rich.text import Text
 
 from spinestep.domain.model import Decision, Dose, Urgency
 from spinestep.domain.redflags import RED_FLAGS
+from spinestep.domain.text import terminal_safe
 from spinestep.services.views import DecisionView, HistoryView, PainPoint, TodayView
 
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
@@ -40,6 +46,13 @@ _HEADLINE = {
 }
 
 
+def safe(text: str) -> str:
+    """``text`` fit for a terminal: control and format characters as ``\\u`` escapes.
+
+    Put it in a ``Text`` (or ``rich.markup.escape`` it) so brackets stay brackets."""
+    return terminal_safe(text)
+
+
 def dose_text(dose: Dose) -> str:
     hold = (
         f"{dose.hold_s_min} s"
@@ -55,11 +68,11 @@ def headline(decision: Decision) -> str:
 
 def decision_panel(view: DecisionView, emergency_number: str) -> Panel:
     style = _STYLE[view.decision]
-    lines: list[Text | str] = [Text(view.message)]
+    lines: list[Text | str] = [Text(safe(view.message))]
     if view.reasons:
         lines.append(Text("\nWhy:", style="bold"))
         for reason in view.reasons:
-            lines.append(Text(f"  {reason.rule}  {reason.text}"))
+            lines.append(Text(f"  {safe(reason.rule)}  {safe(reason.text)}"))
     if view.dose is not None and view.next_stage is not None:
         lines.append(Text(f"\nNext: stage {view.next_stage}, {dose_text(view.dose)}."))
     if view.urgency in (Urgency.EMERGENCY, Urgency.URGENT_SAME_DAY):
@@ -80,16 +93,16 @@ def _paused_lines(view: TodayView) -> list[Text | str]:
     cause = view.pause_decision
     lines: list[Text | str] = [Text("Your programme is paused.", style="bold red")]
     if cause is not None:
-        lines.append(Text(f"{headline(cause.decision)}: {cause.message}"))
+        lines.append(Text(f"{headline(cause.decision)}: {safe(cause.message)}"))
     if view.emergency:
         lines.append(Text(f"Call {view.emergency_number} now.", style="bold white on red"))
     if view.self_managed:
         lines.append(Text("See a doctor or physiotherapist about this before you exercise again."))
     else:
-        who = f", {view.clinician_name}," if view.clinician_name else ""
+        who = f", {safe(view.clinician_name)}," if view.clinician_name else ""
         lines.append(Text(f"Contact your clinician{who} about this before you exercise again."))
     if view.update is not None:
-        lines.append(Text(view.update.text))
+        lines.append(Text(safe(view.update.text)))
     if view.open_red_flags:
         codes = ", ".join(view.open_red_flags)
         lines.append(Text(f"Red flags awaiting a clinician: {codes}", style="bold red"))
@@ -128,7 +141,7 @@ def today_panel(view: TodayView) -> Panel:
         body.append(Text(f"\nDose: {dose_text(view.dose)}"))
         body.append(
             Text(
-                f"Today ({view.local_date.isoformat()}, {view.time_zone}): "
+                f"Today ({view.local_date.isoformat()}, {safe(view.time_zone)}): "
                 f"{view.sessions_done_today} of {view.sessions_planned} sessions done"
             )
         )
@@ -139,13 +152,14 @@ def today_panel(view: TodayView) -> Panel:
                 Text("\nNot cleared by a clinician yet: do not start.", style="bold yellow")
             )
         if view.update is not None:
-            body.append(Text(f"\n{view.update.text}"))
+            body.append(Text(f"\n{safe(view.update.text)}"))
         elif view.current_decision is not None:
             last = view.current_decision
             body.append(Text(f"\nAfter your last session: {headline(last.decision)}."))
-            body.append(Text(last.message))
+            body.append(Text(safe(last.message)))
     body.append(Text(f"\nIn an emergency call {view.emergency_number}.", style="dim"))
-    return Panel(Group(*body), title=f"Today for {view.display_name}", expand=False)
+    title = Text(f"Today for {safe(view.display_name)}")
+    return Panel(Group(*body), title=title, expand=False)
 
 
 def sparkline(values: Sequence[int], high: int = 10) -> str:

@@ -8,6 +8,7 @@ import sys
 
 import typer
 
+from spinestep.domain.text import terminal_safe
 from spinestep.errors import InvalidInput
 from spinestep.services import accounts, portal
 from spinestep.services.context import Actor, ServiceContext, SystemClock
@@ -104,7 +105,7 @@ def user_add(
             raise InvalidInput("password", "the two entries differ")
     ctx = _services(_settings(database_url))
     user = accounts.create_user(ctx, _INSTALLER, email, name, Role(role), password)
-    print(f"added {user.role.value} account {user.email}")
+    print(f"added {user.role.value} account {terminal_safe(user.email)}")
 
 
 def demo(

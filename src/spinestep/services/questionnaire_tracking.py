@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from spinestep.domain.instants import check_instant
 from spinestep.domain.scoring import Instrument
 from spinestep.errors import InvalidInput
 from spinestep.services.access import audit, audit_read, load_patient
@@ -38,10 +39,9 @@ def record_questionnaire(
 ) -> QuestionnaireEntry:
     """Score and store one completed questionnaire (PSFS keeps its activity names)."""
     result = score_answers(answers)
-    when = taken_at or ctx.clock.now()
-    if when.tzinfo is None:
-        raise InvalidInput("taken_at", "must carry a time zone offset")
-    if when > ctx.clock.now():
+    now = ctx.clock.now()
+    when = now if taken_at is None else check_instant(taken_at, "taken_at", now)
+    if when > now:
         raise InvalidInput("taken_at", "must not be in the future")
     instrument = result.instrument
     with ctx.uow() as uow:
