@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from spinestep.domain.text import clean_name
 from spinestep.errors import InvalidInput
 
 MAX_WHO_CHARS = 200
@@ -53,6 +54,7 @@ def parse_assessment(
         MAX_WHO_CHARS,
         "say who assessed you (for example 'Dr Patel, GP' or 'physiotherapist at the clinic')",
     )
+    who = clean_name(who, "assessed_by", max_chars=MAX_WHO_CHARS)  # a name: NFC, no controls
     if isinstance(assessed_on, date):
         when = assessed_on
     else:
