@@ -110,7 +110,7 @@ def test_a_database_error_names_no_statement_and_no_row_data(
     assert count == 1
 
 
-def test_a_full_disk_on_standard_output_is_one_line_and_exit_9(
+def test_a_full_disk_on_standard_output_is_one_line_and_exit_10(
     store: Store, database_url: str, tmp_path: Path
 ) -> None:
     build_history(store)
@@ -125,7 +125,7 @@ def test_a_full_disk_on_standard_output_is_one_line_and_exit_9(
             check=False,
         )
     line = one_line(result.stderr)
-    assert result.returncode == 9
+    assert result.returncode == 10
     assert line == "spinestep: cannot read or write a file or the terminal: No space left on device"
 
 

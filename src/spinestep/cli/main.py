@@ -12,7 +12,7 @@ statement and its parameters, e.g. a patient's name or pain scores):
 - ``SpinestepError``: its message and exit status;
 - a database driver or SQLAlchemy error: ``spinestep: the database ...``, exit 7;
 - a broken pipe (``spinestep export fhir | head``): quiet, exit 141 as for SIGPIPE;
-- any other ``OSError``: the operation and the file's name, exit 9;
+- any other ``OSError``: the operation and the file's name, exit 10;
 - Ctrl-C: quiet, exit 130;
 - anything else: the exception's type name, exit 1.
 """
@@ -35,7 +35,7 @@ _MODULES = (rules, score, coach, motion, records, web)
 
 #: Exit statuses that are not those of a ``SpinestepError`` (docs/cli.md lists them all).
 EXIT_UNEXPECTED = 1
-EXIT_FILE = 9
+EXIT_FILE = 10
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 
