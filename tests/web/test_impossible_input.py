@@ -16,6 +16,7 @@ from spinestep.protocols import load_builtin
 from spinestep.services import accounts
 from spinestep.services.records import Role
 from tests.support.stored import add_easy_session_and_stay
+from tests.web.pageflow import form_token
 from tests.web.routes import api_routes
 from tests.web.support import INSTALLER, PASSWORD, Clinic, TestClient, csrf_token, login
 
@@ -200,3 +201,32 @@ def test_the_api_refuses_a_session_past_the_days_cap_with_429(clinic: Clinic) ->
     assert answer.status_code == 429, answer.text
     assert answer.json()["error"]["code"] == "too_many_sessions"
     assert SessionLimitReached.exit_code == 9
+
+
+def test_the_session_page_says_why_a_stop_past_its_cap_was_refused(clinic: Clinic) -> None:
+    per_day = load_builtin("lumbar-flexion").stage(1).dose.sessions_per_day
+    stop_cap = 2 * (3 * per_day + 5)
+    now = clinic.ctx.clock.now()
+    with clinic.ctx.uow() as uow:
+        assignment = uow.assignments.current_for(clinic.patient_a)
+        assert assignment is not None and assignment.id is not None
+        for index in range(stop_cap):
+            at = now - timedelta(seconds=stop_cap - index)
+            add_easy_session_and_stay(uow, clinic.patient_a, assignment.id, at, (1, 1, 1), "x")
+        uow.commit()
+    client = clinic.client("patient_a")
+    form = {
+        "csrf_token": form_token(client.get("/session").text),
+        "step": "stop",
+        "action": "next",
+        "pain_before": "1",
+        "pain_now": "1",
+        "location_before": "back",
+        "location_now": "back",
+        "reps": "0",
+    }
+    refused = client.post("/session", data=form)
+    assert refused.status_code == 429
+    assert "sessions are already recorded on this day" in refused.text
+    with clinic.ctx.uow() as uow:
+        assert len(uow.sessions.for_patient(clinic.patient_a)) == stop_cap
