@@ -56,14 +56,14 @@ BIG_CSV_ROWS = 300_000
 BUNDLE_SESSIONS = 5_000
 
 
-def sessions(count: int) -> tuple[SessionEntry, ...]:
-    """``count`` sessions 20 minutes apart, ending before NOW, at stage 1."""
-    first = NOW - timedelta(minutes=20 * count + 60)
+def sessions(count: int, step: timedelta = timedelta(hours=1)) -> tuple[SessionEntry, ...]:
+    """``count`` sessions ``step`` apart, ending before NOW, at stage 1."""
+    first = NOW - step * (count + 1)
     return tuple(
         SessionEntry(
             str(i + 1),
             SessionRecord(
-                at=first + timedelta(minutes=20 * i),
+                at=first + step * i,
                 stage=1,
                 effort=Effort.EASY,
                 pain_before=i % 4,
@@ -138,7 +138,7 @@ def bench_csv(figures: dict[str, Any]) -> None:
         f"peak {mb(base_peak)} MB; {read_s / base_s:.1f}x its time"
     )
 
-    big = sessions_csv(sessions(BIG_CSV_ROWS)).encode()
+    big = sessions_csv(sessions(BIG_CSV_ROWS, timedelta(minutes=1))).encode()
     streams: list[Counting] = []
 
     def refuse_big() -> str:

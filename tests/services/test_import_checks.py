@@ -17,6 +17,7 @@ from spinestep.domain.model import Effort, Location, SessionRecord
 from spinestep.errors import InvalidInput
 from spinestep.interop.csv_io import DECISION_COLUMNS
 from spinestep.interop.fhir import bundle_json
+from spinestep.protocols import load_builtin
 from spinestep.services.patient_records import (
     import_patient_records,
     import_sessions,
@@ -24,6 +25,7 @@ from spinestep.services.patient_records import (
 )
 from spinestep.services.programme import today
 from spinestep.services.record_types import FlagEntry, SessionEntry
+from spinestep.services.sessions import daily_session_cap
 from tests.services.history_builder import (
     LOCAL,
     START,
@@ -164,3 +166,19 @@ def test_a_csv_whose_last_row_is_bad_stores_none_of_its_rows(
     result = run(database_url, "import", "csv", str(file), "--patient", str(patient_id))
     assert (result.returncode, result.stderr) == (2, "line 41, at: must not be in the future\n")
     assert len(load_patient_records(store.ctx, LOCAL, patient_id).sessions) == 5
+
+
+def test_no_more_sessions_on_one_local_day_than_live_entry_allows(store: Store) -> None:
+    patient_id = build_history(store)
+    store.clock.set(NOW)
+    protocol = load_builtin("lumbar-flexion")
+    cap = daily_session_cap(max(s.dose.sessions_per_day for s in protocol.stages), stop_now=True)
+    day = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # 09:00 in Berlin, the patient's zone
+    many = [replace(session(day + timedelta(minutes=i)), id=str(i)) for i in range(cap + 1)]
+    with pytest.raises(InvalidInput) as caught:
+        import_sessions(store.ctx, LOCAL, patient_id, many)
+    assert str(caught.value) == (
+        f"sessions[{cap}].at: more than {cap} sessions on 2026-11-24, more than the plan allows"
+    )
+    assert len(load_patient_records(store.ctx, LOCAL, patient_id).sessions) == 5
+    assert import_sessions(store.ctx, LOCAL, patient_id, many[:cap]) == cap

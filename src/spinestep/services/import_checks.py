@@ -6,7 +6,8 @@ canonical IANA time zone (``services.time_zones``), a clean name (``domain.text`
 0-10, reps 0-1000, effort and locations of the contract (``services.sessions.validate``),
 a stage of the programme's protocol, known red flag codes (``domain.redflags``) and
 questionnaire answers that score (``services.questionnaire_scores``). Two sessions of
-one patient at the same instant are refused.
+one patient at the same instant are refused, and so are more sessions on one local day
+than live entry would take (``check_daily_counts``).
 
 Every check takes the ``path`` of the value in the file (``line 12`` of a CSV,
 ``entry[3].resource`` of a Bundle, or ``sessions[2]`` of a service call), so the error
@@ -19,8 +20,10 @@ of at most ``MAX_CSV_BYTES`` and ``MAX_CSV_ROWS`` rows, a Bundle of at most
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from spinestep.domain.instants import check_instant
 from spinestep.domain.redflags import RED_FLAGS
@@ -39,7 +42,7 @@ from spinestep.services.record_types import (
     RomEntry,
     SessionEntry,
 )
-from spinestep.services.sessions import SessionInput, validate
+from spinestep.services.sessions import SessionInput, daily_session_cap, validate
 from spinestep.services.time_zones import check_zone
 
 #: The most data rows of one sessions CSV: five years of ten sessions a day.
@@ -139,6 +142,27 @@ def check_patient(info: PatientInfo, path: str) -> PatientInfo:
 def check_programme(programme: ProgrammeInfo, path: str, now: datetime) -> ProgrammeInfo:
     check_instant(programme.started_at, f"{path}.period.start", now)
     return programme
+
+
+def check_daily_counts(
+    sessions: Iterable[tuple[datetime, str]],
+    time_zone: str,
+    most_per_day: int,
+    stored: Iterable[datetime] = (),
+) -> None:
+    """At most the live cap of sessions on one local day of the patient: that of stop now
+    (``daily_session_cap``) for the largest sessions a day of the programme, since
+    history holds stops as well as sessions and each stage had its own dose."""
+    cap = daily_session_cap(most_per_day, stop_now=True)
+    zone = ZoneInfo(time_zone)
+    per_day = Counter(at.astimezone(zone).date() for at in stored)
+    for at, path in sessions:
+        day = at.astimezone(zone).date()
+        per_day[day] += 1
+        if per_day[day] > cap:
+            raise InvalidInput(
+                path, f"more than {cap} sessions on {day.isoformat()}, more than the plan allows"
+            )
 
 
 class InstantsSeen:

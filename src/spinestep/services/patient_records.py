@@ -31,7 +31,12 @@ from spinestep.protocols import builtin_ids, load_builtin
 from spinestep.services.access import audit, audit_read, load_patient, require_role
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.deciding import effective_dose, protocol_of, session_record
-from spinestep.services.import_checks import InstantsSeen, check_records, check_session
+from spinestep.services.import_checks import (
+    InstantsSeen,
+    check_daily_counts,
+    check_records,
+    check_session,
+)
 from spinestep.services.ports import UnitOfWork
 from spinestep.services.questionnaire_scores import (
     answers_from_json,
@@ -222,6 +227,15 @@ def import_patient_records(ctx: ServiceContext, actor: Actor, records: PatientRe
             final = load_builtin(planned.protocol_id).final_stage
             for index, session in enumerate(records.sessions):
                 check_session(session, f"sessions[{index}]", now, final)
+            most = max(
+                [records.programme.maintenance_sessions_per_day]
+                + [stage.dose.sessions_per_day for stage in records.programme.stages]
+            )
+            check_daily_counts(
+                ((s.record.at, f"sessions[{i}].at") for i, s in enumerate(records.sessions)),
+                records.patient.time_zone,
+                most,
+            )
             if taken_first(records.questionnaires) is Instrument.RMDQ:
                 # The Bundle carries no choice of measure: keep the one the patient followed.
                 planned.outcome_measure = OutcomeMeasure.RMDQ
@@ -266,11 +280,12 @@ def import_sessions(
     now = ctx.clock.now()
     with ctx.uow() as uow:
         uow.lock_patient(patient_id)
-        load_patient(uow, actor, patient_id)
+        patient = load_patient(uow, actor, patient_id)
         assignment = uow.assignments.current_for(patient_id)
         if assignment is None or assignment.id is None:
             raise NotFound(f"patient {patient_id} has no programme yet")
-        final = protocol_of(assignment).final_stage
+        protocol = protocol_of(assignment)
+        final = protocol.final_stage
         stored = {s.at for s in uow.sessions.for_patient(patient_id)}
         seen = InstantsSeen("session")
         for index, entry in enumerate(sessions):
@@ -281,6 +296,19 @@ def import_sessions(
                     f"a session at {entry.record.at.isoformat()} is already stored; "
                     "nothing was imported"
                 )
+        most = max(
+            [assignment.maintenance_sessions_per_day]
+            + [
+                effective_dose(protocol, assignment, stage.number).sessions_per_day
+                for stage in protocol.stages
+            ]
+        )
+        check_daily_counts(
+            ((s.record.at, f"sessions[{i}].at") for i, s in enumerate(sessions)),
+            patient.time_zone,
+            most,
+            stored,
+        )
         _add_sessions(uow, patient_id, assignment.id, sessions, now, {})
         audit(uow, ctx.clock, actor, "records.import_sessions", patient_id)
         uow.commit()
