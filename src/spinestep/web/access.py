@@ -24,14 +24,13 @@ import anyio.to_thread
 from fastapi import Depends, Path, Request
 from starlette.exceptions import HTTPException
 
+from spinestep.domain.instants import MAX_ID
 from spinestep.errors import NotFound
 from spinestep.services.records import AuditEntry, PatientRecord, Role
 from spinestep.web.accesslog import route_template
 from spinestep.web.auth import aaccount_from_cookie, aaccount_from_token
 from spinestep.web.context import WebContext
 from spinestep.web.principal import Principal
-
-MAX_ID = 2**31 - 1
 
 
 class Rule(StrEnum):

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
+from spinestep.domain.instants import MAX_ID
 from spinestep.errors import Conflict, InvalidInput, NotFound
 from spinestep.services import accounts, privacy
 from spinestep.services.records import Role
 from spinestep.web import forms
-from spinestep.web.access import MAX_ID, AdminOnly, Ctx
+from spinestep.web.access import AdminOnly, Ctx
 from spinestep.web.account_actions import reset_account
 from spinestep.web.errors import status_for
 from spinestep.web.pages import CheckedForm, PagesDep, redirect

@@ -10,9 +10,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from spinestep.domain.instants import MAX_ID
 from spinestep.services import accounts, privacy
 from spinestep.services.records import Role, UserRecord
-from spinestep.web.access import MAX_ID, AdminOnly, Ctx
+from spinestep.web.access import AdminOnly, Ctx
 from spinestep.web.account_actions import reset_account
 from spinestep.web.schemas import (
     AccountCreate,

@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from spinestep.domain.instants import MAX_ID
 from spinestep.domain.model import DirectionalPreference, Dose, Location, Phase
 from spinestep.errors import NotFound
 from spinestep.services import clinician, dashboard, programme
 from spinestep.services.records import OutcomeMeasure
 from spinestep.web import links
-from spinestep.web.access import MAX_ID, CareTeam, ClinicianOnly, Ctx
+from spinestep.web.access import CareTeam, ClinicianOnly, Ctx
 from spinestep.web.clinic_actions import PlanUpdate, apply_plan_update, invite_patient
 from spinestep.web.present import decision_out, plan_out, red_flag_out, session_out
 from spinestep.web.schemas import (
