@@ -10,6 +10,7 @@ it is read under it. See notes/store.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 
 import sqlalchemy as sa
@@ -120,39 +121,20 @@ class SqlUnitOfWork:
         PostgreSQL: a transaction-scoped advisory lock on a fixed key; SQLite:
         ``BEGIN IMMEDIATE``. Must come before anything else in the unit of work.
         """
-        session = self._require()
-        if session.in_transaction():
-            raise RuntimeError("lock_accounts must be the first call of the unit of work")
-        try:
-            connection = session.connection()
-            if connection.dialect.name == "sqlite":
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-                return
-            connection.execute(
-                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": ACCOUNTS_LOCK}
-            )
-        except sa.exc.OperationalError as error:
-            session.rollback()
-            raise StorageError(
-                f"the database could not be locked for writing ({type(error).__name__})"
-            ) from error
-        session.expire_all()
+
+        def advisory_lock(session: Session) -> None:
+            statement = sa.text("SELECT pg_advisory_xact_lock(:key)")
+            session.connection().execute(statement, {"key": ACCOUNTS_LOCK})
+
+        self._begin_locked("lock_accounts", advisory_lock)
 
     def lock_patient(self, patient_id: int) -> None:
         """Become the one writer about ``patient_id`` until this unit of work ends.
 
         Must come before anything else in the unit of work (RuntimeError otherwise).
         """
-        session = self._require()
-        if session.in_transaction():
-            raise RuntimeError("lock_patient must be the first call of the unit of work")
-        try:
-            connection = session.connection()
-            if connection.dialect.name == "sqlite":
-                # pysqlite has not begun a transaction yet (it begins lazily, before the
-                # first write); this BEGIN becomes the transaction it commits.
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-                return
+
+        def programme_rows(session: Session) -> None:
             if not self._lock_programmes(session, patient_id):
                 # No programme yet: the patient row stands in. Whoever held it may have
                 # just created one; lock that too, so later writers (who lock only the
@@ -160,6 +142,23 @@ class SqlUnitOfWork:
                 locked = sa.select(PatientRow.id).where(PatientRow.id == patient_id)
                 session.execute(locked.with_for_update())
                 self._lock_programmes(session, patient_id)
+
+        self._begin_locked("lock_patient", programme_rows)
+
+    def _begin_locked(self, name: str, postgres_lock: Callable[[Session], None]) -> None:
+        """Begin the unit of work holding a lock: ``BEGIN IMMEDIATE`` on SQLite (the
+        database's single write lock), ``postgres_lock`` on PostgreSQL."""
+        session = self._require()
+        if session.in_transaction():
+            raise RuntimeError(f"{name} must be the first call of the unit of work")
+        try:
+            connection = session.connection()
+            if connection.dialect.name == "sqlite":
+                # pysqlite has not begun a transaction yet (it begins lazily, before the
+                # first write); this BEGIN becomes the transaction it commits.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            postgres_lock(session)
         except sa.exc.OperationalError as error:
             session.rollback()
             raise StorageError(
