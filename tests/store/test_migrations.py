@@ -34,6 +34,7 @@ EXPECTED_TABLES = {
     "browser_sessions",  # 0006
     "password_resets",  # 0006
     "login_throttle",  # 0006
+    "installation",  # 0007
 }
 
 

@@ -224,6 +224,12 @@ class LoginThrottleRepository(Protocol):
         ...
 
 
+class InstallationRepository(Protocol):
+    def uuid(self) -> str:
+        """This installation's random UUID (made when the database was created or upgraded)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository.
 
@@ -248,6 +254,7 @@ class UnitOfWork(Protocol):
     browser_sessions: BrowserSessionRepository
     password_resets: PasswordResetRepository
     login_throttle: LoginThrottleRepository
+    installation: InstallationRepository
 
     def lock_accounts(self) -> None:
         """Start this unit of work as the one writer about accounts until it ends.

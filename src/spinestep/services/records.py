@@ -7,6 +7,7 @@ These are not the API of the web app; the read-only views live in ``services.vie
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -23,6 +24,11 @@ from spinestep.domain.model import (
 )
 
 JsonDict = dict[str, Any]
+
+
+def new_uuid() -> str:
+    """A fresh random UUID (version 4) as text: a stored record's id outside this database."""
+    return str(uuid.uuid4())
 
 
 class Role(StrEnum):
@@ -102,6 +108,8 @@ class PatientRecord:
     user_id: int | None = None
     clinician_id: int | None = None
     id: int | None = None
+    #: Its id outside this installation (FHIR), random and kept for the record's life.
+    uuid: str = field(default_factory=new_uuid)
 
 
 @dataclass(slots=True)
@@ -139,6 +147,8 @@ class AssignmentRecord:
     #: When the current run began: the last stage change, resume, plan or phase change.
     run_since: datetime | None = None
     id: int | None = None
+    #: Its id outside this installation (FHIR), random and kept for the record's life.
+    uuid: str = field(default_factory=new_uuid)
 
 
 @dataclass(slots=True)
@@ -152,6 +162,8 @@ class RedFlagReport:
     resolved_by_self: bool = False
     outcome: str | None = None
     id: int | None = None
+    #: Its id outside this installation (FHIR), random and kept for the record's life.
+    uuid: str = field(default_factory=new_uuid)
 
     @property
     def resolved(self) -> bool:
@@ -167,6 +179,8 @@ class ScreeningRecord:
     source: FlagSource
     answers: dict[str, bool]
     id: int | None = None
+    #: Its id outside this installation (FHIR), random and kept for the record's life.
+    uuid: str = field(default_factory=new_uuid)
 
 
 @dataclass(slots=True)
@@ -189,6 +203,8 @@ class StoredSession:
     stopped_early: bool = False
     motion: JsonDict | None = None
     id: int | None = None
+    #: Its id outside this installation (FHIR), random and kept for the record's life.
+    uuid: str = field(default_factory=new_uuid)
 
 
 @dataclass(slots=True)
@@ -212,6 +228,8 @@ class StoredDecision:
     #: The phase the programme is in after this decision (SPEC §3.4).
     phase: Phase = Phase.PROGRESSION
     id: int | None = None
+    #: Its id outside this installation (FHIR), random and kept for the record's life.
+    uuid: str = field(default_factory=new_uuid)
 
 
 @dataclass(slots=True)
@@ -227,6 +245,8 @@ class ProgrammeEvent:
     #: The clinician's own words for a plan change, resume or resolution (free text).
     note: str | None = None
     id: int | None = None
+    #: Its id outside this installation (FHIR), random and kept for the record's life.
+    uuid: str = field(default_factory=new_uuid)
 
 
 @dataclass(slots=True)
@@ -237,6 +257,8 @@ class StoredQuestionnaire:
     answers: JsonDict
     score: JsonDict
     id: int | None = None
+    #: Its id outside this installation (FHIR), random and kept for the record's life.
+    uuid: str = field(default_factory=new_uuid)
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from spinestep.domain.instants import MAX_ID, MAX_OFFSET
-from spinestep.errors import Conflict
+from spinestep.errors import Conflict, StorageError
 from spinestep.services.records import (
     ApiTokenRecord,
     AssignmentRecord,
@@ -48,6 +48,7 @@ from spinestep.store.tables import (
     DeletionRow,
     EventRow,
     IdempotencyRow,
+    InstallationRow,
     InviteRow,
     LoginThrottleRow,
     PasswordResetRow,
@@ -318,6 +319,7 @@ class SqlSessionRepository(_Repository[StoredSession, SessionRow]):
             stopped_early=row.stopped_early,
             motion=row.motion,
             created_at=row.created_at,
+            uuid=row.uuid,
         )
 
     def recent(self, assignment_id: int, limit: int) -> list[StoredSession]:
@@ -474,6 +476,19 @@ class SqlPasswordResetRepository(_Repository[PasswordResetRecord, PasswordResetR
         count = int(self._session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
         self._session.expire_all()
         return count
+
+
+class SqlInstallationRepository:
+    """The one ``installation`` row that migration 0007 writes."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def uuid(self) -> str:
+        row = self._session.get(InstallationRow, 1)
+        if row is None:
+            raise StorageError("the installation row is missing; migrate the database")
+        return row.uuid
 
 
 class SqlLoginThrottleRepository:

@@ -51,12 +51,28 @@ def _patient_fk() -> sa.ForeignKey:
     return sa.ForeignKey("patients.id", ondelete="CASCADE")
 
 
+def _uuid_column() -> Mapped[str]:
+    """A record's random UUID, its id outside this installation (migration 0007)."""
+    return mapped_column(sa.String(36), unique=True, index=True)
+
+
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime(),
         dict[str, Any]: sa.JSON(),
     }
+
+
+class InstallationRow(Base):
+    """The one row naming this installation: a random UUID made by migration 0007."""
+
+    __tablename__ = "installation"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(sa.String(36))
+    created_at: Mapped[datetime]
 
 
 class UserRow(Base):
@@ -88,6 +104,7 @@ class PatientRow(Base):
     __tablename__ = "patients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = _uuid_column()
     user_id: Mapped[int | None] = mapped_column(_user_fk(), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(200))
     time_zone: Mapped[str] = mapped_column(sa.String(64))
@@ -101,6 +118,7 @@ class AssignmentRow(Base):
     __tablename__ = "programme_assignments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = _uuid_column()
     patient_id: Mapped[int] = mapped_column(_patient_fk(), index=True)
     protocol_id: Mapped[str] = mapped_column(sa.String(64))
     current_stage: Mapped[int]
@@ -141,6 +159,7 @@ class RedFlagRow(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = _uuid_column()
     patient_id: Mapped[int] = mapped_column(_patient_fk())
     code: Mapped[str] = mapped_column(sa.String(64))
     reported_at: Mapped[datetime]
@@ -159,6 +178,7 @@ class ScreeningRow(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = _uuid_column()
     patient_id: Mapped[int] = mapped_column(_patient_fk())
     at: Mapped[datetime]
     source: Mapped[FlagSource] = mapped_column(enum_column(FlagSource, 16))
@@ -174,6 +194,7 @@ class SessionRow(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = _uuid_column()
     patient_id: Mapped[int] = mapped_column(_patient_fk())
     assignment_id: Mapped[int] = mapped_column(
         sa.ForeignKey("programme_assignments.id", ondelete="CASCADE")
@@ -199,6 +220,7 @@ class DecisionRow(Base):
     __table_args__ = (sa.Index("ix_decisions_patient_made_at", "patient_id", "made_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = _uuid_column()
     session_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("sessions.id", ondelete="CASCADE"), unique=True
     )
@@ -227,6 +249,7 @@ class EventRow(Base):
     __tablename__ = "programme_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = _uuid_column()
     patient_id: Mapped[int] = mapped_column(_patient_fk(), index=True)
     assignment_id: Mapped[int] = mapped_column(
         sa.ForeignKey("programme_assignments.id", ondelete="CASCADE")
@@ -262,6 +285,7 @@ class QuestionnaireRow(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = _uuid_column()
     patient_id: Mapped[int] = mapped_column(_patient_fk())
     instrument: Mapped[str] = mapped_column(sa.String(32))
     taken_at: Mapped[datetime]

@@ -30,6 +30,7 @@ from spinestep.store.repositories import (
     SqlDeletionRepository,
     SqlEventRepository,
     SqlIdempotencyRepository,
+    SqlInstallationRepository,
     SqlInviteRepository,
     SqlLoginThrottleRepository,
     SqlPasswordResetRepository,
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
     browser_sessions: ports.BrowserSessionRepository
     password_resets: ports.PasswordResetRepository
     login_throttle: ports.LoginThrottleRepository
+    installation: ports.InstallationRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -95,6 +97,7 @@ class SqlUnitOfWork:
         self.browser_sessions = SqlBrowserSessionRepository(session)
         self.password_resets = SqlPasswordResetRepository(session)
         self.login_throttle = SqlLoginThrottleRepository(session)
+        self.installation = SqlInstallationRepository(session)
         return self
 
     def __exit__(
