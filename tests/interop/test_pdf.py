@@ -1,18 +1,33 @@
-"""The clinician report: rendered to one PDF page and its text read back with pdftotext."""
+"""The clinician report: rendered to one tagged PDF page (PDF/UA-1), its text read back
+with pdftotext and its structure tree and metadata with pypdf."""
 
 from __future__ import annotations
 
+import io
+import logging
 import re
 import subprocess
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject
 
-from spinestep.domain.model import Decision, Phase, Urgency
+from spinestep.domain.model import Decision, Dose, Phase, Urgency
 from spinestep.interop.pdf import report_html, report_pdf
-from spinestep.services.record_types import DecisionEntry, FlagEntry, PatientInfo, PatientRecords
+from spinestep.services.record_types import (
+    DecisionEntry,
+    FlagEntry,
+    PatientInfo,
+    PatientRecords,
+    ProgrammeStatus,
+    PsfsActivity,
+    PsfsAnswers,
+    QuestionnaireEntry,
+)
 from spinestep.services.report import build_report
 from tests.interop.sample_records import sample_records, session
 
@@ -141,3 +156,147 @@ def test_dates_follow_the_patients_time_zone(time_zone: str) -> None:
     html = report_html(build_report(records, NOW))
     made = NOW.astimezone(__import__("zoneinfo").ZoneInfo(time_zone)).strftime("%d %b %Y %H:%M")
     assert f"made {made}" in html
+
+
+def squeezed(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def structure(node: object) -> Iterator[DictionaryObject]:
+    """Every structure element under ``node``, depth first."""
+    node = node.get_object()  # type: ignore[attr-defined]
+    if not isinstance(node, DictionaryObject):
+        return
+    if node.get("/Type") == "/StructElem":
+        yield node
+    kids = node.get("/K")
+    if kids is None:
+        return
+    kids = kids.get_object()
+    for kid in kids if isinstance(kids, ArrayObject) else [kids]:
+        yield from structure(kid)
+
+
+def test_the_pdf_is_tagged_pdf_ua_with_language_title_and_no_patient_in_metadata() -> None:
+    reader = PdfReader(io.BytesIO(report_pdf(build_report(sample_records(), NOW))))
+    catalog = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in catalog
+    assert catalog["/MarkInfo"]["/Marked"] == BooleanObject(True)
+    assert catalog["/Lang"] == "en"
+    assert catalog["/ViewerPreferences"]["/DisplayDocTitle"] == BooleanObject(True)
+    assert reader.metadata is not None
+    assert reader.metadata.title == "spinestep progress report"
+    assert reader.metadata["/Creator"] == "spinestep"
+    assert "low back pain" in reader.metadata.subject
+    xmp = reader.xmp_metadata
+    assert xmp is not None
+    assert xmp.dc_title == {"x-default": "spinestep progress report"}
+    raw_xmp = xmp.stream.get_data().decode("utf-8")
+    assert 'pdfuaid:part="1"' in raw_xmp
+    for value in (*reader.metadata.values(), raw_xmp):
+        assert "Ana" not in str(value) and "Example" not in str(value)
+
+
+def test_the_structure_has_headings_tables_with_header_cells_lists_and_described_charts() -> None:
+    reader = PdfReader(io.BytesIO(report_pdf(build_report(sample_records(), NOW))))
+    elements = list(structure(reader.trailer["/Root"]["/StructTreeRoot"]))
+    tags = [str(e["/S"]) for e in elements]
+    assert tags.count("/H1") == 1
+    assert tags.count("/H2") == 6
+    assert tags.count("/Table") == 2
+    # Column headers (7 + 5) and one row header per stage (3) and per measure (4).
+    assert tags.count("/TH") == 7 + 5 + 3 + 4
+    cells = [e for e in elements if e["/S"] == "/TD"]
+    assert cells and all(len(cell["/A"]["/Headers"]) == 2 for cell in cells)
+    assert tags.count("/L") == 2 and tags.count("/LI") == 3
+    figures = [str(e["/Alt"]) for e in elements if e["/S"] == "/Figure"]
+    assert len(figures) == 2
+    pain, adherence = figures
+    assert pain.startswith("Pain chart, 0 to 10,")
+    assert "5 sessions from 02 Nov 2026 to 05 Nov 2026" in pain
+    assert "First session: before 6, during 5, after 4." in pain
+    assert "Latest session: before 3, during 4, after 4, stopped early." in pain
+    assert "1 session not completed" in pain
+    assert adherence.startswith("Completed sessions per day")
+    assert "10 Nov 2026: 0" in adherence and "16 Nov 2026: 0" in adherence
+
+
+def test_weasyprint_finds_nothing_missing_for_pdf_ua(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        report_pdf(build_report(sample_records(), NOW))
+        report_pdf(build_report(PatientRecords(patient=PatientInfo(id="9")), NOW))
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
+
+
+def test_the_footnote_cites_the_psfs_source_not_ostelo(tmp_path: Path) -> None:
+    text, _ = pdf_text(report_pdf(build_report(sample_records(), NOW)), tmp_path)
+    note = squeezed(text)
+    assert (
+        "NPRS, ODI and RMDQ: 2, 10 and 5 points or 30 % of baseline, their minimal important "
+        "change (Ostelo et al. 2008)."
+    ) in note
+    assert (
+        "PSFS: 2 points, the minimum detectable change of its average score (Stratford 1995)."
+    ) in note
+    assert "(Ostelo et al. 2008): NPRS" not in note
+
+
+def one_session_day() -> PatientRecords:
+    """A programme of one session a day, started this morning, with one session done;
+    NPRS 1 point better after two weeks and PSFS 1 point worse."""
+    base = sample_records()
+    assert base.programme is not None
+    start = NOW - timedelta(days=15)
+    dose = Dose(reps=10, hold_s_min=1, hold_s_max=2, sessions_per_day=1)
+    programme = replace(
+        base.programme,
+        status=ProgrammeStatus.ACTIVE,
+        current_stage=1,
+        started_at=NOW - timedelta(hours=3),
+        stages=(replace(base.programme.stages[0], dose=dose),),
+    )
+    psfs = [
+        QuestionnaireEntry(
+            id=str(i),
+            taken_at=start + timedelta(days=14 * i),
+            answers=PsfsAnswers(activities=(PsfsActivity(name="walking", rating=rating),)),
+        )
+        for i, rating in enumerate((6, 5))
+    ]
+    return replace(
+        base,
+        programme=programme,
+        sessions=(
+            session(1, start, 1, (5, 5, 5)),
+            session(2, NOW - timedelta(hours=1), 1, (4, 4, 4)),
+        ),
+        questionnaires=tuple(psfs),
+        decisions=(),
+        flags=(),
+    )
+
+
+def test_one_point_one_session_and_one_day_are_singular() -> None:
+    html = report_html(build_report(one_session_day(), NOW))
+    text = squeezed(re.sub(r"<[^>]+>", " ", html))
+    assert "1 point better (20 %)" in text
+    assert "1 point worse" in text
+    assert "1 points" not in text
+    assert "1 of 1 planned session completed on the 1 day the programme was active" in text
+    assert "2 sessions" in text
+    records = one_session_day()
+    single = replace(records, sessions=records.sessions[1:])
+    text = squeezed(re.sub(r"<[^>]+>", " ", report_html(build_report(single, NOW))))
+    assert "· 1 session " in text and "1 sessions" not in text
+    assert "each session: 1 session on 16 Nov 2026" in text
+
+
+def test_a_score_that_did_not_move_says_no_change() -> None:
+    records = one_session_day()
+    same = replace(
+        records,
+        sessions=(records.sessions[0], session(2, NOW - timedelta(hours=1), 1, (5, 5, 5))),
+    )
+    text = squeezed(re.sub(r"<[^>]+>", " ", report_html(build_report(same, NOW))))
+    assert "no change" in text
+    assert "0 points" not in text

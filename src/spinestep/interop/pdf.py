@@ -3,12 +3,19 @@
 Everything is local: the template and stylesheet ship in ``interop/templates``, fonts
 come from the system (DejaVu Sans or Liberation Sans), and the URL fetcher refuses
 every URL, so rendering never touches the network.
+
+The PDF is tagged for assistive technology: WeasyPrint's PDF/UA-1 variant builds the
+structure tree from the HTML (sections, headings, tables with header cells, lists), the
+charts are figures whose alternate text is the ``<title>`` of their SVG, and the
+catalog carries the language of ``<html lang>``. The document title, subject and
+creator name the report and spinestep, never the patient: file managers, search
+indexes and viewer title bars show metadata to people who never open the file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib import resources
 from typing import Any, NoReturn
@@ -25,8 +32,10 @@ from spinestep.services.questionnaire_scores import (
     VERDICT_TEXT,
     MeasureHistory,
 )
-from spinestep.services.report import ClinicianReport
+from spinestep.services.report import ClinicianReport, counted
 
+PDF_VARIANT = "pdf/ua-1"
+"""Tagged PDF 1.7 with the PDF/UA-1 identification in its XMP metadata."""
 LIST_LIMIT = 5
 """At most this many flags and stops are listed (the latest), so the report stays one page."""
 
@@ -36,6 +45,9 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+_ENV.filters["counted"] = counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +81,7 @@ def report_html(report: ClinicianReport) -> str:
     css = resources.files("spinestep.interop").joinpath("templates/report.css").read_text("utf-8")
     context: dict[str, Any] = {
         "css": css,
+        "created": report.generated_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "patient": report.records.patient,
         "made": report.generated_at.astimezone(zone).strftime("%d %b %Y %H:%M"),
         "programme": programme,
@@ -96,7 +109,7 @@ def report_pdf(report: ClinicianReport) -> bytes:
     from weasyprint import HTML
 
     document = HTML(string=report_html(report), url_fetcher=_refuse_urls)
-    pdf: bytes | None = document.write_pdf()
+    pdf: bytes | None = document.write_pdf(pdf_variant=PDF_VARIANT)
     if pdf is None:
         raise MediaError("the PDF could not be rendered")
     return pdf
@@ -124,9 +137,12 @@ def _row(history: MeasureHistory, day: Any) -> _MeasureRow:
         improvement = change.improvement
         better = improvement >= 0
         points = _number(improvement if better else -improvement)
-        change_text = f"{points} points {'better' if better else 'worse'}"
-        if change.improvement_percent is not None:
-            change_text += f" ({_number(abs(change.improvement_percent))} %)"
+        if improvement == 0:
+            change_text = "no change"
+        else:
+            change_text = f"{counted(points, 'point')} {'better' if better else 'worse'}"
+            if change.improvement_percent is not None:
+                change_text += f" ({_number(abs(change.improvement_percent))} %)"
         verdict = VERDICT_TEXT[change.verdict]
         code = change.verdict.value
     return _MeasureRow(

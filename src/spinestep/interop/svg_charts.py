@@ -1,4 +1,8 @@
-"""Small inline SVG charts for the report, drawn by hand (no fonts or files fetched)."""
+"""Small inline SVG charts for the report, drawn by hand (no fonts or files fetched).
+
+Each chart opens with a ``<title>`` that says in words what it shows (the figures a
+reader would take from it); the tagged PDF uses it as the figure's alternate text.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from datetime import date, datetime
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from spinestep.services.report import PainPoint
+from spinestep.services.report import PainPoint, counted
 
 WIDTH = 520
 HEIGHT = 128
@@ -32,7 +36,8 @@ def pain_chart(points: Sequence[PainPoint], time_zone: str) -> str:
     plot_h = HEIGHT - TOP - BOTTOM
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="Pain chart">',
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img">'
+        f"<title>{escape(pain_summary(points, time_zone))}</title>",
     ]
     for value in range(0, 11, 2):
         y = TOP + plot_h - plot_h * value / 10
@@ -88,7 +93,8 @@ def adherence_bars(per_day: Sequence[tuple[date, int]], planned_per_day: int) ->
     width, height, bottom = 520, 50, 12
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="Sessions per day">'
+        f'viewBox="0 0 {width} {height}" role="img">'
+        f"<title>{escape(adherence_summary(per_day, planned_per_day))}</title>"
     ]
     top_value = max([planned_per_day, *(count for _, count in per_day), 1])
     plot_h = height - bottom - 4
@@ -111,6 +117,41 @@ def adherence_bars(per_day: Sequence[tuple[date, int]], planned_per_day: int) ->
         parts.append(_label(LEFT - 4, y + 3, str(planned_per_day), "end", size=7))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def pain_summary(points: Sequence[PainPoint], time_zone: str) -> str:
+    """The pain chart in words: its span, the first and latest session, the stops."""
+    if not points:
+        return "Pain chart: no sessions recorded yet."
+    zone = ZoneInfo(time_zone)
+    first, latest = points[0], points[-1]
+    first_day = _day(first.at.astimezone(zone).date())
+    last_day = _day(latest.at.astimezone(zone).date())
+    span = f"on {first_day}" if first_day == last_day else f"from {first_day} to {last_day}"
+    text = (
+        "Pain chart, 0 to 10, before, during (worst) and about 5 minutes after each "
+        f"session: {counted(len(points), 'session')} {span}. First session: {_pains(first)}."
+    )
+    if len(points) > 1:
+        text += f" Latest session: {_pains(latest)}."
+    stopped = sum(1 for p in points if not p.completed)
+    if stopped:
+        text += f" {counted(stopped, 'session')} not completed (open circles)."
+    return text
+
+
+def adherence_summary(per_day: Sequence[tuple[date, int]], planned_per_day: int) -> str:
+    """The adherence bars in words: completed sessions on each day, against the plan."""
+    if not per_day:
+        return "Sessions per day: no days to show."
+    days = ", ".join(f"{_day(day)}: {count}" for day, count in per_day)
+    plan = f" (planned: {planned_per_day} a day)" if planned_per_day else ""
+    return f"Completed sessions per day{plan}. {days}."
+
+
+def _pains(point: PainPoint) -> str:
+    stopped = "" if point.completed else ", stopped early"
+    return f"before {point.before}, during {point.during}, after {point.after}{stopped}"
 
 
 def _label(x: float, y: float, text: str, anchor: str, size: int = 8) -> str:

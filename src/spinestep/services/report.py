@@ -56,6 +56,13 @@ class ClinicianReport:
     stops: tuple[DecisionEntry, ...]
 
 
+def counted(number: int | str, noun: str) -> str:
+    """A count with its noun in the right number: ``"1 session"``, ``"3 sessions"``,
+    ``"1.5 points"``; a number given as text is singular only when it reads "1"."""
+    text = str(number)
+    return f"{text} {noun if text == '1' else noun + 's'}"
+
+
 def build_report(
     records: PatientRecords, now: datetime, adherence: Adherence | None = None
 ) -> ClinicianReport:
