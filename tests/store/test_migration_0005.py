@@ -29,7 +29,6 @@ def test_old_defaults_are_raised_and_the_change_is_in_the_timeline(database_url:
     engine = make_engine(database_url)
     try:
         migrate(engine)
-        downgrade(engine, "0004")
         ids: dict[str, tuple[int, int]] = {}
         with unit_of_work_factory(engine)() as uow:
             for name, (sessions, days) in STORED.items():
@@ -50,10 +49,13 @@ def test_old_defaults_are_raised_and_the_change_is_in_the_timeline(database_url:
                 assert assignment.id is not None
                 ids[name] = (patient.id, assignment.id)
             uow.commit()
+        # Written through today's tables, then the schema taken back to 0004.
+        downgrade(engine, "0004")
 
         started = datetime.now(UTC)
         migrate(engine, "0005")
         assert current_revision(engine) == "0005"
+        migrate(engine)  # read through today's tables
         with unit_of_work_factory(engine)() as uow:
             for name, (patient_id, assignment_id) in ids.items():
                 record = uow.assignments.get(assignment_id)
