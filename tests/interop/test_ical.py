@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 import pytest
 from dateutil.rrule import rrulestr
+from dateutil.tz import tzical
 from icalendar import Calendar
 
 from spinestep.errors import InvalidInput
 from spinestep.interop.ical import reminders_ics
+from spinestep.services.record_types import ReminderPlan
+from tests.interop import ical_reader
 from tests.interop.sample_records import sample_reminders
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -88,3 +93,187 @@ def test_bad_plans_are_refused(change: dict[str, object], message: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         reminders_ics(replace(sample_reminders(), **change), NOW)  # type: ignore[arg-type]
     assert str(caught.value) == message
+
+
+# --- Summer time: the VTIMEZONE is read by two readers that share no code with the writer:
+# dateutil's own VTIMEZONE parser (tzical) with its rrule, and tests/interop/ical_reader.py,
+# which interprets the observance rules itself. Both are compared with zoneinfo.
+
+ZONES = ("Europe/Berlin", "America/New_York", "Australia/Sydney")
+TIMES = (time(7, 30), time(20, 0))
+# The 2027 changes, from each country's published rules.
+CHANGES_2027 = {
+    "Europe/Berlin": (date(2027, 3, 28), date(2027, 10, 31)),
+    "America/New_York": (date(2027, 3, 14), date(2027, 11, 7)),
+    "Australia/Sydney": (date(2027, 4, 4), date(2027, 10, 3)),
+}
+
+
+def plan_in(zone: str, start: date, until: date | None) -> ReminderPlan:
+    return replace(sample_reminders(), time_zone=zone, start=start, until=until, times=TIMES)
+
+
+def truth(zone: str, at: time, first: date, count: int) -> list[datetime]:
+    """Every day's ``at`` in ``zone`` as UTC, straight from zoneinfo."""
+    days = [first + timedelta(days=index) for index in range(count)]
+    return [datetime.combine(day, at, tzinfo=ZoneInfo(zone)).astimezone(UTC) for day in days]
+
+
+def raw_vtimezone(data: bytes) -> str:
+    text = data.decode("utf-8")
+    start = text.index("BEGIN:VTIMEZONE")
+    end = text.index("END:VTIMEZONE") + len("END:VTIMEZONE")
+    return text[start:end] + "\r\n"
+
+
+def dateutil_occurrences(data: bytes, limit: int) -> list[list[datetime]]:
+    """Per event, its UTC instants as dateutil reads the file (at most ``limit``)."""
+    zones = tzical(io.StringIO(raw_vtimezone(data)))
+    out = []
+    for event in Calendar.from_ical(data).walk("VEVENT"):
+        start_param = event["DTSTART"]
+        zone = zones.get(start_param.params["TZID"])
+        start = event.decoded("DTSTART").replace(tzinfo=zone)
+        rule = rrulestr(event["RRULE"].to_ical().decode(), dtstart=start)
+        out.append([moment.astimezone(UTC) for moment in islice(rule, limit)])
+    return out
+
+
+def reader_occurrences(data: bytes, limit: int, last_year: int) -> list[list[datetime]]:
+    calendar = ical_reader.parse(data)
+    (block,) = calendar.all("VTIMEZONE")
+    zone = ical_reader.Zone(block, last_year)
+    return [
+        list(ical_reader.daily_occurrences(event, zone, limit)) for event in calendar.all("VEVENT")
+    ]
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_a_year_of_reminders_keeps_its_local_hours_in_two_readers(zone: str) -> None:
+    first, last = date(2027, 1, 1), date(2027, 12, 31)
+    data = reminders_ics(plan_in(zone, first, last), NOW)
+    expected = [truth(zone, at, first, 365) for at in TIMES]
+    assert dateutil_occurrences(data, 400) == expected
+    assert reader_occurrences(data, 400, 2028) == expected
+
+
+@pytest.mark.parametrize("zone", ZONES)
+@pytest.mark.parametrize("which", [0, 1], ids=["first-change", "second-change"])
+def test_a_14_day_series_across_a_change_has_all_its_occurrences(zone: str, which: int) -> None:
+    change = CHANGES_2027[zone][which]
+    first = change - timedelta(days=7)
+    data = reminders_ics(plan_in(zone, first, first + timedelta(days=13)), NOW)
+    expected = [truth(zone, at, first, 14) for at in TIMES]
+    assert dateutil_occurrences(data, 100) == expected
+    assert reader_occurrences(data, 100, 2028) == expected
+    local_hours = {moment.astimezone(ZoneInfo(zone)).time() for moment in expected[0]}
+    assert local_hours == {TIMES[0]}
+    offsets = {moment.astimezone(ZoneInfo(zone)).utcoffset() for moment in expected[0]}
+    assert len(offsets) == 2  # the series does cross the change
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_reminders_without_an_end_keep_their_hours_decades_later(zone: str) -> None:
+    data = reminders_ics(plan_in(zone, date(2027, 1, 1), None), NOW)
+    days = (date(2051, 1, 1) - date(2027, 1, 1)).days
+    expected = truth(zone, TIMES[0], date(2027, 1, 1), days)[-365:]
+    assert dateutil_occurrences(data, days)[0][-365:] == expected
+    assert reader_occurrences(data, days, 2051)[0][-365:] == expected
+
+
+@pytest.mark.parametrize(
+    ("zone", "rules"),
+    [
+        (
+            "Europe/Berlin",
+            {
+                ("DAYLIGHT", "3", "-1SU", "+0100", "+0200"),
+                ("STANDARD", "10", "-1SU", "+0200", "+0100"),
+            },
+        ),
+        (
+            "America/New_York",
+            {
+                ("DAYLIGHT", "3", "2SU", "-0500", "-0400"),
+                ("STANDARD", "11", "1SU", "-0400", "-0500"),
+            },
+        ),
+        (
+            "Australia/Sydney",
+            {
+                ("DAYLIGHT", "10", "1SU", "+1000", "+1100"),
+                ("STANDARD", "4", "1SU", "+1100", "+1000"),
+            },
+        ),
+    ],
+)
+def test_the_time_zone_is_one_yearly_rule_per_observance(
+    zone: str, rules: set[tuple[str, ...]]
+) -> None:
+    data = reminders_ics(plan_in(zone, date(2027, 1, 1), None), NOW)
+    (block,) = ical_reader.parse(data).all("VTIMEZONE")
+    found = set()
+    for observance in block.children:
+        rule = dict(part.split("=") for part in observance.value("RRULE").split(";"))
+        assert rule.keys() == {"FREQ", "BYMONTH", "BYDAY"} and rule["FREQ"] == "YEARLY"
+        assert not observance.values("RDATE")
+        found.add(
+            (
+                observance.name,
+                rule["BYMONTH"],
+                rule["BYDAY"],
+                observance.value("TZOFFSETFROM"),
+                observance.value("TZOFFSETTO"),
+            )
+        )
+    assert found == rules
+    assert len(block.children) == 2
+
+
+def test_a_zone_without_summer_time_has_one_standard_block() -> None:
+    data = reminders_ics(plan_in("Asia/Tokyo", date(2027, 1, 1), None), NOW)
+    (block,) = ical_reader.parse(data).all("VTIMEZONE")
+    (only,) = block.children
+    assert only.name == "STANDARD" and not only.values("RRULE")
+    assert only.value("TZOFFSETFROM") == only.value("TZOFFSETTO") == "+0900"
+    assert reader_occurrences(data, 400, 2028)[0] == truth(
+        "Asia/Tokyo", TIMES[0], date(2027, 1, 1), 400
+    )
+
+
+# Zones whose rules are unusual: half-hour saving, weekday-after-a-day rules, negative
+# saving, changes driven by a lunar calendar, rules that changed recently or are dropped.
+UNUSUAL_ZONES = (
+    "Africa/Casablanca",
+    "America/Asuncion",
+    "America/Havana",
+    "America/Nuuk",
+    "America/Santiago",
+    "America/Sao_Paulo",
+    "Asia/Gaza",
+    "Asia/Jerusalem",
+    "Asia/Tehran",
+    "Australia/Lord_Howe",
+    "Europe/Dublin",
+    "Europe/London",
+    "Pacific/Auckland",
+    "Pacific/Chatham",
+    *ZONES,
+)
+
+
+@pytest.mark.parametrize("zone", UNUSUAL_ZONES)
+def test_every_onset_in_the_vtimezone_is_a_real_change_and_none_is_missing(zone: str) -> None:
+    data = reminders_ics(plan_in(zone, date(2020, 6, 1), None), NOW)
+    (block,) = ical_reader.parse(data).all("VTIMEZONE")
+    reader = ical_reader.Zone(block, 2041)
+    tz = ZoneInfo(zone)
+    for onset in reader.onsets:
+        if onset.at_utc.year < 2020:
+            continue
+        assert (onset.at_utc - timedelta(seconds=1)).astimezone(tz).utcoffset() == onset.offset_from
+        assert onset.at_utc.astimezone(tz).utcoffset() == onset.offset_to
+    moment = datetime(2020, 1, 1, tzinfo=UTC)
+    while moment < datetime(2041, 1, 1, tzinfo=UTC):
+        assert reader.offset_at(moment) == moment.astimezone(tz).utcoffset(), moment
+        moment += timedelta(hours=3)

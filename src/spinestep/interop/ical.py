@@ -1,9 +1,10 @@
 """Session reminders as an iCalendar file (RFC 5545) that calendar apps import.
 
 One VEVENT per planned time of day, repeating daily (``RRULE:FREQ=DAILY``) from the
-start date, optionally until a last date, in the patient's own time zone (with its
-VTIMEZONE), each with a display alarm at the start. UIDs are stable, so importing a
-newer file updates the events instead of duplicating them.
+start date, optionally until a last date, in the patient's own time zone, each with a
+display alarm at the start. The zone travels as a rule-based VTIMEZONE
+(``interop.ical_zones``), so summer times keep their hour in every reader. UIDs are
+stable, so importing a newer file updates the events instead of duplicating them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from icalendar import Alarm, Calendar, Event
 
 from spinestep.errors import InvalidInput
+from spinestep.interop.ical_zones import vtimezone
 from spinestep.services.record_types import ReminderPlan
 
 PRODID = "-//spinestep//session reminders//EN"
@@ -37,6 +39,7 @@ def reminders_ics(plan: ReminderPlan, generated_at: datetime) -> bytes:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", "spinestep exercise sessions")
+    calendar.add_component(vtimezone(plan.time_zone, plan.start.year))
     for index, at in enumerate(sorted(plan.times), start=1):
         start = datetime.combine(plan.start, at, tzinfo=zone)
         event = Event()
@@ -59,6 +62,5 @@ def reminders_ics(plan: ReminderPlan, generated_at: datetime) -> bytes:
         alarm.add("trigger", timedelta(0))
         event.add_component(alarm)
         calendar.add_component(event)
-    calendar.add_missing_timezones()
     data: bytes = calendar.to_ical()
     return data
