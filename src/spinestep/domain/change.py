@@ -1,4 +1,8 @@
-"""Change between a baseline and a follow-up score (SPEC §5, Ostelo et al. 2008).
+"""Change between a baseline and a follow-up score (SPEC §5).
+
+The thresholds of NPRS, ODI and RMDQ are the minimal important changes of Ostelo et al.
+2008; the PSFS threshold of 2 points is its minimum detectable change (Stratford 1995),
+as no important change for low back pain was found.
 
 - ``improvement`` = baseline − follow-up (follow-up − baseline for PSFS, where higher
   is better), signed.
