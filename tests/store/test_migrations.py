@@ -35,6 +35,8 @@ EXPECTED_TABLES = {
     "password_resets",  # 0006
     "login_throttle",  # 0006
     "installation",  # 0007
+    "reminder_slots",  # 0008
+    "calendar_feeds",  # 0008
 }
 
 

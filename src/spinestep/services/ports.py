@@ -17,6 +17,7 @@ from spinestep.services.records import (
     AssignmentRecord,
     AuditEntry,
     BrowserSessionRecord,
+    CalendarFeedRecord,
     DeletionRequest,
     FlagSource,
     IdempotencyRecord,
@@ -26,6 +27,7 @@ from spinestep.services.records import (
     PatientRecord,
     ProgrammeEvent,
     RedFlagReport,
+    ReminderSlotRecord,
     ScreeningRecord,
     StoredDecision,
     StoredQuestionnaire,
@@ -255,6 +257,8 @@ class UnitOfWork(Protocol):
     password_resets: PasswordResetRepository
     login_throttle: LoginThrottleRepository
     installation: InstallationRepository
+    reminder_slots: ReminderSlotRepository
+    calendar_feeds: CalendarFeedRepository
 
     def lock_accounts(self) -> None:
         """Start this unit of work as the one writer about accounts until it ends.
@@ -286,3 +290,22 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class ReminderSlotRepository(Protocol):
+    def for_patient(self, patient_id: int) -> list[ReminderSlotRecord]:
+        """Every slot the patient's reminder calendar has published, by slot number."""
+        ...
+
+    def add(self, record: ReminderSlotRecord) -> ReminderSlotRecord: ...
+    def update(self, record: ReminderSlotRecord) -> None: ...
+
+
+class CalendarFeedRepository(Protocol):
+    def by_hash(self, token_hash: str) -> CalendarFeedRecord | None: ...
+    def for_patient(self, patient_id: int) -> CalendarFeedRecord | None: ...
+    def add(self, record: CalendarFeedRecord) -> CalendarFeedRecord: ...
+
+    def remove(self, patient_id: int) -> bool:
+        """Forget the patient's subscription; False when there was none."""
+        ...

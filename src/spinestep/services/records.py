@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -347,3 +347,36 @@ class LoginThrottleRecord:
     failures: int
     last_failure_at: datetime
     blocked_until: datetime | None = None
+
+
+@dataclass(slots=True)
+class ReminderSlotRecord:
+    """What the reminder calendar last published for one slot (1 = the day's first time).
+
+    The slot number, not the time, names the calendar event, so changing a time updates
+    the event; ``sequence`` counts the changes and ``cancelled`` marks a slot the
+    current plan no longer has.
+    """
+
+    patient_id: int
+    slot: int
+    at: str  # HH:MM, local time
+    start: date
+    until: date | None
+    summary: str
+    description: str
+    duration_min: int
+    sequence: int
+    modified_at: datetime
+    cancelled: bool = False
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class CalendarFeedRecord:
+    """A patient's calendar subscription; only the SHA-256 of the secret token is kept."""
+
+    patient_id: int
+    token_hash: str
+    created_at: datetime
+    id: int | None = None

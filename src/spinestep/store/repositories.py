@@ -22,6 +22,7 @@ from spinestep.services.records import (
     AssignmentRecord,
     AuditEntry,
     BrowserSessionRecord,
+    CalendarFeedRecord,
     DeletionRequest,
     DeletionStatus,
     FlagSource,
@@ -32,6 +33,7 @@ from spinestep.services.records import (
     PatientRecord,
     ProgrammeEvent,
     RedFlagReport,
+    ReminderSlotRecord,
     ScreeningRecord,
     StoredDecision,
     StoredQuestionnaire,
@@ -44,6 +46,7 @@ from spinestep.store.tables import (
     AuditRow,
     Base,
     BrowserSessionRow,
+    CalendarFeedRow,
     DecisionRow,
     DeletionRow,
     EventRow,
@@ -55,6 +58,7 @@ from spinestep.store.tables import (
     PatientRow,
     QuestionnaireRow,
     RedFlagRow,
+    ReminderSlotRow,
     ScreeningRow,
     SessionRow,
     UserRow,
@@ -537,3 +541,30 @@ class SqlLoginThrottleRepository:
         count = int(self._session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
         self._session.expire_all()
         return count
+
+
+class SqlReminderSlotRepository(_Repository[ReminderSlotRecord, ReminderSlotRow]):
+    row_type = ReminderSlotRow
+    record_type = ReminderSlotRecord
+
+    def for_patient(self, patient_id: int) -> list[ReminderSlotRecord]:
+        statement = sa.select(ReminderSlotRow).where(ReminderSlotRow.patient_id == patient_id)
+        return self._all(statement.order_by(ReminderSlotRow.slot))
+
+
+class SqlCalendarFeedRepository(_Repository[CalendarFeedRecord, CalendarFeedRow]):
+    row_type = CalendarFeedRow
+    record_type = CalendarFeedRecord
+
+    def by_hash(self, token_hash: str) -> CalendarFeedRecord | None:
+        return self._one(sa.select(CalendarFeedRow).where(CalendarFeedRow.token_hash == token_hash))
+
+    def for_patient(self, patient_id: int) -> CalendarFeedRecord | None:
+        return self._one(sa.select(CalendarFeedRow).where(CalendarFeedRow.patient_id == patient_id))
+
+    def remove(self, patient_id: int) -> bool:
+        self._session.flush()
+        statement = sa.delete(CalendarFeedRow).where(CalendarFeedRow.patient_id == patient_id)
+        count = int(self._session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+        self._session.expire_all()
+        return count > 0

@@ -9,7 +9,7 @@ date can be recovered. The schema itself is created by the Alembic migrations in
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -371,3 +371,34 @@ class DeletionRow(Base):
     status: Mapped[DeletionStatus] = mapped_column(enum_column(DeletionStatus, 16))
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[int | None] = mapped_column(_user_fk())
+
+
+class ReminderSlotRow(Base):
+    """What the reminder calendar last said for one (patient, slot): migration 0008."""
+
+    __tablename__ = "reminder_slots"
+    __table_args__ = (sa.UniqueConstraint("patient_id", "slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(_patient_fk())
+    slot: Mapped[int]
+    at: Mapped[str] = mapped_column(sa.String(5))
+    start: Mapped[date]
+    until: Mapped[date | None]
+    summary: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str] = mapped_column(sa.String(1000))
+    duration_min: Mapped[int]
+    sequence: Mapped[int]
+    modified_at: Mapped[datetime]
+    cancelled: Mapped[bool]
+
+
+class CalendarFeedRow(Base):
+    """A patient's calendar subscription: only the SHA-256 of its secret token is kept."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(_patient_fk(), unique=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime]

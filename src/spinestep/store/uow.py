@@ -26,6 +26,7 @@ from spinestep.store.repositories import (
     SqlAssignmentRepository,
     SqlAuditRepository,
     SqlBrowserSessionRepository,
+    SqlCalendarFeedRepository,
     SqlDecisionRepository,
     SqlDeletionRepository,
     SqlEventRepository,
@@ -37,6 +38,7 @@ from spinestep.store.repositories import (
     SqlPatientRepository,
     SqlQuestionnaireRepository,
     SqlRedFlagRepository,
+    SqlReminderSlotRepository,
     SqlScreeningRepository,
     SqlSessionRepository,
     SqlUserRepository,
@@ -72,6 +74,8 @@ class SqlUnitOfWork:
     password_resets: ports.PasswordResetRepository
     login_throttle: ports.LoginThrottleRepository
     installation: ports.InstallationRepository
+    reminder_slots: ports.ReminderSlotRepository
+    calendar_feeds: ports.CalendarFeedRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -98,6 +102,8 @@ class SqlUnitOfWork:
         self.password_resets = SqlPasswordResetRepository(session)
         self.login_throttle = SqlLoginThrottleRepository(session)
         self.installation = SqlInstallationRepository(session)
+        self.reminder_slots = SqlReminderSlotRepository(session)
+        self.calendar_feeds = SqlCalendarFeedRepository(session)
         return self
 
     def __exit__(
