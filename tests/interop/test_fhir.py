@@ -127,9 +127,18 @@ def test_questionnaire_scores_and_responses(bundle: dict[str, Any]) -> None:
     (startback,) = [o for (code, _), o in scores.items() if code == "startback-total"]
     # items 1,3,4,5,7,8 agree + item 9 very much = 7; psychosocial items 5,7,8,9 = 4 -> high
     assert startback["valueInteger"] == 7
-    parts = {c["code"]["coding"][0]["code"]: c for c in startback["component"]}
+    component_system = "https://spinestep.org/fhir/CodeSystem/observation-component"
+    parts = {
+        coding["code"]: c
+        for c in startback["component"]
+        for coding in c["code"]["coding"]
+        if coding["system"] == component_system
+    }
     assert parts["startback-psychosocial"]["valueInteger"] == 4
-    assert parts["startback-risk"]["valueCodeableConcept"]["coding"][0]["code"] == "high"
+    risk = parts["startback-risk"]["valueCodeableConcept"]["coding"]
+    assert any(
+        coding["system"].endswith("/startback-risk") and coding["code"] == "high" for coding in risk
+    )
 
 
 def test_range_of_motion_is_in_ucum_degrees(bundle: dict[str, Any]) -> None:

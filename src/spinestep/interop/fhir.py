@@ -28,9 +28,12 @@ from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 
+from spinestep.domain.model import Location
 from spinestep.domain.scoring import Instrument
 from spinestep.interop import fhir_codes as c
+from spinestep.interop import fhir_questionnaires
 from spinestep.interop.fhir_answers import answers_to_items, score_observation_value
+from spinestep.interop.fhir_narrative import with_narrative
 from spinestep.services.record_types import (
     FlagEntry,
     PatientRecords,
@@ -77,7 +80,10 @@ def build_bundle(records: PatientRecords, generated_at: datetime) -> Json:
         "id": full_url(records.patient.id, "Bundle", "export").removeprefix("urn:uuid:"),
         "type": "collection",
         "timestamp": fhir_datetime(generated_at),
-        "entry": [{"fullUrl": url, "resource": resource} for url, resource in builder.entries()],
+        "entry": [
+            {"fullUrl": url, "resource": with_narrative(resource)}
+            for url, resource in builder.entries()
+        ],
     }
     Bundle.model_validate(bundle)
     return bundle
@@ -104,6 +110,8 @@ class _Builder:
             out.append((self.careplan_url, self.careplan(self.records.programme)))
         for session in self.records.sessions:
             out.extend(self.session(session))
+        instruments = dict.fromkeys(entry.instrument for entry in self.records.questionnaires)
+        out.extend(self.questionnaire_definition(instrument) for instrument in instruments)
         for entry in self.records.questionnaires:
             out.extend(self.questionnaire(entry))
         out.extend(self.rom(entry) for entry in self.records.rom)
@@ -176,7 +184,13 @@ class _Builder:
             instantiatesCanonical=[c.PROTOCOL_CANONICAL + programme.protocol_id],
             status=c.PROGRAMME_STATUS_TO_FHIR[programme.status.value],
             intent="plan",
-            category=[concept(c.CS_DIRECTION, programme.direction.value)],
+            category=[
+                concept(
+                    c.CS_DIRECTION,
+                    programme.direction.value,
+                    c.own_display(programme.direction.value),
+                )
+            ],
             title=programme.title,
             subject=self.subject(),
             period={"start": fhir_datetime(programme.started_at)},
@@ -209,41 +223,45 @@ class _Builder:
             url = self.url("Observation", f"session/{entry.id}/{code}")
             pain_code = {
                 "coding": [
-                    coding(c.LOINC, c.LOINC_PAIN_SEVERITY, "Pain severity 0-10 rating"),
-                    coding(c.CS_OBSERVATION, code, code.replace("-", " ")),
+                    coding(c.LOINC, c.LOINC_PAIN_SEVERITY, c.LOINC_PAIN_SEVERITY_DISPLAY),
+                    coding(c.CS_OBSERVATION, code, c.OBSERVATION_DISPLAYS[code]),
                 ]
             }
+            where = _PAIN_LOCATION.get(code)
+            site = _body_site(getattr(record, where)) if where else None
             pain = self.observation(
                 url,
                 pain_code,
                 record.at,
                 identifier=[{"system": c.ID_SESSION, "value": f"{entry.id}/{code}"}],
-                category=[concept(c.OBSERVATION_CATEGORY, "survey")],
+                category=[_category("survey")],
+                **({"bodySite": site} if site else {}),
                 valueInteger=value,
             )
             pain_entries.append((url, pain))
         components = [
             _component(c.C_STAGE, valueInteger=record.stage),
             _component(c.C_COMPLETED, valueBoolean=record.completed),
-            _component(c.C_EFFORT, valueCodeableConcept=concept(c.CS_EFFORT, record.effort.value)),
             _component(
-                c.C_LOCATION_BEFORE,
-                valueCodeableConcept=concept(c.CS_LOCATION, record.location_before.code),
+                c.C_EFFORT,
+                valueCodeableConcept=concept(
+                    c.CS_EFFORT, record.effort.value, c.own_display(record.effort.value)
+                ),
             ),
-            _component(
-                c.C_LOCATION_AFTER,
-                valueCodeableConcept=concept(c.CS_LOCATION, record.location_after.code),
-            ),
+            _component(c.C_LOCATION_BEFORE, valueCodeableConcept=_location(record.location_before)),
+            _component(c.C_LOCATION_AFTER, valueCodeableConcept=_location(record.location_after)),
         ]
         if record.reps is not None:
             components.append(_component(c.C_REPS, valueInteger=record.reps))
         panel_url = self.url("Observation", f"session/{entry.id}")
         panel = self.observation(
             panel_url,
-            concept(c.CS_OBSERVATION, c.EXERCISE_SESSION, "exercise session"),
+            concept(
+                c.CS_OBSERVATION, c.EXERCISE_SESSION, c.OBSERVATION_DISPLAYS[c.EXERCISE_SESSION]
+            ),
             record.at,
             identifier=[{"system": c.ID_SESSION, "value": entry.id}],
-            category=[concept(c.OBSERVATION_CATEGORY, "activity")],
+            category=[_category("activity")],
             basedOn=[{"reference": self.careplan_url}] if self.records.programme else None,
             hasMember=[{"reference": url} for url, _ in pain_entries],
             component=components,
@@ -259,7 +277,7 @@ class _Builder:
             "QuestionnaireResponse",
             response_url,
             identifier={"system": c.ID_QUESTIONNAIRE, "value": entry.id},
-            questionnaire=c.QUESTIONNAIRE_CANONICAL + instrument.value,
+            questionnaire=fhir_questionnaires.canonical(instrument),
             status="completed",
             subject=self.subject(),
             authored=fhir_datetime(entry.taken_at),
@@ -268,24 +286,30 @@ class _Builder:
         score_url = self.url("Observation", f"questionnaire/{entry.id}")
         score = self.observation(
             score_url,
-            concept(c.CS_OBSERVATION, c.SCORE_CODES[instrument.value], f"{instrument.value} score"),
+            _score_code(instrument),
             entry.taken_at,
             identifier=[{"system": c.ID_QUESTIONNAIRE, "value": entry.id}],
-            category=[concept(c.OBSERVATION_CATEGORY, "survey")],
+            category=[_category("survey")],
             derivedFrom=[{"reference": response_url}],
             **score_observation_value(entry.answers),
         )
         return [(response_url, response), (score_url, score)]
+
+    def questionnaire_definition(self, instrument: Instrument) -> tuple[str, Json]:
+        """The Questionnaire the responses of ``instrument`` answer, once per Bundle."""
+        url = self.url("Questionnaire", instrument.value)
+        resource_id = url.removeprefix("urn:uuid:")
+        return url, fhir_questionnaires.questionnaire(instrument, resource_id)
 
     def rom(self, entry: RomEntry) -> tuple[str, Json]:
         url = self.url("Observation", f"rom/{entry.id}")
         code = c.ROM_CODES[entry.measure.value]
         return url, self.observation(
             url,
-            concept(c.CS_OBSERVATION, code, entry.measure.value.replace("_", " ") + " range"),
+            concept(c.CS_OBSERVATION, code, c.OBSERVATION_DISPLAYS[code]),
             entry.at,
             identifier=[{"system": c.ID_ROM, "value": entry.id}],
-            category=[concept(c.OBSERVATION_CATEGORY, "exam")],
+            category=[_category("exam")],
             valueQuantity=_degrees(entry.rom_deg),
             component=[_component(c.C_STAGE, valueInteger=entry.stage)],
         )
@@ -302,7 +326,7 @@ class _Builder:
             url,
             identifier=[{"system": c.ID_FLAG, "value": local_id}],
             status="inactive" if entry.resolved_at is not None else "active",
-            code=concept(c.CS_RED_FLAG, entry.code),
+            code=concept(c.CS_RED_FLAG, entry.code, c.own_display(entry.code)),
             subject=self.subject(),
             period=period,
         )
@@ -327,7 +351,43 @@ def _change_note(change: ProgrammeChange) -> Json:
 
 
 def _component(code: str, **value: Any) -> Json:
-    return {"code": concept(c.CS_COMPONENT, code), **value}
+    return {"code": concept(c.CS_COMPONENT, code, c.COMPONENT_DISPLAYS[code]), **value}
+
+
+_PAIN_LOCATION = {c.PAIN_BEFORE: "location_before", c.PAIN_AFTER: "location_after"}
+"""Where the symptoms reached when each pain score was taken (none is asked during)."""
+
+
+def _body_site(location: Location) -> Json | None:
+    """The SNOMED CT body site of a symptom location (None for ``none``)."""
+    if location.code not in c.LOCATION_BODY_SITES:
+        return None
+    code, display = c.LOCATION_BODY_SITES[location.code]
+    return {
+        "coding": [coding(c.SNOMED, code, display)],
+        "text": c.LOCATION_DISPLAYS[location.code],
+    }
+
+
+def _location(location: Location) -> Json:
+    """A symptom location: spinestep's code first, then its SNOMED CT body site."""
+    codings = [coding(c.CS_LOCATION, location.code, c.LOCATION_DISPLAYS[location.code])]
+    if location.code in c.LOCATION_BODY_SITES:
+        codings.append(coding(c.SNOMED, *c.LOCATION_BODY_SITES[location.code]))
+    return {"coding": codings}
+
+
+def _category(code: str) -> Json:
+    return concept(c.OBSERVATION_CATEGORY, code, c.CATEGORY_DISPLAYS[code])
+
+
+def _score_code(instrument: Instrument) -> Json:
+    """LOINC's code for the score where LOINC has one, then spinestep's code."""
+    own = c.SCORE_CODES[instrument.value]
+    loinc = {Instrument.ODI: c.LOINC_ODI_SCORE, Instrument.STARTBACK: c.LOINC_STARTBACK_TOTAL}
+    codings = [coding(c.LOINC, *loinc[instrument])] if instrument in loinc else []
+    codings.append(coding(c.CS_OBSERVATION, own, c.OBSERVATION_DISPLAYS[own]))
+    return {"coding": codings}
 
 
 def _seconds(value: int) -> Json:

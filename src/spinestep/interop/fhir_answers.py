@@ -22,6 +22,7 @@ from spinestep.domain.scoring import (
 )
 from spinestep.errors import InvalidInput
 from spinestep.interop import fhir_codes as c
+from spinestep.interop.fhir_questionnaires import bothersomeness_coding
 from spinestep.services.record_types import (
     Answers,
     OdiAnswers,
@@ -60,8 +61,7 @@ def answers_to_items(answers: Answers) -> list[Json]:
             for n, activity in enumerate(answers.activities, start=1)
         ]
     items = [_item(str(n), valueBoolean=v == 1) for n, v in enumerate(answers.items, start=1)]
-    bother = {"system": c.CS_BOTHERSOMENESS, "code": answers.bothersomeness.value}
-    items.append(_item("9", valueCoding=bother))
+    items.append(_item("9", valueCoding=bothersomeness_coding(answers.bothersomeness)))
     return items
 
 
@@ -76,21 +76,38 @@ def score_observation_value(answers: Answers) -> Json:
         psfs = score_psfs([activity.rating for activity in answers.activities])
         return {"valueQuantity": _quantity(float(psfs.score), "score", "{score}")}
     startback = score_startback(list(answers.items), answers.bothersomeness)
+    risk = startback.risk.value
     return {
         "valueInteger": startback.total,
         "component": [
             {
-                "code": {"coding": [{"system": c.CS_COMPONENT, "code": c.C_PSYCHOSOCIAL}]},
+                "code": _loinc_and_own(c.LOINC_STARTBACK_DISTRESS, c.C_PSYCHOSOCIAL),
                 "valueInteger": startback.psychosocial,
             },
             {
-                "code": {"coding": [{"system": c.CS_COMPONENT, "code": c.C_RISK}]},
+                "code": _loinc_and_own(c.LOINC_STARTBACK_RISK, c.C_RISK),
                 "valueCodeableConcept": {
-                    "coding": [{"system": c.CS_STARTBACK_RISK, "code": startback.risk.value}]
+                    "coding": [
+                        _coding(c.LOINC, *c.LOINC_STARTBACK_RISK_ANSWERS[risk]),
+                        _coding(c.CS_STARTBACK_RISK, risk, c.own_display(risk)),
+                    ]
                 },
             },
         ],
     }
+
+
+def _loinc_and_own(loinc: tuple[str, str], own: str) -> Json:
+    return {
+        "coding": [
+            _coding(c.LOINC, *loinc),
+            _coding(c.CS_COMPONENT, own, c.COMPONENT_DISPLAYS[own]),
+        ]
+    }
+
+
+def _coding(system: str, code: str, display: str) -> Json:
+    return {"system": system, "code": code, "display": display}
 
 
 def items_to_answers(instrument: Instrument, items: list[Json], path: str) -> Answers:

@@ -13,7 +13,8 @@ BASE: Final = "https://spinestep.org/fhir"
 
 LOINC: Final = "http://loinc.org"
 LOINC_PAIN_SEVERITY: Final = "72514-3"
-"""Pain severity - 0-10 verbal numeric rating [Score] - Reported."""
+LOINC_PAIN_SEVERITY_DISPLAY: Final = "Pain severity - 0-10 verbal numeric rating [Score] - Reported"
+SNOMED: Final = "http://snomed.info/sct"
 UCUM: Final = "http://unitsofmeasure.org"
 OBSERVATION_CATEGORY: Final = "http://terminology.hl7.org/CodeSystem/observation-category"
 
@@ -89,3 +90,88 @@ STAGE_STATUS_TO_FHIR: Final = {
     "in_progress": "in-progress",
     "completed": "completed",
 }
+
+
+# LOINC codes of the questionnaires (LOINC long common names as displays). Each was
+# checked against LOINC's published term pages; docs/records.md names the source. RMDQ
+# and PSFS have no LOINC code we could confirm: they keep the spinestep codes only.
+LOINC_ODI_PANEL: Final = ("97908-8", "Oswestry Disability Index")
+LOINC_ODI_SCORE: Final = ("97909-6", "Oswestry disability index score ODI")
+LOINC_STARTBACK_PANEL: Final = ("91349-1", "STarT Back Screening Tool panel")
+LOINC_STARTBACK_ITEMS: Final = (
+    ("91340-0", "My back pain has spread down my leg(s) at some time in the last 2 weeks"),
+    ("91341-8", "I have had pain in the shoulder or neck at some time in the last 2 weeks"),
+    ("91342-6", "I have only walked short distances because of my back pain"),
+    ("91343-4", "In the last 2 weeks, I have dressed more slowly than usual because of back pain"),
+    (
+        "91344-2",
+        "It's not really safe for a person with a condition like mine to be physically active",
+    ),
+    ("91345-9", "Worrying thoughts have been going through my mind a lot of the time"),
+    ("91346-7", "I feel that my back pain is terrible and it's never going to get any better"),
+    ("91347-5", "In general I have not enjoyed all the things I used to enjoy"),
+    ("91348-3", "Overall, how bothersome has your back pain been in the last 2 weeks?"),
+)
+"""STarT Back items 1-9 in order."""
+LOINC_STARTBACK_DISTRESS: Final = ("91350-9", "Distress subscore [STarT Back]")
+LOINC_STARTBACK_TOTAL: Final = ("91351-7", "Total score [STarT Back]")
+LOINC_STARTBACK_RISK: Final = ("91352-5", "STarT Back Screening risk level")
+LOINC_STARTBACK_RISK_ANSWERS: Final = {
+    "low": ("LA9194-7", "Low"),
+    "medium": ("LA8982-6", "Medium"),
+    "high": ("LA9193-9", "High"),
+}
+"""LOINC answer list LL3578-3 of 91352-5."""
+
+LOCATION_BODY_SITES: Final = {
+    "back": ("37822005", "Lower back structure"),
+    "buttock": ("46862004", "Buttock structure"),
+    "thigh": ("68367000", "Thigh structure"),
+    "below_knee": ("30021000", "Structure of lower extremity from knee to ankle"),
+    "foot": ("56459004", "Foot structure"),
+}
+"""SNOMED CT body structures of the symptom locations (``none`` has no body site)."""
+
+# Displays of spinestep's own codes: every coding the export writes carries one.
+OBSERVATION_DISPLAYS: Final = {
+    PAIN_BEFORE: "Pain before the exercise (0-10)",
+    PAIN_DURING: "Worst pain during the exercise (0-10)",
+    PAIN_AFTER: "Pain about 5 minutes after the exercise (0-10)",
+    EXERCISE_SESSION: "Exercise session",
+    "odi-score": "Oswestry Disability Index score (%)",
+    "rmdq-score": "Roland-Morris Disability Questionnaire score (0-24)",
+    "psfs-score": "Patient-Specific Functional Scale mean rating (0-10)",
+    "startback-total": "STarT Back total score (0-9)",
+    "trunk-flexion-rom": "Trunk flexion range of motion",
+    "hip-flexion-rom": "Hip flexion range of motion",
+}
+COMPONENT_DISPLAYS: Final = {
+    C_STAGE: "Stage number",
+    C_COMPLETED: "Session completed",
+    C_REPS: "Repetitions done",
+    C_EFFORT: "Effort",
+    C_LOCATION_BEFORE: "Furthest symptoms before the exercise",
+    C_LOCATION_AFTER: "Furthest symptoms after the exercise",
+    C_PSYCHOSOCIAL: "STarT Back psychosocial subscore (items 5-9)",
+    C_RISK: "STarT Back risk group",
+}
+LOCATION_DISPLAYS: Final = {
+    "none": "No symptoms",
+    "back": "Back",
+    "buttock": "Buttock",
+    "thigh": "Thigh",
+    "below_knee": "Below the knee",
+    "foot": "Foot",
+}
+CATEGORY_DISPLAYS: Final = {
+    "survey": "Survey",
+    "activity": "Activity",
+    "exam": "Exam",
+}
+"""Displays of the HL7 observation-category codes used."""
+
+
+def own_display(code: str) -> str:
+    """A display for a spinestep code that is a plain snake_case word (effort, flag...)."""
+    words = code.replace("_", " ").replace("-", " ")
+    return words[:1].upper() + words[1:]

@@ -13,7 +13,12 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from spinestep.domain.scoring import Bothersomeness, Instrument
+from spinestep.domain.questionnaire_wording import (
+    BOTHERSOMENESS_LABELS,
+    ODI_SECTION_NAMES,
+    STARTBACK_STATEMENTS,
+)
+from spinestep.domain.scoring import Instrument
 from spinestep.errors import InvalidInput
 from spinestep.services.questionnaire_scores import (
     INSTRUMENT_NAMES,
@@ -33,37 +38,11 @@ TITLES = {
     Instrument.RMDQ: "Roland-Morris Disability Questionnaire (RMDQ)",
     Instrument.PSFS: "Patient-Specific Functional Scale (PSFS)",
 }
-ODI_SECTIONS = (
-    "Pain intensity",
-    "Personal care",
-    "Lifting",
-    "Walking",
-    "Sitting",
-    "Standing",
-    "Sleeping",
-    "Sex life",
-    "Social life",
-    "Travelling",
-)
+ODI_SECTIONS = ODI_SECTION_NAMES
 RMDQ_STATEMENTS = 24
 PSFS_ACTIVITIES = 5
-STARTBACK_ITEMS = (
-    "My back pain has spread down my leg(s) at some time in the last 2 weeks",
-    "I have had pain in the shoulder or neck at some time in the last 2 weeks",
-    "I have only walked short distances because of my back pain",
-    "In the last 2 weeks, I have dressed more slowly than usual because of back pain",
-    "It is not really safe for a person with a condition like mine to be physically active",
-    "Worrying thoughts have been going through my mind a lot of the time",
-    "I feel that my back pain is terrible and it is never going to get any better",
-    "In general I have not enjoyed all the things I used to enjoy",
-)
-BOTHER_LABELS = {
-    Bothersomeness.NOT_AT_ALL: "Not at all",
-    Bothersomeness.SLIGHTLY: "Slightly",
-    Bothersomeness.MODERATELY: "Moderately",
-    Bothersomeness.VERY_MUCH: "Very much",
-    Bothersomeness.EXTREMELY: "Extremely",
-}
+STARTBACK_ITEMS = STARTBACK_STATEMENTS
+BOTHER_LABELS = BOTHERSOMENESS_LABELS
 
 
 def asked_instrument(code: str) -> Instrument:
