@@ -14,8 +14,13 @@ here (SPEC §7). The Bundle (type ``collection``) holds:
 - per measured range of motion an Observation in UCUM ``deg``;
 - per red flag a Flag.
 
-Resource ids are UUIDs derived from the patient and record ids, so exporting the same
-records twice gives the same Bundle. ``read_bundle`` in ``fhir_read`` reverses this.
+Identity (``docs/records.md``): a resource's id is the random UUID of the stored record
+it stands for (a resource that is part of a record, such as a session's pain scores or a
+questionnaire's score, gets a UUID derived from the record's UUID and its part), so two
+exports of one database give the same ids and two databases never give the same ones.
+``Patient.identifier``'s system names the installation (``urn:uuid:<installation>``).
+The Bundle itself is a new document each time: a fresh random id per export.
+``read_bundle`` in ``fhir_read`` reverses this.
 """
 
 from __future__ import annotations
@@ -46,12 +51,19 @@ from spinestep.services.record_types import (
 
 Json = dict[str, Any]
 
-_NAMESPACE = uuid.UUID("5b0f6f0e-2f5a-4d0e-9a57-3e1c4b6f5d21")
+
+def full_url(record_uuid: str, part: str = "") -> str:
+    """The ``urn:uuid`` of the resource standing for a stored record (its random UUID), or
+    for a ``part`` of it (a name-based UUID within the record's UUID): stable across
+    exports, and never the same in two databases."""
+    if not part:
+        return f"urn:uuid:{uuid.UUID(record_uuid)}"
+    return f"urn:uuid:{uuid.uuid5(uuid.UUID(record_uuid), part)}"
 
 
-def full_url(patient_id: str, kind: str, local_id: str) -> str:
-    """The stable ``urn:uuid`` of one resource of a patient's Bundle."""
-    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{patient_id}/{kind}/{local_id}')}"
+def installation_system(installation_uuid: str) -> str:
+    """The identifier system naming one installation: ``urn:uuid:<its UUID>``."""
+    return f"urn:uuid:{uuid.UUID(installation_uuid)}"
 
 
 def fhir_datetime(value: datetime) -> str:
@@ -77,7 +89,7 @@ def build_bundle(records: PatientRecords, generated_at: datetime) -> Json:
     builder = _Builder(records)
     bundle: Json = {
         "resourceType": "Bundle",
-        "id": full_url(records.patient.id, "Bundle", "export").removeprefix("urn:uuid:"),
+        "id": str(uuid.uuid4()),  # a new document each time
         "type": "collection",
         "timestamp": fhir_datetime(generated_at),
         "entry": [
@@ -98,11 +110,14 @@ class _Builder:
     def __init__(self, records: PatientRecords) -> None:
         self.records = records
         self.pid = records.patient.id
-        self.patient_url = full_url(self.pid, "Patient", self.pid)
-        self.careplan_url = full_url(self.pid, "CarePlan", "programme")
+        self.patient_url = full_url(records.patient.uuid)
+        programme = records.programme
+        self.careplan_url = full_url(programme.uuid) if programme else self.url("CarePlan", "")
 
     def url(self, kind: str, local_id: str) -> str:
-        return full_url(self.pid, kind, local_id)
+        """A resource that stands for no stored record of its own: named within the
+        patient's random UUID, so still stable and never the same in two databases."""
+        return full_url(self.records.patient.uuid, f"{kind}/{local_id}")
 
     def entries(self) -> list[tuple[str, Json]]:
         out = [(self.patient_url, self.patient())]
@@ -135,7 +150,9 @@ class _Builder:
             "Patient",
             self.patient_url,
             extension=[{"url": c.EXT_TIME_ZONE, "valueCode": info.time_zone}],
-            identifier=[{"system": c.ID_PATIENT, "value": info.id}],
+            identifier=[
+                {"system": installation_system(self.records.installation), "value": info.uuid}
+            ],
             active=True,
             **extra,
         )
@@ -180,7 +197,7 @@ class _Builder:
                     "valueInteger": programme.maintenance_sessions_per_day,
                 },
             ],
-            identifier=[{"system": c.ID_PROGRAMME, "value": f"{self.pid}/{programme.protocol_id}"}],
+            identifier=[{"system": c.ID_PROGRAMME, "value": programme.uuid}],
             instantiatesCanonical=[c.PROTOCOL_CANONICAL + programme.protocol_id],
             status=c.PROGRAMME_STATUS_TO_FHIR[programme.status.value],
             intent="plan",
@@ -220,7 +237,7 @@ class _Builder:
         )
         pain_entries = []
         for code, value in pains:
-            url = self.url("Observation", f"session/{entry.id}/{code}")
+            url = full_url(entry.uuid, code)
             pain_code = {
                 "coding": [
                     coding(c.LOINC, c.LOINC_PAIN_SEVERITY, c.LOINC_PAIN_SEVERITY_DISPLAY),
@@ -233,7 +250,7 @@ class _Builder:
                 url,
                 pain_code,
                 record.at,
-                identifier=[{"system": c.ID_SESSION, "value": f"{entry.id}/{code}"}],
+                identifier=[{"system": c.ID_SESSION, "value": f"{entry.uuid}/{code}"}],
                 category=[_category("survey")],
                 **({"bodySite": site} if site else {}),
                 valueInteger=value,
@@ -253,14 +270,14 @@ class _Builder:
         ]
         if record.reps is not None:
             components.append(_component(c.C_REPS, valueInteger=record.reps))
-        panel_url = self.url("Observation", f"session/{entry.id}")
+        panel_url = full_url(entry.uuid)
         panel = self.observation(
             panel_url,
             concept(
                 c.CS_OBSERVATION, c.EXERCISE_SESSION, c.OBSERVATION_DISPLAYS[c.EXERCISE_SESSION]
             ),
             record.at,
-            identifier=[{"system": c.ID_SESSION, "value": entry.id}],
+            identifier=[{"system": c.ID_SESSION, "value": entry.uuid}],
             category=[_category("activity")],
             basedOn=[{"reference": self.careplan_url}] if self.records.programme else None,
             hasMember=[{"reference": url} for url, _ in pain_entries],
@@ -272,23 +289,23 @@ class _Builder:
 
     def questionnaire(self, entry: QuestionnaireEntry) -> list[tuple[str, Json]]:
         instrument: Instrument = entry.instrument
-        response_url = self.url("QuestionnaireResponse", entry.id)
+        response_url = full_url(entry.uuid)
         response = self.resource(
             "QuestionnaireResponse",
             response_url,
-            identifier={"system": c.ID_QUESTIONNAIRE, "value": entry.id},
+            identifier={"system": c.ID_QUESTIONNAIRE, "value": entry.uuid},
             questionnaire=fhir_questionnaires.canonical(instrument),
             status="completed",
             subject=self.subject(),
             authored=fhir_datetime(entry.taken_at),
             item=answers_to_items(entry.answers),
         )
-        score_url = self.url("Observation", f"questionnaire/{entry.id}")
+        score_url = full_url(entry.uuid, "score")
         score = self.observation(
             score_url,
             _score_code(instrument),
             entry.taken_at,
-            identifier=[{"system": c.ID_QUESTIONNAIRE, "value": entry.id}],
+            identifier=[{"system": c.ID_QUESTIONNAIRE, "value": entry.uuid}],
             category=[_category("survey")],
             derivedFrom=[{"reference": response_url}],
             **score_observation_value(entry.answers),
@@ -302,29 +319,27 @@ class _Builder:
         return url, fhir_questionnaires.questionnaire(instrument, resource_id)
 
     def rom(self, entry: RomEntry) -> tuple[str, Json]:
-        url = self.url("Observation", f"rom/{entry.id}")
+        url = full_url(entry.uuid, "rom")
         code = c.ROM_CODES[entry.measure.value]
         return url, self.observation(
             url,
             concept(c.CS_OBSERVATION, code, c.OBSERVATION_DISPLAYS[code]),
             entry.at,
-            identifier=[{"system": c.ID_ROM, "value": entry.id}],
+            identifier=[{"system": c.ID_ROM, "value": entry.uuid}],
             category=[_category("exam")],
             valueQuantity=_degrees(entry.rom_deg),
             component=[_component(c.C_STAGE, valueInteger=entry.stage)],
         )
 
     def flag(self, index: int, entry: FlagEntry) -> tuple[str, Json]:
-        # The position keeps two reports of one flag at one instant apart (unique fullUrl).
-        local_id = f"{index + 1}/{entry.code}/{fhir_datetime(entry.raised_at)}"
-        url = self.url("Flag", local_id)
+        url = full_url(entry.uuid)
         period: Json = {"start": fhir_datetime(entry.raised_at)}
         if entry.resolved_at is not None:
             period["end"] = fhir_datetime(entry.resolved_at)
         return url, self.resource(
             "Flag",
             url,
-            identifier=[{"system": c.ID_FLAG, "value": local_id}],
+            identifier=[{"system": c.ID_FLAG, "value": entry.uuid}],
             status="inactive" if entry.resolved_at is not None else "active",
             code=concept(c.CS_RED_FLAG, entry.code, c.own_display(entry.code)),
             subject=self.subject(),

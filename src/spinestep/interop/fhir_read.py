@@ -13,6 +13,12 @@ field (``entry[3].resource.status: ...``); nothing is returned then, so an impor
 stores the whole file or nothing.
 
 A Bundle carries no decisions: the rules decide again from the imported sessions.
+
+Ids are never trusted across installations: the records returned carry fresh UUIDs (their
+dataclass defaults), so an importer stores new records under new UUIDs; the Bundle's ids
+and identifiers serve only to tie its entries together (pain scores by their ``fullUrl``,
+a measured range to its session by the session's identifier). The source Patient's
+identifier is read into ``PatientInfo.id`` for messages and is not stored.
 """
 
 from __future__ import annotations
@@ -323,7 +329,7 @@ class _Reader:
         names = patient.get("name") or []
         birth = patient.get("birthDate")
         return PatientInfo(
-            id=_identifier(patient, c.ID_PATIENT, path),
+            id=_patient_identifier(patient, path),
             name=str(names[0].get("text", "")) if names else "",
             birth_date=date.fromisoformat(birth) if birth else None,
             time_zone=str(_extension(patient, c.EXT_TIME_ZONE, "valueCode", path)),
@@ -512,6 +518,16 @@ def _own_code(concept: object, system: str) -> str | None:
 def _identifier(resource: Json, system: str, path: str) -> str:
     for identifier in resource.get("identifier") or []:
         if identifier.get("system") == system and identifier.get("value"):
+            return str(identifier["value"])
+    raise InvalidInput(f"{path}.identifier", "has no spinestep identifier")
+
+
+def _patient_identifier(patient: Json, path: str) -> str:
+    """The value of the Patient's identifier under an installation's system
+    (``urn:uuid:<installation>``), or under the one system of older exports."""
+    for identifier in patient.get("identifier") or []:
+        system = str(identifier.get("system") or "")
+        if (system.startswith("urn:uuid:") or system == c.ID_PATIENT) and identifier.get("value"):
             return str(identifier["value"])
     raise InvalidInput(f"{path}.identifier", "has no spinestep identifier")
 

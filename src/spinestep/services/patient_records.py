@@ -101,15 +101,19 @@ def _gather(uow: UnitOfWork, patient: PatientRecord) -> PatientRecords:
     questionnaires = stored_questionnaires(uow, patient.id)
     return PatientRecords(
         patient=PatientInfo(
-            id=str(patient.id), name=patient.display_name, time_zone=patient.time_zone
+            id=str(patient.id),
+            name=patient.display_name,
+            time_zone=patient.time_zone,
+            uuid=patient.uuid,
         ),
+        installation=uow.installation.uuid(),
         programme=None if assignment is None else _programme(assignment),
-        sessions=tuple(SessionEntry(str(s.id), session_record(s)) for s in sessions),
+        sessions=tuple(SessionEntry(str(s.id), session_record(s), s.uuid) for s in sessions),
         decisions=tuple(_decision(d) for d in uow.decisions.for_patient(patient.id)),
         questionnaires=questionnaires,
         rom=tuple(rom for s in sessions if (rom := _rom(s)) is not None),
         flags=tuple(
-            FlagEntry(code=f.code, raised_at=f.reported_at, resolved_at=f.resolved_at)
+            FlagEntry(code=f.code, raised_at=f.reported_at, resolved_at=f.resolved_at, uuid=f.uuid)
             for f in uow.red_flags.for_patient(patient.id)
         ),
         changes=tuple(
@@ -125,6 +129,7 @@ def stored_questionnaires(uow: UnitOfWork, patient_id: int) -> tuple[Questionnai
     return tuple(
         QuestionnaireEntry(
             id=str(q.id),
+            uuid=q.uuid,
             taken_at=q.taken_at,
             answers=answers_from_json(
                 Instrument(q.instrument), {k: v for k, v in q.answers.items() if k != "instrument"}
@@ -159,6 +164,7 @@ def _programme(assignment: AssignmentRecord) -> ProgrammeInfo:
         stages=tuple(stages),
         phase=Phase.MAINTENANCE if maintenance else Phase.PROGRESSION,
         maintenance_sessions_per_day=assignment.maintenance_sessions_per_day,
+        uuid=assignment.uuid,
     )
 
 
@@ -197,6 +203,7 @@ def _rom(entry: StoredSession) -> RomEntry | None:
         stage=entry.stage,
         measure=measure,
         rom_deg=Decimal(repr(float(rom))),
+        uuid=entry.uuid,
     )
 
 

@@ -3,19 +3,22 @@
 These dataclasses are the hand-over point between the store (which fills them), the
 interop adapters (FHIR, CSV, iCalendar, PDF: which format and parse them) and the
 front ends. They hold values only: no database rows, no I/O. Every timestamp is
-timezone-aware; identifiers are strings so any backend's keys fit.
+timezone-aware; identifiers are strings so any backend's keys fit. ``id`` is the local
+key (shown and written in CSV); ``uuid`` is the stored record's random UUID, its id
+outside this installation (FHIR). Records read from a file get fresh UUIDs: a file's ids
+are never trusted, and an import stores new records with new UUIDs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 
 from spinestep.domain.model import Decision, Direction, Dose, Phase, SessionRecord, Urgency
 from spinestep.domain.scoring import Bothersomeness, Instrument
-from spinestep.services.records import EventKind
+from spinestep.services.records import EventKind, new_uuid
 
 
 class StageStatus(StrEnum):
@@ -43,6 +46,7 @@ class PatientInfo:
     name: str = ""
     birth_date: date | None = None
     time_zone: str = "UTC"
+    uuid: str = field(default_factory=new_uuid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,7 @@ class ProgrammeInfo:
     #: protocol's maintenance stage at ``maintenance_sessions_per_day``.
     phase: Phase = Phase.PROGRESSION
     maintenance_sessions_per_day: int = 2
+    uuid: str = field(default_factory=new_uuid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +84,7 @@ class SessionEntry:
 
     id: str
     record: SessionRecord
+    uuid: str = field(default_factory=new_uuid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +154,7 @@ class QuestionnaireEntry:
     id: str
     taken_at: datetime
     answers: Answers
+    uuid: str = field(default_factory=new_uuid)
 
     @property
     def instrument(self) -> Instrument:
@@ -173,6 +180,8 @@ class RomEntry:
     stage: int
     measure: RomMeasure
     rom_deg: Decimal
+    #: The UUID of the session it was measured in.
+    uuid: str = field(default_factory=new_uuid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +191,7 @@ class FlagEntry:
     code: str
     raised_at: datetime
     resolved_at: datetime | None = None
+    uuid: str = field(default_factory=new_uuid)
 
 
 #: What changed in the programme: exactly the stored event kinds (SPEC §3.5).
@@ -212,6 +222,8 @@ class PatientRecords:
     rom: tuple[RomEntry, ...] = ()
     flags: tuple[FlagEntry, ...] = ()
     changes: tuple[ProgrammeChange, ...] = ()
+    #: The UUID of the installation that holds the records (names identifier systems).
+    installation: str = field(default_factory=new_uuid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,3 +238,24 @@ class ReminderPlan:
     until: date | None = None
     duration_min: int = 10
     description: str = ""
+    #: The calendar events as last published (``services.reminder_slots``); empty for a
+    #: plan that was never stored, whose events follow from the times alone.
+    events: tuple[ReminderEvent, ...] = ()
+    #: Names the patient in event UIDs (their record's UUID); ``patient_id`` when empty.
+    calendar_key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderEvent:
+    """One daily reminder (a slot of the day), as the calendar should show it now."""
+
+    slot: int
+    at: time
+    start: date
+    until: date | None
+    summary: str
+    description: str
+    duration_min: int
+    sequence: int = 0
+    modified_at: datetime | None = None
+    cancelled: bool = False
