@@ -30,6 +30,7 @@ PUBLIC_ROUTES = {
     "GET /api/v1/health",
     "POST /api/v1/auth/token",
     "POST /api/v1/invites/accept",
+    "GET /calendar/{token}.ics",  # the secret token in the path is the credential
 }
 
 # Who is refused, and how, for each rule (besides the anonymous caller).

@@ -13,6 +13,7 @@ from spinestep.web.routers import (
     api_me,
     api_outcomes,
     auth_pages,
+    calendar_feed,
     clinic_pages,
     download_pages,
     patient_account_pages,
@@ -35,4 +36,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     account_pages.router,
     questionnaire_pages.router,
     download_pages.router,
+    calendar_feed.router,
 )
