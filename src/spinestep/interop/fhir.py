@@ -46,6 +46,7 @@ from spinestep.services.record_types import (
     ProgrammeInfo,
     QuestionnaireEntry,
     RomEntry,
+    ScreeningEntry,
     SessionEntry,
 )
 
@@ -113,6 +114,7 @@ class _Builder:
         self.patient_url = full_url(records.patient.uuid)
         programme = records.programme
         self.careplan_url = full_url(programme.uuid) if programme else self.url("CarePlan", "")
+        self.rom_of_session = {entry.id: entry for entry in records.rom}
 
     def url(self, kind: str, local_id: str) -> str:
         """A resource that stands for no stored record of its own: named within the
@@ -131,6 +133,7 @@ class _Builder:
             out.extend(self.questionnaire(entry))
         out.extend(self.rom(entry) for entry in self.records.rom)
         out.extend(self.flag(index, entry) for index, entry in enumerate(self.records.flags))
+        out.extend(self.screening(entry) for entry in self.records.screenings)
         return out
 
     def resource(self, resource_type: str, url: str, **fields: Any) -> Json:
@@ -149,7 +152,10 @@ class _Builder:
         return self.resource(
             "Patient",
             self.patient_url,
-            extension=[{"url": c.EXT_TIME_ZONE, "valueCode": info.time_zone}],
+            extension=[
+                {"url": c.EXT_TIME_ZONE, "valueCode": info.time_zone},
+                {"url": c.EXT_EMERGENCY_NUMBER, "valueCode": info.emergency_number.value},
+            ],
             identifier=[
                 {"system": installation_system(self.records.installation), "value": info.uuid}
             ],
@@ -196,6 +202,7 @@ class _Builder:
                     "url": c.EXT_MAINTENANCE_SESSIONS_PER_DAY,
                     "valueInteger": programme.maintenance_sessions_per_day,
                 },
+                *_programme_extensions(programme),
             ],
             identifier=[{"system": c.ID_PROGRAMME, "value": programme.uuid}],
             instantiatesCanonical=[c.PROTOCOL_CANONICAL + programme.protocol_id],
@@ -270,6 +277,11 @@ class _Builder:
         ]
         if record.reps is not None:
             components.append(_component(c.C_REPS, valueInteger=record.reps))
+        components.append(_component(c.C_STOPPED_EARLY, valueBoolean=entry.stopped_early))
+        members = [url for url, _ in pain_entries]
+        measured = self.rom_of_session.get(entry.id)
+        if measured is not None:
+            members.append(full_url(measured.uuid, "rom"))
         panel_url = full_url(entry.uuid)
         panel = self.observation(
             panel_url,
@@ -280,7 +292,7 @@ class _Builder:
             identifier=[{"system": c.ID_SESSION, "value": entry.uuid}],
             category=[_category("activity")],
             basedOn=[{"reference": self.careplan_url}] if self.records.programme else None,
-            hasMember=[{"reference": url} for url, _ in pain_entries],
+            hasMember=[{"reference": url} for url in members],
             component=components,
         )
         if panel["basedOn"] is None:
@@ -328,7 +340,10 @@ class _Builder:
             identifier=[{"system": c.ID_ROM, "value": entry.uuid}],
             category=[_category("exam")],
             valueQuantity=_degrees(entry.rom_deg),
-            component=[_component(c.C_STAGE, valueInteger=entry.stage)],
+            component=[
+                _component(c.C_STAGE, valueInteger=entry.stage),
+                *_motion_components(entry),
+            ],
         )
 
     def flag(self, index: int, entry: FlagEntry) -> tuple[str, Json]:
@@ -336,15 +351,102 @@ class _Builder:
         period: Json = {"start": fhir_datetime(entry.raised_at)}
         if entry.resolved_at is not None:
             period["end"] = fhir_datetime(entry.resolved_at)
+        extensions: list[Json] = [{"url": c.EXT_RED_FLAG_SOURCE, "valueCode": entry.source.value}]
+        if entry.resolved_at is not None:
+            resolution: list[Json] = [{"url": "by-patient", "valueBoolean": entry.resolved_by_self}]
+            if entry.outcome is not None:
+                resolution.insert(0, {"url": "outcome", "valueString": entry.outcome})
+            extensions.append({"url": c.EXT_FLAG_RESOLUTION, "extension": resolution})
         return url, self.resource(
             "Flag",
             url,
+            extension=extensions,
             identifier=[{"system": c.ID_FLAG, "value": entry.uuid}],
             status="inactive" if entry.resolved_at is not None else "active",
             code=concept(c.CS_RED_FLAG, entry.code, c.own_display(entry.code)),
             subject=self.subject(),
             period=period,
         )
+
+    def screening(self, entry: ScreeningEntry) -> tuple[str, Json]:
+        """A set of red-flag answers: one component per question asked, true for a yes."""
+        url = full_url(entry.uuid)
+        return url, self.observation(
+            url,
+            concept(
+                c.CS_OBSERVATION,
+                c.RED_FLAG_SCREENING,
+                c.OBSERVATION_DISPLAYS[c.RED_FLAG_SCREENING],
+            ),
+            entry.at,
+            extension=[{"url": c.EXT_RED_FLAG_SOURCE, "valueCode": entry.source.value}],
+            category=[_category("survey")],
+            component=[
+                {"code": concept(c.CS_RED_FLAG, code, c.own_display(code)), "valueBoolean": yes}
+                for code, yes in entry.answers
+            ],
+        )
+
+
+def _programme_extensions(programme: ProgrammeInfo) -> list[Json]:
+    """The clinician's settings of the programme that no CarePlan element holds."""
+    settings = [
+        ("progress-after-sessions", programme.progress_after_sessions),
+        ("min-days-at-stage", programme.min_days_at_stage),
+        ("worsening-points", programme.worsening_points),
+        ("progress-max-pain", programme.progress_max_pain),
+    ]
+    out: list[Json] = [
+        {"url": c.EXT_DIRECTIONAL_PREFERENCE, "valueCode": programme.directional_preference.value},
+        {"url": c.EXT_OUTCOME_MEASURE, "valueCode": programme.outcome_measure.value},
+        {"url": c.EXT_PSFS_ENABLED, "valueBoolean": programme.psfs_enabled},
+        {
+            "url": c.EXT_RULE_SETTINGS,
+            "extension": [
+                *({"url": name, "valueInteger": value} for name, value in settings),
+                {"url": "progress-max-location", "valueCode": programme.progress_max_location.code},
+            ],
+        },
+    ]
+    if programme.run_since is not None:
+        out.append({"url": c.EXT_RUN_SINCE, "valueDateTime": fhir_datetime(programme.run_since)})
+    pause: list[Json] = []
+    if programme.paused_at is not None:
+        pause.append({"url": "at", "valueDateTime": fhir_datetime(programme.paused_at)})
+    if programme.paused_reason is not None:
+        pause.append({"url": "reason", "valueString": programme.paused_reason})
+    if pause:
+        out.append({"url": c.EXT_PAUSE, "extension": pause})
+    return out
+
+
+def _motion_components(entry: RomEntry) -> list[Json]:
+    """The motion metrics of SPEC §6 beside the median ROM (one ``rep-rom`` per rep, in order)."""
+    metrics = entry.metrics
+    if metrics is None:
+        return []
+    out = [
+        _component(
+            c.C_MOTION_EXERCISE,
+            valueCodeableConcept=concept(
+                c.CS_STAGE, metrics.exercise, c.own_display(metrics.exercise)
+            ),
+        ),
+        _component(c.C_MOTION_REPS, valueInteger=metrics.reps),
+        _component(c.C_HELD_COUNT, valueInteger=metrics.held_count),
+        *(_component(c.C_REP_ROM, valueQuantity=_degrees(value)) for value in metrics.rep_rom_deg),
+        _component(c.C_DETECTED_FRACTION, valueQuantity=_fraction(metrics.detected_fraction)),
+        _component(c.C_SIDE_VIEW, valueBoolean=metrics.side_view),
+    ]
+    if metrics.visibility_mean is not None:
+        out.append(
+            _component(c.C_VISIBILITY_MEAN, valueQuantity=_fraction(metrics.visibility_mean))
+        )
+    return out
+
+
+def _fraction(value: Decimal) -> Json:
+    return {"value": float(value), "unit": "1", "system": c.UCUM, "code": "1"}
 
 
 def _change_note(change: ProgrammeChange) -> Json:

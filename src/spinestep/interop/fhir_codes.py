@@ -51,6 +51,30 @@ EXT_PROGRAMME_CHANGE: Final = f"{BASE}/StructureDefinition/programme-change"
 ``reason`` (valueString: spinestep's words) and ``has-note`` (valueBoolean: true when
 Annotation.text is the clinician's own words, false when it repeats ``reason``)."""
 
+EXT_EMERGENCY_NUMBER: Final = f"{BASE}/StructureDefinition/emergency-number"
+"""On the Patient: the local emergency number the emergency message gives (valueCode
+``112``, ``999`` or ``911``; SPEC §3.5). A country's number, not the patient's contact."""
+EXT_DIRECTIONAL_PREFERENCE: Final = f"{BASE}/StructureDefinition/directional-preference"
+"""On the CarePlan: the clinician's finding (valueCode ``flexion``, ``extension``, ``unknown``)."""
+EXT_OUTCOME_MEASURE: Final = f"{BASE}/StructureDefinition/outcome-measure"
+"""On the CarePlan: the disability questionnaire chosen (valueCode ``odi`` or ``rmdq``)."""
+EXT_PSFS_ENABLED: Final = f"{BASE}/StructureDefinition/psfs-enabled"
+"""On the CarePlan: whether PSFS is asked every 14 days (valueBoolean)."""
+EXT_PAUSE: Final = f"{BASE}/StructureDefinition/pause"
+"""On a paused CarePlan: sub-extensions ``at`` (valueDateTime) and ``reason`` (valueString)."""
+EXT_RULE_SETTINGS: Final = f"{BASE}/StructureDefinition/rule-settings"
+"""On the CarePlan: the rules' settings of SPEC §3.3, one sub-extension each
+(``progress-after-sessions``, ``min-days-at-stage``, ``worsening-points``,
+``progress-max-pain``: valueInteger; ``progress-max-location``: valueCode)."""
+EXT_RUN_SINCE: Final = f"{BASE}/StructureDefinition/run-since"
+"""On the CarePlan: since when sessions count towards progress (valueDateTime)."""
+EXT_RED_FLAG_SOURCE: Final = f"{BASE}/StructureDefinition/red-flag-source"
+"""On a Flag and a red-flag screening Observation: where the answers were given
+(valueCode ``onboarding``, ``session``, ``monthly``)."""
+EXT_FLAG_RESOLUTION: Final = f"{BASE}/StructureDefinition/flag-resolution"
+"""On a resolved Flag: sub-extensions ``outcome`` (valueString: what the review found)
+and ``by-patient`` (valueBoolean: a person without a clinician confirmed it)."""
+
 PROTOCOL_CANONICAL: Final = f"{BASE}/PlanDefinition/"
 QUESTIONNAIRE_CANONICAL: Final = f"{BASE}/Questionnaire/"
 
@@ -59,6 +83,7 @@ PAIN_DURING: Final = "pain-during"
 PAIN_AFTER: Final = "pain-after"
 PAIN_CODES: Final = (PAIN_BEFORE, PAIN_DURING, PAIN_AFTER)
 EXERCISE_SESSION: Final = "exercise-session"
+RED_FLAG_SCREENING: Final = "red-flag-screening"
 
 # Observation codes of questionnaire scores and ROM.
 SCORE_CODES: Final = {
@@ -76,6 +101,14 @@ C_REPS: Final = "reps"
 C_EFFORT: Final = "effort"
 C_LOCATION_BEFORE: Final = "location-before"
 C_LOCATION_AFTER: Final = "location-after"
+C_STOPPED_EARLY: Final = "stopped-early"
+C_MOTION_EXERCISE: Final = "motion-exercise"
+C_MOTION_REPS: Final = "motion-reps"
+C_HELD_COUNT: Final = "held-count"
+C_REP_ROM: Final = "rep-rom"
+C_DETECTED_FRACTION: Final = "detected-fraction"
+C_VISIBILITY_MEAN: Final = "visibility-mean"
+C_SIDE_VIEW: Final = "side-view"
 C_PSYCHOSOCIAL: Final = "startback-psychosocial"
 C_RISK: Final = "startback-risk"
 
@@ -138,6 +171,7 @@ OBSERVATION_DISPLAYS: Final = {
     PAIN_DURING: "Worst pain during the exercise (0-10)",
     PAIN_AFTER: "Pain about 5 minutes after the exercise (0-10)",
     EXERCISE_SESSION: "Exercise session",
+    RED_FLAG_SCREENING: "Red flag screening answers",
     "odi-score": "Oswestry Disability Index score (%)",
     "rmdq-score": "Roland-Morris Disability Questionnaire score (0-24)",
     "psfs-score": "Patient-Specific Functional Scale mean rating (0-10)",
@@ -152,6 +186,14 @@ COMPONENT_DISPLAYS: Final = {
     C_EFFORT: "Effort",
     C_LOCATION_BEFORE: "Furthest symptoms before the exercise",
     C_LOCATION_AFTER: "Furthest symptoms after the exercise",
+    C_STOPPED_EARLY: "Stopped early (stop now)",
+    C_MOTION_EXERCISE: "Exercise the video shows",
+    C_MOTION_REPS: "Repetitions counted by motion analysis",
+    C_HELD_COUNT: "Repetitions held at least 0.8 s",
+    C_REP_ROM: "Range of motion of one repetition",
+    C_DETECTED_FRACTION: "Fraction of frames with the person detected",
+    C_VISIBILITY_MEAN: "Mean landmark visibility",
+    C_SIDE_VIEW: "Camera side-on",
     C_PSYCHOSOCIAL: "STarT Back psychosocial subscore (items 5-9)",
     C_RISK: "STarT Back risk group",
 }

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import IO, Any, TypeVar
@@ -34,7 +35,16 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
-from spinestep.domain.model import Direction, Dose, Effort, Location, Phase, SessionRecord
+from spinestep.domain.model import (
+    Direction,
+    DirectionalPreference,
+    Dose,
+    Effort,
+    EmergencyNumber,
+    Location,
+    Phase,
+    SessionRecord,
+)
 from spinestep.domain.scoring import Instrument
 from spinestep.errors import InvalidInput
 from spinestep.interop import fhir_codes as c
@@ -51,11 +61,15 @@ from spinestep.services.import_checks import (
     check_programme,
     check_questionnaire,
     check_rom,
+    check_screening,
     check_session,
 )
+from spinestep.services.motion_metrics import check_motion_metrics
+from spinestep.services.questionnaire_scores import taken_first
 from spinestep.services.record_types import (
     ChangeKind,
     FlagEntry,
+    MotionMetrics,
     PatientInfo,
     PatientRecords,
     ProgrammeChange,
@@ -64,10 +78,12 @@ from spinestep.services.record_types import (
     QuestionnaireEntry,
     RomEntry,
     RomMeasure,
+    ScreeningEntry,
     SessionEntry,
     StagePlan,
     StageStatus,
 )
+from spinestep.services.records import FlagSource, OutcomeMeasure
 
 Json = dict[str, Any]
 T = TypeVar("T")
@@ -240,7 +256,10 @@ class _Reader:
         self.pains: dict[str, tuple[str, str | None, object]] = {}
         self.questionnaires: list[QuestionnaireEntry] = []
         self.rom: list[RomEntry] = []
+        self.rom_urls: dict[str, int] = {}
         self.flags: list[FlagEntry] = []
+        self.screenings: list[ScreeningEntry] = []
+        self.outcome_stated = True
 
     def add(self, index: int, entry: object) -> None:
         path = f"entry[{index}]"
@@ -266,6 +285,7 @@ class _Reader:
             if isinstance(error, ValidationError):
                 raise _invalid(path, error) from None
             raise InvalidInput(path, "is not valid FHIR R4") from None
+        _check_periods(resource, path)
         self.read(str(kind), path, resource, url)
 
     def read(self, kind: str, path: str, resource: Json, url: str | None) -> None:
@@ -282,9 +302,13 @@ class _Reader:
             elif code in c.PAIN_CODES and url is not None:
                 self.pains[url] = (path, code, resource.get("valueInteger"))
             elif code in _ROM_MEASURES:
+                if url is not None:
+                    self.rom_urls[url] = len(self.rom)
                 self.rom.append(
                     check_rom(self.rom_entry(path, resource, _ROM_MEASURES[code]), path, self.now)
                 )
+            elif code == c.RED_FLAG_SCREENING:
+                self.screenings.append(self.screening(path, resource))
         elif kind == "QuestionnaireResponse":
             self.questionnaires.append(
                 check_questionnaire(self.questionnaire(path, resource), path, self.now)
@@ -309,6 +333,9 @@ class _Reader:
                 for i, change in enumerate(_changes(path, plan))
             )
             final_stage = _final_stage(programme, path)
+            if not self.outcome_stated and taken_first(self.questionnaires) is Instrument.RMDQ:
+                # A Bundle from before the choice was exported: keep the measure followed.
+                programme = replace(programme, outcome_measure=OutcomeMeasure.RMDQ)
         seen = InstantsSeen("session")
         sessions = []
         for panel in self.panels:
@@ -323,6 +350,7 @@ class _Reader:
             questionnaires=tuple(self.questionnaires),
             rom=tuple(self.rom),
             flags=tuple(self.flags),
+            screenings=tuple(self.screenings),
         )
 
     def patient(self, path: str, patient: Json) -> PatientInfo:
@@ -333,6 +361,14 @@ class _Reader:
             name=str(names[0].get("text", "")) if names else "",
             birth_date=date.fromisoformat(birth) if birth else None,
             time_zone=str(_extension(patient, c.EXT_TIME_ZONE, "valueCode", path)),
+            # Absent in Bundles made before it was exported: the app's default.
+            emergency_number=_lookup(
+                {n.value: n for n in EmergencyNumber},
+                _optional_extension(
+                    patient, c.EXT_EMERGENCY_NUMBER, "valueCode", EmergencyNumber.EU.value
+                ),
+                f"{path}.extension.emergency-number",
+            ),
         )
 
     def programme(self, path: str, plan: Json) -> ProgrammeInfo:
@@ -379,12 +415,68 @@ class _Reader:
                 f"{path}.extension.phase",
             ),
             maintenance_sessions_per_day=_maintenance_per_day(plan, path),
+            **self.programme_settings(path, plan),
         )
+
+    def programme_settings(self, path: str, plan: Json) -> dict[str, Any]:
+        """The settings kept in spinestep's CarePlan extensions (defaults when absent)."""
+        out: dict[str, Any] = {
+            "directional_preference": _lookup(
+                {d.value: d for d in DirectionalPreference},
+                _optional_extension(
+                    plan, c.EXT_DIRECTIONAL_PREFERENCE, "valueCode", DirectionalPreference.UNKNOWN
+                ),
+                f"{path}.extension.directional-preference",
+            ),
+            "psfs_enabled": _boolean(
+                _optional_extension(plan, c.EXT_PSFS_ENABLED, "valueBoolean", False),
+                f"{path}.extension.psfs-enabled",
+            ),
+        }
+        measure = _optional_extension(plan, c.EXT_OUTCOME_MEASURE, "valueCode", None)
+        self.outcome_stated = measure is not None
+        out["outcome_measure"] = _lookup(
+            {m.value: m for m in OutcomeMeasure},
+            OutcomeMeasure.ODI.value if measure is None else measure,
+            f"{path}.extension.outcome-measure",
+        )
+        since = _optional_extension(plan, c.EXT_RUN_SINCE, "valueDateTime", None)
+        if since is not None:
+            out["run_since"] = _datetime(since, f"{path}.extension.run-since")
+        pause = _sub_extensions(plan, c.EXT_PAUSE)
+        if "at" in pause:
+            out["paused_at"] = _datetime(
+                pause["at"].get("valueDateTime"), f"{path}.extension.pause.at"
+            )
+        if "reason" in pause:
+            reason = pause["reason"].get("valueString")
+            if not isinstance(reason, str):
+                raise InvalidInput(f"{path}.extension.pause.reason", "needs valueString")
+            out["paused_reason"] = reason
+        settings = _sub_extensions(plan, c.EXT_RULE_SETTINGS)
+        for name, low, high in _SETTINGS:
+            if name in settings:
+                out[name.replace("-", "_")] = _int_in(
+                    settings[name].get("valueInteger"),
+                    low,
+                    high,
+                    f"{path}.extension.rule-settings.{name}",
+                )
+        if "progress-max-location" in settings:
+            out["progress_max_location"] = _lookup(
+                {loc.code: loc for loc in Location},
+                settings["progress-max-location"].get("valueCode"),
+                f"{path}.extension.rule-settings.progress-max-location",
+            )
+        return out
 
     def session(self, panel: _Session) -> SessionEntry:
         path = panel.path
         pains: dict[str, int] = {}
         for mpath, url in panel.members:
+            if url in self.rom_urls:
+                self.link_rom(self.rom_urls.pop(url), panel.identifier)
+                continue
             target = self.pains.get(url)
             if target is None:
                 raise InvalidInput(mpath, "refers to no pain score in the Bundle")
@@ -398,6 +490,7 @@ class _Reader:
             raise InvalidInput(f"{path}.hasMember", f"lacks {', '.join(missing)}")
         parts = panel.parts
         reps = parts.get(c.C_REPS)
+        stopped = parts.get(c.C_STOPPED_EARLY)
         record = SessionRecord(
             at=panel.at,
             stage=_int_in(
@@ -420,7 +513,18 @@ class _Reader:
             if reps is None
             else _int_in(reps.get("valueInteger"), 0, 1000, f"{path}.component[reps]"),
         )
-        return SessionEntry(id=panel.identifier, record=record)
+        stopped_early = stopped is not None and _boolean(
+            stopped.get("valueBoolean"), f"{path}.component[stopped-early]"
+        )
+        if stopped_early and record.completed:
+            raise InvalidInput(
+                f"{path}.component[stopped-early]", "a session stopped early is not completed"
+            )
+        return SessionEntry(id=panel.identifier, record=record, stopped_early=stopped_early)
+
+    def link_rom(self, index: int, session_id: str) -> None:
+        """Tie a measured range of motion to the session whose ``hasMember`` names it."""
+        self.rom[index] = replace(self.rom[index], id=session_id)
 
     def location(self, parts: dict[str, Json], key: str, path: str) -> Location:
         code = _own_code(_part(parts, key, "valueCodeableConcept", path), c.CS_LOCATION)
@@ -441,7 +545,23 @@ class _Reader:
             ),
             measure=measure,
             rom_deg=Decimal(repr(float(quantity["value"]))),
+            metrics=_motion_metrics(obs, path, measure, Decimal(repr(float(quantity["value"])))),
         )
+
+    def screening(self, path: str, obs: Json) -> ScreeningEntry:
+        answers = []
+        for index, component in enumerate(obs.get("component") or []):
+            cpath = f"{path}.component[{index}]"
+            code = _own_code(component.get("code"), c.CS_RED_FLAG)
+            if code is None:
+                raise InvalidInput(f"{cpath}.code", "has no spinestep red flag code")
+            answers.append((code, _boolean(component.get("valueBoolean"), f"{cpath}.valueBoolean")))
+        entry = ScreeningEntry(
+            at=_datetime(obs.get("effectiveDateTime"), f"{path}.effectiveDateTime"),
+            source=_flag_source(obs, path),
+            answers=tuple(answers),
+        )
+        return check_screening(entry, path, self.now)
 
     def questionnaire(self, path: str, response: Json) -> QuestionnaireEntry:
         canonical = str(response.get("questionnaire", ""))
@@ -470,10 +590,22 @@ class _Reader:
             raise InvalidInput(
                 f"{path}.status", "must be inactive exactly when period.end is given"
             )
+        resolution = _sub_extensions(flag, c.EXT_FLAG_RESOLUTION)
+        outcome = (resolution.get("outcome") or {}).get("valueString")
+        if outcome is not None and not isinstance(outcome, str):
+            raise InvalidInput(f"{path}.extension.flag-resolution.outcome", "needs valueString")
+        by_patient = resolution.get("by-patient")
         return FlagEntry(
             code=code,
             raised_at=_datetime(period.get("start"), f"{path}.period.start"),
             resolved_at=_datetime(end, f"{path}.period.end") if end else None,
+            source=_flag_source(flag, path),
+            outcome=outcome if end else None,
+            resolved_by_self=bool(end)
+            and by_patient is not None
+            and _boolean(
+                by_patient.get("valueBoolean"), f"{path}.extension.flag-resolution.by-patient"
+            ),
         )
 
 
@@ -504,6 +636,107 @@ def _changes(path: str, plan: Json) -> tuple[ProgrammeChange, ...]:
             )
         )
     return tuple(changes)
+
+
+_SETTINGS = (
+    ("progress-after-sessions", 1, 50),
+    ("min-days-at-stage", 1, 50),
+    ("worsening-points", 1, 10),
+    ("progress-max-pain", 0, 10),
+)
+"""The integer rule settings of SPEC §3.3 and their ranges."""
+
+
+def _sub_extensions(resource: Json, url: str) -> dict[str, Json]:
+    """The sub-extensions of the complex extension ``url`` by their url (empty if absent)."""
+    for extension in resource.get("extension") or []:
+        if extension.get("url") == url:
+            return {str(e.get("url")): e for e in extension.get("extension") or []}
+    return {}
+
+
+def _flag_source(resource: Json, path: str) -> FlagSource:
+    return _lookup(
+        {s.value: s for s in FlagSource},
+        _optional_extension(resource, c.EXT_RED_FLAG_SOURCE, "valueCode", FlagSource.SESSION.value),
+        f"{path}.extension.red-flag-source",
+    )
+
+
+def _motion_metrics(
+    obs: Json, path: str, measure: RomMeasure, median_deg: Decimal
+) -> MotionMetrics | None:
+    """The motion metrics in a ROM Observation's components, checked as live entry checks
+    them (None for a Bundle made before they were exported)."""
+    parts: dict[str, list[Json]] = {}
+    for component in obs.get("component") or []:
+        code = _own_code(component.get("code"), c.CS_COMPONENT)
+        if code is not None:
+            parts.setdefault(code, []).append(component)
+    if c.C_MOTION_REPS not in parts:
+        return None
+
+    def one(key: str, value_key: str) -> Any:
+        found = parts.get(key) or [{}]
+        return _required(found[0], value_key, f"{path}.component[{key}]")
+
+    def fraction(key: str) -> Decimal | None:
+        if key not in parts:
+            return None
+        return Decimal(repr(float(one(key, "valueQuantity").get("value", -1))))
+
+    exercise = _own_code(one(c.C_MOTION_EXERCISE, "valueCodeableConcept"), c.CS_STAGE)
+    metrics = MotionMetrics(
+        exercise=str(exercise),
+        reps=one(c.C_MOTION_REPS, "valueInteger"),
+        held_count=one(c.C_HELD_COUNT, "valueInteger"),
+        rep_rom_deg=tuple(
+            Decimal(repr(float((part.get("valueQuantity") or {}).get("value", "nan"))))
+            for part in parts.get(c.C_REP_ROM, [])
+        ),
+        detected_fraction=_or_invalid(fraction(c.C_DETECTED_FRACTION)),
+        visibility_mean=fraction(c.C_VISIBILITY_MEAN),
+        side_view=one(c.C_SIDE_VIEW, "valueBoolean"),
+    )
+    try:
+        check_motion_metrics(metrics.to_json(measure, median_deg))
+    except InvalidInput as error:
+        raise InvalidInput(f"{path}.component[{error.path}]", error.problem) from None
+    return metrics
+
+
+def _check_periods(value: object, path: str) -> None:
+    """Refuse any ``start``/``end`` pair (a FHIR Period, wherever it sits) whose end
+    comes before its start."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_periods(item, f"{path}[{index}]")
+        return
+    if not isinstance(value, dict):
+        return
+    start, end = value.get("start"), value.get("end")
+    if isinstance(start, str) and isinstance(end, str) and _ends_before(start, end):
+        raise InvalidInput(f"{path}.end", "must not be before start")
+    for key, item in value.items():
+        if isinstance(item, dict | list):
+            _check_periods(item, f"{path}.{key}")
+
+
+def _ends_before(start: str, end: str) -> bool:
+    """Whether FHIR dateTime ``end`` is before ``start``: as instants when both carry a
+    time, else by their dates at the precision both have (``2026``, ``2026-11``...)."""
+    if "T" in start and "T" in end:
+        try:
+            return datetime.fromisoformat(end) < datetime.fromisoformat(start)
+        except (TypeError, ValueError):
+            return False  # not valid FHIR: the model check refuses it
+    common = min(len(start.split("T")[0]), len(end.split("T")[0]))
+    return end[:common] < start[:common]
+
+
+def _or_invalid(value: Decimal | None) -> Decimal:
+    """A missing fraction as one the metrics' check refuses by name."""
+    return Decimal(-1) if value is None else value
 
 
 def _own_code(concept: object, system: str) -> str | None:

@@ -40,6 +40,7 @@ from spinestep.services.record_types import (
     ProgrammeInfo,
     QuestionnaireEntry,
     RomEntry,
+    ScreeningEntry,
     SessionEntry,
 )
 from spinestep.services.sessions import SessionInput, daily_session_cap, validate
@@ -120,6 +121,19 @@ def check_flag(entry: FlagEntry, path: str, now: datetime, sep: str = ".") -> Fl
     return entry
 
 
+def check_screening(entry: ScreeningEntry, path: str, now: datetime) -> ScreeningEntry:
+    """A set of red-flag answers: a past instant, known codes, each asked once."""
+    check_instant(entry.at, f"{path}.effectiveDateTime", now)
+    seen: set[str] = set()
+    for index, (code, _yes) in enumerate(entry.answers):
+        if code not in RED_FLAGS or code in seen:
+            raise InvalidInput(
+                f"{path}.component[{index}].code", "is not a red flag code asked once"
+            )
+        seen.add(code)
+    return entry
+
+
 def check_change(entry: ProgrammeChange, path: str, now: datetime) -> ProgrammeChange:
     check_instant(entry.at, f"{path}.time", now)
     return entry
@@ -196,4 +210,6 @@ def check_records(records: PatientRecords, now: datetime) -> PatientRecords:
         check_rom(rom, f"rom[{index}]", now)
     for index, change in enumerate(records.changes):
         check_change(change, f"changes[{index}]", now)
+    for index, screening in enumerate(records.screenings):
+        check_screening(screening, f"screenings[{index}]", now)
     return records

@@ -19,11 +19,13 @@ before the rules offer sessions (the Bundle does not carry a clearance).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from spinestep.domain.model import EmergencyNumber, Phase, StageDefinition
+from spinestep.domain.model import Phase, StageDefinition
 from spinestep.domain.scoring import Instrument
 from spinestep.domain.text import clean_name
 from spinestep.errors import Conflict, InvalidInput, NotFound, ProtocolError
@@ -37,17 +39,18 @@ from spinestep.services.import_checks import (
     check_records,
     check_session,
 )
+from spinestep.services.motion_metrics import check_motion_metrics
 from spinestep.services.ports import UnitOfWork
 from spinestep.services.questionnaire_scores import (
     answers_from_json,
     answers_to_json,
     score_answers,
-    taken_first,
 )
 from spinestep.services.record_types import (
     ChangeKind,
     DecisionEntry,
     FlagEntry,
+    MotionMetrics,
     PatientInfo,
     PatientRecords,
     ProgrammeChange,
@@ -56,6 +59,7 @@ from spinestep.services.record_types import (
     QuestionnaireEntry,
     RomEntry,
     RomMeasure,
+    ScreeningEntry,
     SessionEntry,
     StagePlan,
     StageStatus,
@@ -63,12 +67,11 @@ from spinestep.services.record_types import (
 from spinestep.services.records import (
     AssignmentRecord,
     EventKind,
-    FlagSource,
-    OutcomeMeasure,
     PatientRecord,
     ProgrammeEvent,
     RedFlagReport,
     Role,
+    ScreeningRecord,
     StoredDecision,
     StoredQuestionnaire,
     StoredSession,
@@ -98,23 +101,48 @@ def _gather(uow: UnitOfWork, patient: PatientRecord) -> PatientRecords:
     assert patient.id is not None
     assignment = uow.assignments.current_for(patient.id)
     sessions = uow.sessions.for_patient(patient.id)
-    questionnaires = stored_questionnaires(uow, patient.id)
+    local = ZoneInfo(patient.time_zone)
+    questionnaires = tuple(
+        replace(q, taken_at=q.taken_at.astimezone(local))
+        for q in stored_questionnaires(uow, patient.id)
+    )
     return PatientRecords(
         patient=PatientInfo(
             id=str(patient.id),
             name=patient.display_name,
             time_zone=patient.time_zone,
             uuid=patient.uuid,
+            emergency_number=patient.emergency_number,
         ),
         installation=uow.installation.uuid(),
         programme=None if assignment is None else _programme(assignment),
-        sessions=tuple(SessionEntry(str(s.id), session_record(s), s.uuid) for s in sessions),
+        sessions=tuple(
+            SessionEntry(str(s.id), session_record(s), s.uuid, stopped_early=s.stopped_early)
+            for s in sessions
+        ),
         decisions=tuple(_decision(d) for d in uow.decisions.for_patient(patient.id)),
         questionnaires=questionnaires,
         rom=tuple(rom for s in sessions if (rom := _rom(s)) is not None),
         flags=tuple(
-            FlagEntry(code=f.code, raised_at=f.reported_at, resolved_at=f.resolved_at, uuid=f.uuid)
+            FlagEntry(
+                code=f.code,
+                raised_at=f.reported_at,
+                resolved_at=f.resolved_at,
+                uuid=f.uuid,
+                source=f.source,
+                outcome=f.outcome,
+                resolved_by_self=f.resolved_by_self,
+            )
             for f in uow.red_flags.for_patient(patient.id)
+        ),
+        screenings=tuple(
+            ScreeningEntry(
+                at=s.at.astimezone(local),
+                source=s.source,
+                answers=tuple(sorted((str(k), bool(v)) for k, v in s.answers.items())),
+                uuid=s.uuid,
+            )
+            for s in uow.screenings.for_patient(patient.id)
         ),
         changes=tuple(
             ProgrammeChange(at=e.at, kind=ChangeKind(e.kind.value), reason=e.reason, note=e.note)
@@ -165,6 +193,17 @@ def _programme(assignment: AssignmentRecord) -> ProgrammeInfo:
         phase=Phase.MAINTENANCE if maintenance else Phase.PROGRESSION,
         maintenance_sessions_per_day=assignment.maintenance_sessions_per_day,
         uuid=assignment.uuid,
+        directional_preference=assignment.directional_preference,
+        outcome_measure=assignment.outcome_measure,
+        psfs_enabled=assignment.psfs_enabled,
+        paused_reason=assignment.paused_reason,
+        paused_at=assignment.paused_at,
+        progress_after_sessions=assignment.progress_after_sessions,
+        min_days_at_stage=assignment.min_days_at_stage,
+        worsening_points=assignment.worsening_points,
+        progress_max_pain=assignment.progress_max_pain,
+        progress_max_location=assignment.progress_max_location,
+        run_since=assignment.run_since,
     )
 
 
@@ -204,6 +243,24 @@ def _rom(entry: StoredSession) -> RomEntry | None:
         measure=measure,
         rom_deg=Decimal(repr(float(rom))),
         uuid=entry.uuid,
+        metrics=_metrics(motion),
+    )
+
+
+def _metrics(motion: dict[str, Any]) -> MotionMetrics | None:
+    """The stored metrics beyond the median (None for a row stored before they were kept)."""
+    try:
+        checked = check_motion_metrics(motion)
+    except InvalidInput:
+        return None
+    visibility = checked["visibility_mean"]
+    return MotionMetrics(
+        exercise=checked["stage"],
+        reps=checked["reps"],
+        held_count=checked["held_count"],
+        rep_rom_deg=tuple(Decimal(repr(value)) for value in checked["rom_deg"]),
+        detected_fraction=Decimal(repr(checked["detected_fraction"])),
+        visibility_mean=None if visibility is None else Decimal(repr(visibility)),
     )
 
 
@@ -221,7 +278,7 @@ def import_patient_records(ctx: ServiceContext, actor: Actor, records: PatientRe
             PatientRecord(
                 display_name=clean_name(name, "Patient.name") if name else IMPORTED_NAME,
                 time_zone=records.patient.time_zone,
-                emergency_number=EmergencyNumber.EU,
+                emergency_number=records.patient.emergency_number,
                 created_at=now,
                 self_managed=clinician_id is None,
                 clinician_id=clinician_id,
@@ -243,9 +300,6 @@ def import_patient_records(ctx: ServiceContext, actor: Actor, records: PatientRe
                 records.patient.time_zone,
                 most,
             )
-            if taken_first(records.questionnaires) is Instrument.RMDQ:
-                # The Bundle carries no choice of measure: keep the one the patient followed.
-                planned.outcome_measure = OutcomeMeasure.RMDQ
             assignment = uow.assignments.add(planned)
         motion = {rom.id: rom for rom in records.rom}
         if assignment is not None:
@@ -270,9 +324,19 @@ def import_patient_records(ctx: ServiceContext, actor: Actor, records: PatientRe
                     patient_id=patient.id,
                     code=flag.code,
                     reported_at=flag.raised_at,
-                    source=FlagSource.SESSION,
+                    source=flag.source,
                     resolved_at=flag.resolved_at,
-                    outcome="imported" if flag.resolved_at is not None else None,
+                    resolved_by_self=flag.resolved_by_self,
+                    outcome=flag.outcome,
+                )
+            )
+        for screening in records.screenings:
+            uow.screenings.add(
+                ScreeningRecord(
+                    patient_id=patient.id,
+                    at=screening.at,
+                    source=screening.source,
+                    answers=dict(screening.answers),
                 )
             )
         audit(uow, ctx.clock, actor, "records.import", patient.id)
@@ -359,6 +423,17 @@ def _assignment(patient_id: int, programme: ProgrammeInfo) -> AssignmentRecord:
         status=_STATUS_IN.get(programme.status, StoredStatus.PAUSED),
         phase=programme.phase,
         maintenance_sessions_per_day=programme.maintenance_sessions_per_day,
+        directional_preference=programme.directional_preference,
+        outcome_measure=programme.outcome_measure,
+        psfs_enabled=programme.psfs_enabled,
+        paused_reason=programme.paused_reason,
+        paused_at=programme.paused_at,
+        progress_after_sessions=programme.progress_after_sessions,
+        min_days_at_stage=programme.min_days_at_stage,
+        worsening_points=programme.worsening_points,
+        progress_max_pain=programme.progress_max_pain,
+        progress_max_location=programme.progress_max_location,
+        run_since=programme.run_since,
     )
 
 
@@ -374,7 +449,11 @@ def _add_sessions(
         r = entry.record
         measured = rom.get(entry.id)
         motion = None
-        if measured is not None:
+        if measured is not None and measured.metrics is not None:
+            motion = check_motion_metrics(
+                measured.metrics.to_json(measured.measure, measured.rom_deg)
+            )
+        elif measured is not None:
             motion = {"measure": measured.measure.value, "rom_deg_median": float(measured.rom_deg)}
         uow.sessions.add(
             StoredSession(
@@ -391,6 +470,7 @@ def _add_sessions(
                 location_after=r.location_after,
                 created_at=now,
                 reps=r.reps,
+                stopped_early=entry.stopped_early,
                 motion=motion,
             )
         )

@@ -16,9 +16,19 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 
-from spinestep.domain.model import Decision, Direction, Dose, Phase, SessionRecord, Urgency
+from spinestep.domain.model import (
+    Decision,
+    Direction,
+    DirectionalPreference,
+    Dose,
+    EmergencyNumber,
+    Location,
+    Phase,
+    SessionRecord,
+    Urgency,
+)
 from spinestep.domain.scoring import Bothersomeness, Instrument
-from spinestep.services.records import EventKind, new_uuid
+from spinestep.services.records import EventKind, FlagSource, OutcomeMeasure, new_uuid
 
 
 class StageStatus(StrEnum):
@@ -47,6 +57,8 @@ class PatientInfo:
     birth_date: date | None = None
     time_zone: str = "UTC"
     uuid: str = field(default_factory=new_uuid)
+    #: The local emergency number the emergency message gives (SPEC §3.5).
+    emergency_number: EmergencyNumber = EmergencyNumber.EU
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +88,22 @@ class ProgrammeInfo:
     phase: Phase = Phase.PROGRESSION
     maintenance_sessions_per_day: int = 2
     uuid: str = field(default_factory=new_uuid)
+    #: What the clinician found the patient's direction to be (SPEC §3.3, R3).
+    directional_preference: DirectionalPreference = DirectionalPreference.UNKNOWN
+    #: The disability questionnaire the clinician chose, and whether PSFS is asked too.
+    outcome_measure: OutcomeMeasure = OutcomeMeasure.ODI
+    psfs_enabled: bool = False
+    #: Why and since when the programme is paused (both None unless it is paused).
+    paused_reason: str | None = None
+    paused_at: datetime | None = None
+    #: The rules' settings of SPEC §3.3 for this patient.
+    progress_after_sessions: int = 6
+    min_days_at_stage: int = 3
+    worsening_points: int = 2
+    progress_max_pain: int = 2
+    progress_max_location: Location = Location.BACK
+    #: Since when sessions count towards progress (the rules' ``run_since``).
+    run_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +113,8 @@ class SessionEntry:
     id: str
     record: SessionRecord
     uuid: str = field(default_factory=new_uuid)
+    #: Ended with "stop now" (SPEC §3.5) rather than finished or left incomplete.
+    stopped_early: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +202,37 @@ class RomMeasure(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class MotionMetrics:
+    """What motion analysis measured in a session besides its median ROM (SPEC §6, as
+    ``services.motion_metrics`` keeps it): angles 1 decimal, fractions 2."""
+
+    exercise: str
+    """The stage id the video shows (``supine``, ``seated``, ``standing``)."""
+    reps: int
+    held_count: int
+    rep_rom_deg: tuple[Decimal, ...]
+    detected_fraction: Decimal
+    visibility_mean: Decimal | None = None
+    side_view: bool = True
+
+    def to_json(self, measure: RomMeasure, median_deg: Decimal) -> dict[str, object]:
+        """The metrics as the session stores them (``services.motion_metrics``)."""
+        return {
+            "stage": self.exercise,
+            "measure": measure.value,
+            "reps": self.reps,
+            "held_count": self.held_count,
+            "rom_deg": [float(value) for value in self.rep_rom_deg],
+            "rom_deg_median": float(median_deg),
+            "detected_fraction": float(self.detected_fraction),
+            "visibility_mean": None
+            if self.visibility_mean is None
+            else float(self.visibility_mean),
+            "side_view": self.side_view,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class RomEntry:
     """A range of motion measured by motion analysis, in degrees (1 decimal)."""
 
@@ -182,6 +243,8 @@ class RomEntry:
     rom_deg: Decimal
     #: The UUID of the session it was measured in.
     uuid: str = field(default_factory=new_uuid)
+    #: The rest of what was measured; None only for records made before it was kept.
+    metrics: MotionMetrics | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +254,22 @@ class FlagEntry:
     code: str
     raised_at: datetime
     resolved_at: datetime | None = None
+    uuid: str = field(default_factory=new_uuid)
+    #: Where it was reported: the onboarding questions, a session check, the monthly one.
+    source: FlagSource = FlagSource.SESSION
+    #: What the review or referral found (the clinician's words), once resolved.
+    outcome: str | None = None
+    #: Resolved by a person without a clinician confirming their assessment (SPEC §3.5).
+    resolved_by_self: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningEntry:
+    """One set of red-flag answers: each code asked, true for a yes."""
+
+    at: datetime
+    source: FlagSource
+    answers: tuple[tuple[str, bool], ...]
     uuid: str = field(default_factory=new_uuid)
 
 
@@ -222,6 +301,7 @@ class PatientRecords:
     rom: tuple[RomEntry, ...] = ()
     flags: tuple[FlagEntry, ...] = ()
     changes: tuple[ProgrammeChange, ...] = ()
+    screenings: tuple[ScreeningEntry, ...] = ()
     #: The UUID of the installation that holds the records (names identifier systems).
     installation: str = field(default_factory=new_uuid)
 
