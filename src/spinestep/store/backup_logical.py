@@ -225,7 +225,10 @@ def _restore_in_transaction(
     connection.exec_driver_sql(f'CREATE SCHEMA "{work_schema}"')
     connection.exec_driver_sql(f'SET LOCAL search_path TO "{work_schema}"')
     migrate_connection(connection, revision)
-    tables = {t.name: t for t in data_tables(connection, work_schema)}
+    ordered = data_tables(connection, work_schema)
+    for table in reversed(ordered):  # rows a migration wrote (the installation's UUID)
+        connection.execute(table.delete())
+    tables = {t.name: t for t in ordered}
     promised: dict[str, Any] = header["tables"]
     if set(promised) != set(tables):
         raise refused("the backup's tables are not the ones of its schema revision")
