@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, time, timedelta
 
 import pytest
@@ -132,3 +133,35 @@ def test_bad_times_are_refused_before_anything_is_stored(store: Store) -> None:
         reminder_plan(store.ctx, LOCAL, patient_id, times=(time(8), time(8)))
     with store.ctx.uow() as uow:
         assert uow.reminder_slots.for_patient(patient_id) == []
+
+
+RACERS = 4
+ROUNDS = 8
+
+
+def test_simultaneous_fetches_lose_no_version(store: Store) -> None:
+    patient_id = build_history(store)
+    failures: list[BaseException] = []
+
+    def fetch(barrier: threading.Barrier, at: time) -> None:
+        barrier.wait()
+        try:
+            reminder_plan(store.ctx, LOCAL, patient_id, times=(at,))
+        except BaseException as error:  # noqa: BLE001 - collected and asserted below
+            failures.append(error)
+
+    for round_number in range(ROUNDS):
+        barrier = threading.Barrier(RACERS)
+        threads = [
+            threading.Thread(target=fetch, args=(barrier, time(5 + index, round_number)))
+            for index in range(RACERS)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    assert failures == []
+    with store.ctx.uow() as uow:
+        (slot,) = uow.reminder_slots.for_patient(patient_id)
+    # Every call published a different time: each one is exactly one newer version.
+    assert slot.sequence == RACERS * ROUNDS - 1
