@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from datetime import date, time, timedelta
 
@@ -11,7 +13,9 @@ from icalendar import Calendar
 from spinestep.domain.model import Dose
 from spinestep.errors import InvalidInput
 from spinestep.interop.ical import reminders_ics
+from spinestep.services.calendar_feed import create_feed
 from spinestep.services.clinician import adjust
+from spinestep.services.privacy import export_patient_data
 from spinestep.services.record_exports import reminder_plan
 from spinestep.services.record_types import ReminderEvent
 from tests.services.history_builder import LOCAL, Store, build_history, store
@@ -165,3 +169,20 @@ def test_simultaneous_fetches_lose_no_version(store: Store) -> None:
         (slot,) = uow.reminder_slots.for_patient(patient_id)
     # Every call published a different time: each one is exactly one newer version.
     assert slot.sequence == RACERS * ROUNDS - 1
+
+
+def test_the_patients_export_holds_their_reminders_and_no_feed_secret(store: Store) -> None:
+    patient_id = build_history(store)
+    reminder_plan(store.ctx, LOCAL, patient_id, times=(time(9),), start=date(2026, 12, 1))
+    token = create_feed(store.ctx, LOCAL, patient_id)
+    exported = export_patient_data(store.ctx, LOCAL, patient_id)
+    (slot,) = exported["reminders"]
+    assert (slot["slot"], slot["at"], slot["start"], slot["sequence"]) == (
+        1,
+        "09:00",
+        "2026-12-01",
+        0,
+    )
+    assert exported["calendar_subscription"] == {"created_at": store.clock.now().isoformat()}
+    text = json.dumps(exported)
+    assert token not in text and hashlib.sha256(token.encode()).hexdigest() not in text

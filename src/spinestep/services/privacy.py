@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, is_dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
@@ -12,6 +12,7 @@ from spinestep.services.access import audit, audit_read, load_patient, require_r
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.records import (
     AuditEntry,
+    CalendarFeedRecord,
     DeletionRequest,
     DeletionStatus,
     Role,
@@ -26,13 +27,18 @@ def _plain(value: Any) -> Any:
         return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, Enum):
         return value.value if not isinstance(value.value, int) else value.name.lower()
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
+
+
+def _subscription(feed: CalendarFeedRecord | None) -> dict[str, str] | None:
+    """Whether the patient has a calendar subscription link, never its token or hash."""
+    return None if feed is None else {"created_at": feed.created_at.isoformat()}
 
 
 def export_patient_data(ctx: ServiceContext, actor: Actor, patient_id: int) -> dict[str, Any]:
@@ -60,6 +66,8 @@ def export_patient_data(ctx: ServiceContext, actor: Actor, patient_id: int) -> d
             "screenings": _plain(uow.screenings.for_patient(patient_id)),
             "questionnaires": _plain(uow.questionnaires.for_patient(patient_id)),
             "audit": _plain(uow.audit.for_patient(patient_id)),
+            "reminders": _plain(uow.reminder_slots.for_patient(patient_id)),
+            "calendar_subscription": _subscription(uow.calendar_feeds.for_patient(patient_id)),
         }
         audit_read(uow, ctx.clock, actor, "patient.export", patient_id)
         uow.commit()
