@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 
 import sqlalchemy as sa
 from icalendar import Calendar
@@ -12,7 +13,7 @@ from spinestep.domain.model import Dose
 from spinestep.services.clinician import adjust
 from spinestep.services.context import Actor
 from spinestep.services.records import Role
-from tests.web.support import Clinic, TestClient, csrf_token
+from tests.web.support import Clinic, TestClient, build_clinic, csrf_token
 
 FEED = "/api/v1/me/calendar-feed"
 
@@ -139,3 +140,34 @@ def test_the_page_makes_shows_once_and_revokes_the_link(clinic: Clinic) -> None:
     assert revoked.status_code == 303
     assert anyone.get(found.group(1)).status_code == 404
     assert "You have no subscription link" in browser.get("/my-data/calendar").text
+
+
+def test_without_a_public_address_no_link_is_made(tmp_path: Path) -> None:
+    clinic = build_clinic(
+        tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}", settings={"host": "0.0.0.0"}
+    )
+    try:
+        refused = clinic.api("patient_a").post(FEED)
+        assert refused.status_code == 409
+        assert "SPINESTEP_PUBLIC_URL" in refused.json()["error"]["message"]
+        browser = clinic.client("patient_a")
+        page = browser.post(
+            "/my-data/calendar", data={"csrf_token": csrf_token(browser, "/my-data")}
+        )
+        assert page.status_code == 200 and "no public address" in page.text
+        with clinic.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM calendar_feeds")).scalar() == 0
+    finally:
+        clinic.close()
+
+
+def test_with_a_public_address_the_link_uses_it(tmp_path: Path) -> None:
+    public = {"host": "0.0.0.0", "public_url": "https://spine.example-clinic.org"}
+    clinic = build_clinic(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}", settings=public)
+    try:
+        url = clinic.api("patient_a").post(FEED).json()["url"]
+        assert re.fullmatch(
+            r"https://spine\.example-clinic\.org/calendar/[A-Za-z0-9_-]{43}\.ics", url
+        )
+    finally:
+        clinic.close()
