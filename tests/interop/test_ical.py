@@ -87,6 +87,8 @@ def test_times_keep_their_wall_clock_across_the_daylight_saving_change() -> None
         ({"times": ()}, "times: at least one session time is needed"),
         ({"until": date(2026, 11, 1)}, "until: must not be before the start date"),
         ({"times": (time(8, 0), time(8, 0))}, "times: the same time is given twice"),
+        ({"start": date(1, 1, 1)}, "start: must be in the years 1971-9000"),
+        ({"start": date(9999, 1, 1), "until": None}, "start: must be in the years 1971-9000"),
     ],
 )
 def test_bad_plans_are_refused(change: dict[str, object], message: str) -> None:

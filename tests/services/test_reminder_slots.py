@@ -186,3 +186,10 @@ def test_the_patients_export_holds_their_reminders_and_no_feed_secret(store: Sto
     assert exported["calendar_subscription"] == {"created_at": store.clock.now().isoformat()}
     text = json.dumps(exported)
     assert token not in text and hashlib.sha256(token.encode()).hexdigest() not in text
+
+
+@pytest.mark.parametrize("start", [date(1999, 12, 31), date(2028, 1, 1), date(9999, 12, 31)])
+def test_a_first_day_out_of_range_is_refused(store: Store, start: date) -> None:
+    patient_id = build_history(store)
+    with pytest.raises(InvalidInput, match="start: must be from 2000-01-01 to a year from today"):
+        reminder_plan(store.ctx, LOCAL, patient_id, start=start)

@@ -23,6 +23,8 @@ from spinestep.services.record_types import ReminderEvent, ReminderPlan
 from spinestep.services.reminder_slots import planned_events
 
 PRODID = "-//spinestep//session reminders//EN"
+#: First days a calendar is written for (the time-zone rules are studied from there on).
+MIN_YEAR, MAX_YEAR = 1971, 9000
 
 
 def reminders_ics(plan: ReminderPlan, generated_at: datetime) -> bytes:
@@ -31,6 +33,8 @@ def reminders_ics(plan: ReminderPlan, generated_at: datetime) -> bytes:
         zone = ZoneInfo(plan.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput("time_zone", f"unknown time zone {plan.time_zone!r}") from None
+    if not MIN_YEAR <= plan.start.year <= MAX_YEAR:
+        raise InvalidInput("start", f"must be in the years {MIN_YEAR}-{MAX_YEAR}")
     if not plan.times:
         raise InvalidInput("times", "at least one session time is needed")
     if plan.until is not None and plan.until < plan.start:

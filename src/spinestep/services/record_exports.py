@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
+from spinestep.domain.instants import EARLIEST
 from spinestep.errors import InvalidInput, NotFound
 from spinestep.services.access import audit_read, load_patient
 from spinestep.services.adherence import patient_adherence
@@ -62,6 +63,8 @@ def reminder_plan(
     if times is not None and len(times) > MAX_TIMES:
         raise InvalidInput("times", f"at most {MAX_TIMES} a day")
     now = ctx.clock.now()
+    if start is not None and not EARLIEST.date() <= start <= now.date() + timedelta(days=366):
+        raise InvalidInput("start", f"must be from {EARLIEST.date()} to a year from today")
     with ctx.uow() as uow:
         uow.lock_patient(patient_id)  # the published slots are written below
         patient = load_patient(uow, actor, patient_id)
