@@ -3,8 +3,8 @@
 One VEVENT per planned time of day, repeating daily (``RRULE:FREQ=DAILY``) from the
 start date, optionally until a last date, in the patient's own time zone, each with a
 display alarm at the start. The zone travels as a rule-based VTIMEZONE
-(``interop.ical_zones``), so summer times keep their hour in every reader. UIDs are
-the slot of the day (not the time), so importing a newer file or refreshing a
+(``interop.ical_zones``), so summer times keep their hour in every reader. Each UID
+names the slot of the day (not its time), so importing a newer file or refreshing a
 subscription updates the events instead of duplicating them; ``SEQUENCE`` and
 ``LAST-MODIFIED`` say which copy is newer, and a slot the plan no longer has is sent
 as ``STATUS:CANCELLED`` (``services.reminder_slots``).
