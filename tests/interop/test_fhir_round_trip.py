@@ -14,7 +14,10 @@ import json
 import re
 from dataclasses import MISSING, fields, is_dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
+
+import pytest
 
 from spinestep.domain.model import (
     DirectionalPreference,
@@ -24,6 +27,7 @@ from spinestep.domain.model import (
     Phase,
 )
 from spinestep.domain.scoring import Bothersomeness
+from spinestep.errors import InvalidInput
 from spinestep.interop import fhir_codes as c
 from spinestep.interop.fhir import bundle_json
 from spinestep.interop.fhir_read import read_bundle_text
@@ -31,6 +35,7 @@ from spinestep.services.patient_records import import_patient_records, load_pati
 from spinestep.services.questionnaire_scores import answers_to_json, score_answers
 from spinestep.services.record_types import (
     Answers,
+    MotionMetrics,
     OdiAnswers,
     PsfsActivity,
     PsfsAnswers,
@@ -50,6 +55,7 @@ from spinestep.services.records import (
     StoredQuestionnaire,
     StoredSession,
 )
+from tests.interop.sample_records import sample_records
 from tests.services.history_builder import (
     LOCAL,
     Store,
@@ -550,3 +556,24 @@ def test_screenings_events_and_questionnaire_offsets_survive(
             "2026-11-02T07:50:00-05:00",
             "2026-11-07T08:00:00-05:00",
         ]
+
+
+def test_motion_metrics_of_another_exercise_are_refused_whole(store: Store) -> None:
+    records = sample_records()
+    wrong = MotionMetrics(
+        exercise="standing",
+        reps=1,
+        held_count=1,
+        rep_rom_deg=(Decimal("61.5"),),
+        detected_fraction=Decimal("0.9"),
+    )
+    store.clock.set(NOW)
+    with pytest.raises(InvalidInput) as caught:
+        import_patient_records(
+            store.ctx,
+            LOCAL,
+            replace(records, rom=(replace(records.rom[0], metrics=wrong),)),
+        )
+    assert str(caught.value).startswith("rom[0].motion.stage: the video shows the standing")
+    with store.ctx.uow() as uow:
+        assert uow.patients.get(1) is None

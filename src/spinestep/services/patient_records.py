@@ -288,9 +288,11 @@ def import_patient_records(ctx: ServiceContext, actor: Actor, records: PatientRe
         assignment = None
         if records.programme is not None:
             planned = _assignment(patient.id, records.programme)
-            final = load_builtin(planned.protocol_id).final_stage
+            protocol = load_builtin(planned.protocol_id)
+            final = protocol.final_stage
             for index, session in enumerate(records.sessions):
                 check_session(session, f"sessions[{index}]", now, final)
+            _check_motion_stages(records.rom, {s.number: s.id for s in protocol.stages})
             most = max(
                 [records.programme.maintenance_sessions_per_day]
                 + [stage.dose.sessions_per_day for stage in records.programme.stages]
@@ -435,6 +437,20 @@ def _assignment(patient_id: int, programme: ProgrammeInfo) -> AssignmentRecord:
         progress_max_location=programme.progress_max_location,
         run_since=programme.run_since,
     )
+
+
+def _check_motion_stages(rom: Sequence[RomEntry], stage_ids: dict[int, str]) -> None:
+    """Refuse motion metrics of another exercise than their session's, as live entry does."""
+    for index, entry in enumerate(rom):
+        if entry.metrics is None:
+            continue
+        expected = stage_ids.get(entry.stage, "")
+        if entry.metrics.exercise != expected:
+            raise InvalidInput(
+                f"rom[{index}].motion.stage",
+                f"the video shows the {entry.metrics.exercise} exercise but the session is "
+                f"at stage {entry.stage} ({expected})",
+            )
 
 
 def _add_sessions(
