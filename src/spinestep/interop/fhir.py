@@ -435,18 +435,17 @@ def _motion_components(entry: RomEntry) -> list[Json]:
         _component(c.C_MOTION_REPS, valueInteger=metrics.reps),
         _component(c.C_HELD_COUNT, valueInteger=metrics.held_count),
         *(_component(c.C_REP_ROM, valueQuantity=_degrees(value)) for value in metrics.rep_rom_deg),
-        _component(c.C_DETECTED_FRACTION, valueQuantity=_fraction(metrics.detected_fraction)),
+        _component(c.C_DETECTED_FRACTION, valueQuantity=_percent(metrics.detected_fraction)),
         _component(c.C_SIDE_VIEW, valueBoolean=metrics.side_view),
     ]
     if metrics.visibility_mean is not None:
-        out.append(
-            _component(c.C_VISIBILITY_MEAN, valueQuantity=_fraction(metrics.visibility_mean))
-        )
+        out.append(_component(c.C_VISIBILITY_MEAN, valueQuantity=_percent(metrics.visibility_mean)))
     return out
 
 
-def _fraction(value: Decimal) -> Json:
-    return {"value": float(value), "unit": "1", "system": c.UCUM, "code": "1"}
+def _percent(fraction: Decimal) -> Json:
+    """A fraction 0-1 (2 decimals, as stored) as a UCUM percentage."""
+    return {"value": float(fraction * 100), "unit": "%", "system": c.UCUM, "code": "%"}
 
 
 def _change_note(change: ProgrammeChange) -> Json:

@@ -681,9 +681,13 @@ def _motion_metrics(
         return _required(found[0], value_key, f"{path}.component[{key}]")
 
     def fraction(key: str) -> Decimal | None:
+        """A percentage (UCUM ``%``) as the fraction 0-1 the session stores."""
         if key not in parts:
             return None
-        return Decimal(repr(float(one(key, "valueQuantity").get("value", -1))))
+        quantity = one(key, "valueQuantity")
+        if quantity.get("code") != "%" or quantity.get("system") != c.UCUM:
+            raise InvalidInput(f"{path}.component[{key}].valueQuantity", "must be in UCUM %")
+        return Decimal(repr(float(quantity.get("value", -100)))) / 100
 
     exercise = _own_code(one(c.C_MOTION_EXERCISE, "valueCodeableConcept"), c.CS_STAGE)
     metrics = MotionMetrics(
