@@ -3,16 +3,24 @@
 ``fhir.resources`` 8 has no 4.0.1 models; its R4B models cover the R4 resources used
 here (SPEC §7). The Bundle (type ``collection``) holds:
 
-- a Patient;
-- a CarePlan for the programme, one activity per stage with its dose and status, and a
-  ``note`` per programme change (pause, resume, plan change...) whose text is the
-  clinician's own words when given (extension ``programme-change``: kind and reason);
+- a Patient (extensions: time zone, local emergency number);
+- a CarePlan for the programme, one activity per stage with its dose and status, the
+  clinician's settings in extensions (directional preference, outcome measure, PSFS,
+  rule settings, run start, pause), and a ``note`` per programme change (pause, resume,
+  plan change...) whose text is the clinician's own words when given (extension
+  ``programme-change``: kind and reason);
 - per session an ``exercise-session`` Observation (stage, completed, reps, effort,
-  symptom locations) whose ``hasMember`` are three pain Observations coded LOINC
-  72514-3 plus a spinestep code ``pain-before``, ``pain-during`` or ``pain-after``;
+  symptom locations, stopped early) whose ``hasMember`` are three pain Observations
+  coded LOINC 72514-3 plus a spinestep code ``pain-before``, ``pain-during`` or
+  ``pain-after``, and its measured range of motion when there is one;
 - per questionnaire a QuestionnaireResponse and an Observation with its score;
-- per measured range of motion an Observation in UCUM ``deg``;
-- per red flag a Flag.
+- per measured range of motion an Observation in UCUM ``deg`` (the session's median)
+  with every motion metric as components;
+- per red flag a Flag (where it was reported; once resolved, what the review found);
+- per set of red-flag answers a ``red-flag-screening`` Observation.
+
+Every extension is listed in ``docs/records.md`` (Extensions); export → import → export
+gives the same Bundle apart from the ids.
 
 Identity (``docs/records.md``): a resource's id is the random UUID of the stored record
 it stands for (a resource that is part of a record, such as a session's pain scores or a

@@ -7,10 +7,11 @@ for. Each entry's resource is validated with its R4B model, its status checked a
 the R4 value set of its type (and only statuses of records that stand are imported: no
 ``entered-in-error``), and its values against what live entry accepts
 (``services.import_checks``: instants, time zone, name, pain, reps, stage, red flag
-codes, questionnaire answers). Two entries with one ``fullUrl`` and two sessions at one
-instant are refused. Anything wrong raises ``InvalidInput`` naming the entry and the
-field (``entry[3].resource.status: ...``); nothing is returned then, so an importer
-stores the whole file or nothing.
+codes, questionnaire answers, motion metrics, screening answers). Two entries with one
+``fullUrl``, two sessions at one instant and any ``start``/``end`` pair (a Period,
+wherever it sits) ending before it starts are refused. Anything wrong raises
+``InvalidInput`` naming the entry and the field (``entry[3].resource.status: ...``);
+nothing is returned then, so an importer stores the whole file or nothing.
 
 A Bundle carries no decisions: the rules decide again from the imported sessions.
 
