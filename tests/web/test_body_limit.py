@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,11 @@ class Exchange:
         }
 
     def run(self, app: Any, method: str, path: str, content_type: str) -> None:
-        asyncio.run(app(self.scope(method, path, content_type), self.receive, self.send))
+        """Drive the app on an event loop of its own thread: the thread running the tests
+        may already have a loop running (Playwright's synchronous API leaves one)."""
+        request = app(self.scope(method, path, content_type), self.receive, self.send)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, request).result()
 
     @property
     def status(self) -> int:
