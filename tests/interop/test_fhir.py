@@ -36,6 +36,7 @@ from spinestep.services.record_types import (
 )
 from spinestep.services.records import new_uuid
 from tests.interop.fhir_ids import renamed_ids, without_ids
+from tests.interop.fhir_schema import assert_valid_r4
 from tests.interop.sample_records import sample_records
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -57,7 +58,9 @@ def own_code(resource: dict[str, Any]) -> str:
 
 @pytest.fixture
 def bundle() -> dict[str, Any]:
-    return build_bundle(sample_records(), NOW)
+    built = build_bundle(sample_records(), NOW)
+    assert_valid_r4(built)  # the official R4 schema and invariants, not the writer's models
+    return built
 
 
 def test_every_resource_validates_against_its_r4b_model(bundle: dict[str, Any]) -> None:
@@ -235,7 +238,9 @@ def test_any_sessions_survive_the_round_trip(sessions: list[SessionRecord]) -> N
         patient=PatientInfo(id="p1", time_zone="America/New_York"),
         sessions=tuple(SessionEntry(id=str(i), record=s) for i, s in enumerate(sessions)),
     )
-    assert without_ids(read_bundle(build_bundle(records, NOW))) == without_ids(records)
+    bundle = build_bundle(records, NOW)
+    assert_valid_r4(bundle)
+    assert without_ids(read_bundle(bundle)) == without_ids(records)
 
 
 def test_rom_keeps_its_decimal_value() -> None:

@@ -20,6 +20,7 @@ from spinestep.services.demo import build_demo
 from spinestep.services.patient_records import import_patient_records, load_patient_records
 from spinestep.store import make_engine, migrate, unit_of_work_factory
 from tests.interop.fhir_ids import renamed_ids
+from tests.interop.fhir_schema import assert_valid_r4
 from tests.services.history_builder import (
     Store,
     build_history,
@@ -115,6 +116,8 @@ def test_two_installations_with_the_same_demo_share_no_id(
     two_ids = set().union(*(ids_of(b) for b in twos))
     assert sum(len(b["entry"]) for b in ones) > 100
     assert one_ids.isdisjoint(two_ids)
+    for bundle in ones + twos:
+        assert_valid_r4(bundle)
     for installation, bundles in ((first, ones), (second, twos)):
         for bundle in bundles:
             (identifier,) = patient_of(bundle)["identifier"]
