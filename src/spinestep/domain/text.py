@@ -1,6 +1,7 @@
 """Names and short texts from a person or a file: normalised, and safe to show anywhere.
 
-A name is stored in Unicode NFC, with surrounding whitespace removed, and refused when
+A name is stored in Unicode NFC without surrounding whitespace, each run of spaces
+(no-break and other Unicode spaces too) made one plain space, and refused when
 it holds a control or formatting character: C0/C1 controls (which carry ANSI terminal
 escapes, CR and LF), Unicode format characters (right-to-left overrides, the
 byte-order mark), line and paragraph separators, private-use and unassigned code
@@ -28,10 +29,13 @@ def _refused(char: str) -> bool:
 def clean_name(value: str, path: str, *, max_chars: int = 200) -> str:
     """``value`` in NFC without surrounding whitespace, else InvalidInput naming ``path``."""
     text = unicodedata.normalize("NFC", value).strip()
-    if not text or len(text) > max_chars:
-        raise InvalidInput(path, f"must be 1-{max_chars} characters")
     if any(_refused(char) for char in text):
         raise InvalidInput(path, "must not contain control or formatting characters")
+    # What whitespace is left is spaces (no-break, thin...): each run becomes one plain
+    # space, so a name is also a valid FHIR string (its pattern allows no other space).
+    text = " ".join(text.split())
+    if not text or len(text) > max_chars:
+        raise InvalidInput(path, f"must be 1-{max_chars} characters")
     return text
 
 
