@@ -39,6 +39,7 @@ from tests.services.history_builder import (
 __all__ = ["second_database_url", "second_store", "store"]
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+RESOLVED_FLAG = "saddle_anaesthesia"
 
 
 def run(url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -182,3 +183,33 @@ def test_no_more_sessions_on_one_local_day_than_live_entry_allows(store: Store) 
     )
     assert len(load_patient_records(store.ctx, LOCAL, patient_id).sessions) == 5
     assert import_sessions(store.ctx, LOCAL, patient_id, many[:cap]) == cap
+
+
+def test_imported_free_text_is_no_longer_than_live_entry_takes(
+    store: Store, second_store: Store
+) -> None:
+    patient_id = build_history(store)
+    records = load_patient_records(store.ctx, LOCAL, patient_id)
+    assert records.programme is not None
+    second_store.clock.set(NOW)
+    too_long = "x" * 2001
+    finding = FlagEntry(
+        code=RESOLVED_FLAG,
+        raised_at=NOW - timedelta(days=2),
+        resolved_at=NOW - timedelta(days=1),
+        outcome=too_long,
+    )
+    for changed, path in [
+        (replace(records, flags=(*records.flags, finding)), "flags[1].outcome"),
+        (
+            replace(records, programme=replace(records.programme, paused_reason=too_long)),
+            "CarePlan.paused_reason",
+        ),
+    ]:
+        with pytest.raises(InvalidInput, match=re.escape(f"{path}: must be at most 2000")):
+            import_patient_records(second_store.ctx, LOCAL, changed)
+    assert patient_count(second_store) == 0
+    # Within the limit, the same text is taken.
+    fine = replace(finding, outcome="x" * 2000)
+    import_patient_records(second_store.ctx, LOCAL, replace(records, flags=(*records.flags, fine)))
+    assert patient_count(second_store) == 1

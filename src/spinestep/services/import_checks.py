@@ -29,6 +29,7 @@ from spinestep.domain.instants import check_instant
 from spinestep.domain.redflags import RED_FLAGS
 from spinestep.domain.text import clean_name
 from spinestep.errors import InvalidInput
+from spinestep.services.clinician import MAX_NOTE_CHARS
 from spinestep.services.motion_metrics import MAX_ABS_ANGLE_DEG
 from spinestep.services.onboarding import MAX_NAME_CHARS
 from spinestep.services.questionnaire_scores import answers_from_json, answers_to_json
@@ -110,7 +111,14 @@ def check_questionnaire(
     return entry
 
 
+def check_text(value: str | None, path: str) -> None:
+    """Free text (a finding, a reason, a note) no longer than live entry takes."""
+    if value is not None and len(value) > MAX_NOTE_CHARS:
+        raise InvalidInput(path, f"must be at most {MAX_NOTE_CHARS} characters")
+
+
 def check_flag(entry: FlagEntry, path: str, now: datetime, sep: str = ".") -> FlagEntry:
+    check_text(entry.outcome, f"{path}{sep}outcome")
     if entry.code not in RED_FLAGS:
         raise InvalidInput(f"{path}{sep}code", "is not a red flag code of spinestep")
     check_instant(entry.raised_at, f"{path}{sep}period.start", now)
@@ -136,6 +144,8 @@ def check_screening(entry: ScreeningEntry, path: str, now: datetime) -> Screenin
 
 def check_change(entry: ProgrammeChange, path: str, now: datetime) -> ProgrammeChange:
     check_instant(entry.at, f"{path}.time", now)
+    check_text(entry.reason, f"{path}.reason")
+    check_text(entry.note, f"{path}.note")
     return entry
 
 
@@ -155,6 +165,7 @@ def check_patient(info: PatientInfo, path: str) -> PatientInfo:
 
 def check_programme(programme: ProgrammeInfo, path: str, now: datetime) -> ProgrammeInfo:
     check_instant(programme.started_at, f"{path}.period.start", now)
+    check_text(programme.paused_reason, f"{path}.paused_reason")
     return programme
 
 
