@@ -55,6 +55,7 @@ from spinestep.services.records import (
     StoredQuestionnaire,
     StoredSession,
 )
+from tests.interop.fhir_schema import assert_valid_r4
 from tests.interop.sample_records import sample_records
 from tests.services.history_builder import (
     LOCAL,
@@ -423,6 +424,9 @@ def test_export_import_export_keeps_every_field(store: Store, second_store: Stor
     stored = load_patient_records(store.ctx, LOCAL, patient_id)
     assert unfilled(stored) == []
     first, again, new_id = round_trip_from(store, second_store, patient_id)
+    # Both exports, with every field filled, are valid R4 (official schema, invariants)...
+    for bundle in (first, again):
+        assert_valid_r4(json.loads(bundle))
     # The Bundle carries every field of the records...
     read = read_bundle_text(first, NOW)
     assert blank_ids(read) == blank_ids(replace(stored, decisions=()))
