@@ -3,6 +3,7 @@ backup) never make a page or an API route answer 500."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -64,6 +65,7 @@ def _store_session_at(clinic: Clinic, at_utc: datetime, offset_min: int) -> None
                 location_after=Location.BACK,
                 stopped_early=False,
                 created_at=datetime(2026, 1, 1, tzinfo=UTC),
+                uuid=str(uuid.uuid4()),
             )
         )
 
