@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from spinestep.domain.model import Effort, Location, SessionRecord
 from spinestep.domain.scoring import Bothersomeness
+from spinestep.domain.text import tidy_name
 from spinestep.errors import InvalidInput
 from spinestep.interop.fhir import build_bundle, bundle_json
 from spinestep.interop.fhir_read import read_bundle, read_bundle_text
@@ -260,8 +261,9 @@ _rmdq = st.sets(st.integers(1, 24)).map(lambda ticked: RmdqAnswers(tuple(sorted(
 _psfs = st.lists(
     st.builds(
         PsfsActivity,
-        # Names as the service keeps them: any whitespace run collapsed to one space.
-        name=st.text(min_size=1, max_size=30).map(lambda t: " ".join(t.split())).filter(bool),
+        # Names as the service keeps them: one space for any run of whitespace, no
+        # control or formatting characters.
+        name=st.text(min_size=1, max_size=30).map(tidy_name).filter(bool),
         rating=st.integers(0, 10),
     ),
     min_size=1,

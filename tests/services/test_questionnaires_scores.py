@@ -183,3 +183,10 @@ def test_psfs_activity_names_keep_single_spaces_only() -> None:
     )
     with pytest.raises(InvalidInput, match="activities: must name each rated activity"):
         answers_from_json(Instrument.PSFS, {"ratings": [4], "activities": ["\x85\u3000"]})
+
+
+def test_psfs_activity_names_drop_control_and_formatting_characters() -> None:
+    # A byte-order mark or an escape is no part of a name (and no valid FHIR string).
+    data = {"ratings": [3], "activities": ["\ufeffgar\x1bdening\u202e"]}
+    answers = answers_from_json(Instrument.PSFS, data)
+    assert answers == PsfsAnswers((PsfsActivity("gardening", 3),))

@@ -39,6 +39,16 @@ def clean_name(value: str, path: str, *, max_chars: int = 200) -> str:
     return text
 
 
+def tidy_name(value: str) -> str:
+    """``value`` in NFC, any run of whitespace one space, control and formatting
+    characters dropped; never refuses. For names that are read back as well as typed
+    (PSFS activities live in stored answers): an old stored name must still load."""
+    text = "".join(
+        char for char in unicodedata.normalize("NFC", value) if char.isspace() or not _refused(char)
+    )
+    return " ".join(text.split())
+
+
 def terminal_safe(text: str) -> str:
     """``text`` with every control or formatting character shown as a ``\\u`` escape."""
     if not any(_refused(char) for char in text):

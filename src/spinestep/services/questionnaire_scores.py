@@ -30,7 +30,7 @@ from spinestep.domain.scoring import (
     score_rmdq,
     score_startback,
 )
-from spinestep.domain.text import clean_name
+from spinestep.domain.text import tidy_name
 from spinestep.errors import InvalidInput
 from spinestep.services.record_types import (
     Answers,
@@ -115,11 +115,11 @@ def answers_from_json(instrument: Instrument, data: object) -> Answers:
         names = _list(
             data.get("activities", [f"activity {i + 1}" for i in range(len(ratings))]), "activities"
         )
-        if len(names) != len(ratings) or not all(isinstance(n, str) and n.strip() for n in names):
+        # One space for any run of whitespace and no control or formatting characters
+        # (so also a valid FHIR string); tidied, not refused: stored answers load here too.
+        cleaned = [tidy_name(n) if isinstance(n, str) else "" for n in names]
+        if len(cleaned) != len(ratings) or not all(cleaned):
             raise InvalidInput("activities", "must name each rated activity")
-        # Names as everywhere: one space for any run of whitespace (so also a valid FHIR
-        # string), no control or formatting characters such as a byte-order mark.
-        cleaned = [clean_name(n, f"activities[{i}]") for i, n in enumerate(names)]
         answers = PsfsAnswers(
             activities=tuple(PsfsActivity(n, r) for n, r in zip(cleaned, ratings, strict=True))
         )
