@@ -8,24 +8,18 @@ reads that patient's reminders and nothing else; any other token reads nothing.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 
 from spinestep.errors import NotFound, PermissionDenied
 from spinestep.services.access import audit, load_patient
 from spinestep.services.context import Actor, ServiceContext
+from spinestep.services.passwords import new_token, token_hash
 from spinestep.services.record_exports import reminder_plan
 from spinestep.services.record_types import ReminderPlan
 from spinestep.services.records import CalendarFeedRecord, Role
 
-TOKEN_BYTES = 32
-#: What ``secrets.token_urlsafe(TOKEN_BYTES)`` makes: 43 URL-safe characters.
+#: What ``passwords.new_token`` makes (32 random bytes): 43 URL-safe characters.
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
 def _require_self(actor: Actor) -> None:
@@ -36,7 +30,7 @@ def _require_self(actor: Actor) -> None:
 def create_feed(ctx: ServiceContext, actor: Actor, patient_id: int) -> str:
     """A new secret token for the patient's subscription, replacing any earlier one."""
     _require_self(actor)
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = new_token()
     with ctx.uow() as uow:
         uow.lock_patient(patient_id)
         load_patient(uow, actor, patient_id)
