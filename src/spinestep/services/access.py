@@ -47,11 +47,27 @@ def require_role(actor: Actor, *roles: Role) -> None:
     raise PermissionDenied(f"this needs a {names} account")
 
 
-def audit(uow: UnitOfWork, clock: Clock, actor: Actor, action: str, patient_id: int | None) -> None:
-    """Add an audit entry to the current unit of work (committed with the change)."""
+def audit(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    action: str,
+    patient_id: int | None,
+    *,
+    subject_user_id: int | None = None,
+) -> None:
+    """Add an audit entry to the current unit of work (committed with the change).
+
+    ``subject_user_id`` names the account an account action was about (a reset, a
+    deactivation); the actor is ``actor``.
+    """
     uow.audit.add(
         AuditEntry(
-            action=action, at=clock.now(), actor_user_id=actor.user_id, patient_id=patient_id
+            action=action,
+            at=clock.now(),
+            actor_user_id=actor.user_id,
+            patient_id=patient_id,
+            subject_user_id=subject_user_id,
         )
     )
 

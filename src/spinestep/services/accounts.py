@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from spinestep.domain.text import clean_name
 from spinestep.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from spinestep.services import browser_sessions
-from spinestep.services.access import require_role
+from spinestep.services.access import audit, require_role
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.password_policy import MAX_PASSWORD_CHARS, check_new_password
 from spinestep.services.password_policy import MIN_PASSWORD_CHARS as MIN_PASSWORD_CHARS
@@ -23,7 +23,6 @@ from spinestep.services.passwords import new_token, token_hash
 from spinestep.services.ports import PasswordHasher, UnitOfWork
 from spinestep.services.records import (
     ApiTokenRecord,
-    AuditEntry,
     InviteRecord,
     PasswordResetRecord,
     Role,
@@ -192,7 +191,7 @@ def create_reset_link(ctx: ServiceContext, actor: Actor, user_id: int) -> Issued
         user.password_hash = None
         uow.users.update(user)
         browser_sessions.end_all(uow, user_id, now)
-        _audit_account(uow, ctx, actor, "account.password_reset", user_id)
+        audit(uow, ctx.clock, actor, "account.password_reset", None, subject_user_id=user_id)
         uow.commit()
     return IssuedReset(user_id, token, user.email, now + RESET_LINK_LIFETIME)
 
@@ -219,7 +218,14 @@ def use_reset_link(ctx: ServiceContext, token: str, password: str) -> UserRecord
         user.password_hash = password_hash
         uow.users.update(user)
         browser_sessions.end_all(uow, user.id, now)
-        _audit_account(uow, ctx, Actor.for_user(user), "account.password_set_by_link", user.id)
+        audit(
+            uow,
+            ctx.clock,
+            Actor.for_user(user),
+            "account.password_set_by_link",
+            None,
+            subject_user_id=user.id,
+        )
         uow.commit()
     return user
 
@@ -281,7 +287,7 @@ def change_password(
         browser_sessions.end_all(
             uow, actor.user_id, ctx.clock.now(), keep_session=keep_session, keep_token=keep_token
         )
-        _audit_account(uow, ctx, actor, "account.password_change", actor.user_id)
+        audit(uow, ctx.clock, actor, "account.password_change", None, subject_user_id=actor.user_id)
         uow.commit()
 
 
@@ -314,7 +320,7 @@ def set_active(ctx: ServiceContext, actor: Actor, user_id: int, active: bool) ->
                 browser_sessions.end_all(uow, user_id, now)
                 uow.password_resets.void_for_user(user_id, now)
             action = "account.activate" if active else "account.deactivate"
-            _audit_account(uow, ctx, actor, action, user_id)
+            audit(uow, ctx.clock, actor, action, None, subject_user_id=user_id)
             uow.commit()
     return user
 
@@ -330,20 +336,6 @@ def _require_active_actor(uow: UnitOfWork, actor: Actor) -> None:
     stored = uow.users.get(actor.user_id)
     if stored is None or not stored.active or stored.role is not Role.ADMIN:
         raise PermissionDenied("your account may no longer manage accounts")
-
-
-def _audit_account(
-    uow: UnitOfWork, ctx: ServiceContext, actor: Actor, action: str, subject_user_id: int
-) -> None:
-    """An audit entry about an account: who acted, and on whose account."""
-    uow.audit.add(
-        AuditEntry(
-            action=action,
-            at=ctx.clock.now(),
-            actor_user_id=actor.user_id,
-            subject_user_id=subject_user_id,
-        )
-    )
 
 
 def list_users(ctx: ServiceContext, actor: Actor) -> list[UserRecord]:
