@@ -15,8 +15,9 @@ from starlette.requests import Request
 
 from spinestep.errors import Conflict, InvalidInput
 from spinestep.services import accounts
+from spinestep.services.passwords import token_hash
 from spinestep.web import links
-from spinestep.web.auth import bearer_token, token_hash
+from spinestep.web.auth import bearer_token
 from spinestep.web.context import WebContext
 from spinestep.web.login_limiter import begin_login_or_429, login_succeeded
 from spinestep.web.principal import Principal

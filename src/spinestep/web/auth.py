@@ -11,7 +11,6 @@ needs both): the access rules take it from the request instead of reading it aga
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -19,6 +18,7 @@ from datetime import datetime
 from starlette.requests import HTTPConnection
 
 from spinestep.services import browser_sessions
+from spinestep.services.passwords import token_hash
 from spinestep.services.ports import UnitOfWork
 from spinestep.services.records import FlagSource, PatientRecord, UserRecord
 from spinestep.web.context import WebContext
@@ -40,10 +40,6 @@ class Account:
 
 
 TokenEntry = tuple[Account, datetime | None] | None
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _principal(user: UserRecord | None) -> Principal | None:

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from spinestep.services.passwords import token_hash
+
 SESSION_COOKIE = "spinestep_session"
 SESSION_LIFETIME_S = 12 * 3600
 CSRF_FIELD = "csrf_token"
@@ -79,7 +81,8 @@ class BrowserSession:
 
 
 def session_key(nonce: str) -> str:
-    return hashlib.sha256(nonce.encode()).hexdigest()
+    """What the database keeps of a signed-in cookie: the SHA-256 of its nonce."""
+    return token_hash(nonce)
 
 
 def wall_now() -> datetime:

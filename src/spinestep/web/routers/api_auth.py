@@ -11,9 +11,10 @@ from starlette.exceptions import HTTPException
 from spinestep.services import accounts
 from spinestep.services.context import Actor
 from spinestep.services.login_throttle import LoginThrottled
+from spinestep.services.passwords import token_hash
 from spinestep.web.access import Anyone, Ctx, Public, SignedIn
 from spinestep.web.account_actions import change_own_password
-from spinestep.web.auth import bearer_token, token_hash
+from spinestep.web.auth import bearer_token
 from spinestep.web.login_limiter import TOO_MANY, sign_in
 from spinestep.web.schemas import (
     AccountOut,
