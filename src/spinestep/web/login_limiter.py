@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from spinestep.web.context import WebContext
 
 Address = IPv4Address | IPv6Address
-TOO_MANY = "too many failed attempts; wait and try again"
 
 
 def _parse(text: str) -> Address | None:
@@ -78,14 +77,17 @@ def begin_login(ctx: WebContext, request: Request, account: str) -> str:
     return login_throttle.begin_attempt(ctx.services, account, address, ctx.login_policy)
 
 
+def too_many(blocked: LoginThrottled) -> HTTPException:
+    """The API's answer to a blocked pair: 429 with ``Retry-After``."""
+    return HTTPException(429, str(blocked), headers={"retry-after": str(blocked.retry_after_s)})
+
+
 def begin_login_or_429(ctx: WebContext, request: Request, account: str) -> str:
     """``begin_login`` for the API: a blocked pair is an HTTP 429 with ``Retry-After``."""
     try:
         return begin_login(ctx, request, account)
     except LoginThrottled as blocked:
-        raise HTTPException(
-            429, TOO_MANY, headers={"retry-after": str(blocked.retry_after_s)}
-        ) from None
+        raise too_many(blocked) from None
 
 
 def login_succeeded(ctx: WebContext, key: str) -> None:

@@ -15,7 +15,7 @@ from spinestep.services.passwords import token_hash
 from spinestep.web.access import Anyone, Ctx, Public, SignedIn
 from spinestep.web.account_actions import change_own_password
 from spinestep.web.auth import bearer_token
-from spinestep.web.login_limiter import TOO_MANY, sign_in
+from spinestep.web.login_limiter import sign_in, too_many
 from spinestep.web.schemas import (
     AccountOut,
     InviteAccept,
@@ -49,9 +49,7 @@ def issue_token(body: TokenRequest, request: Request, principal: Public, ctx: Ct
     try:
         user = sign_in(ctx, request, body.email, body.password)
     except LoginThrottled as blocked:
-        raise HTTPException(
-            429, TOO_MANY, headers={"retry-after": str(blocked.retry_after_s)}
-        ) from None
+        raise too_many(blocked) from None
     if user is None or user.id is None:
         raise HTTPException(401, "e-mail or password is wrong")
     issued = accounts.issue_api_token(
