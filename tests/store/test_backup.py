@@ -95,22 +95,7 @@ def test_new_records_after_a_restore_get_fresh_ids(
     restored = open_test_store(second_database_url)
     try:
         with restored.ctx.uow() as uow:
-            added = uow.sessions.add(
-                StoredSession(
-                    patient_id=patient_id,
-                    assignment_id=1,
-                    at=START + timedelta(days=30),
-                    stage=2,
-                    completed=True,
-                    effort=Effort.EASY,
-                    pain_before=1,
-                    pain_during=1,
-                    pain_after=1,
-                    location_before=Location.BACK,
-                    location_after=Location.BACK,
-                    created_at=START + timedelta(days=30),
-                )
-            )
+            added = uow.sessions.add(a_later_session(patient_id))
             uow.commit()
         assert added.id == 6
     finally:
@@ -208,22 +193,7 @@ def test_a_backup_round_trips_exactly_through_the_cli_with_a_text_keyed_table(
     assert ended.value.code in (0, None)
     assert all_rows(store.engine) == original
     with store.ctx.uow() as uow:
-        added = uow.sessions.add(
-            StoredSession(
-                patient_id=1,
-                assignment_id=1,
-                at=START + timedelta(days=30),
-                stage=2,
-                completed=True,
-                effort=Effort.EASY,
-                pain_before=1,
-                pain_during=1,
-                pain_after=1,
-                location_before=Location.BACK,
-                location_after=Location.BACK,
-                created_at=START + timedelta(days=30),
-            )
-        )
+        added = uow.sessions.add(a_later_session(1))
         uow.commit()
     assert added.id == 6
 
@@ -306,3 +276,21 @@ def test_a_backup_of_an_older_schema_is_restored_and_upgraded(
         assert [tuple(user) for user in users] == [(7, "a@example.org")]
     finally:
         restored.dispose()
+
+
+def a_later_session(patient_id: int) -> StoredSession:
+    """A session after the backed-up ones: its id shows whether ids go on after a restore."""
+    return StoredSession(
+        patient_id=patient_id,
+        assignment_id=1,
+        at=START + timedelta(days=30),
+        stage=2,
+        completed=True,
+        effort=Effort.EASY,
+        pain_before=1,
+        pain_during=1,
+        pain_after=1,
+        location_before=Location.BACK,
+        location_after=Location.BACK,
+        created_at=START + timedelta(days=30),
+    )
