@@ -114,6 +114,24 @@ class Counting(io.BytesIO):
         return chunk
 
 
+def refusal(data: bytes, reader: Callable[[Counting], object]) -> dict[str, Any]:
+    """Refusing ``data`` past a limit: how soon, how much was read, the peak memory."""
+    streams: list[Counting] = []
+
+    def refuse() -> str:
+        streams.append(Counting(data))
+        return refused(lambda: reader(streams[-1]))
+
+    message, seconds, peak = measured(refuse)
+    return {
+        "file_mb": mb(len(data)),
+        "refused_after_s": round(seconds, 3),
+        "read_mb": mb(streams[0].taken),
+        "peak_mb": mb(peak),
+        "message": message,
+    }
+
+
 def bench_csv(figures: dict[str, Any]) -> None:
     data = sessions_csv(sessions(MAX_CSV_ROWS)).encode()
 
@@ -139,24 +157,11 @@ def bench_csv(figures: dict[str, Any]) -> None:
     )
 
     big = sessions_csv(sessions(BIG_CSV_ROWS, timedelta(minutes=1))).encode()
-    streams: list[Counting] = []
-
-    def refuse_big() -> str:
-        streams.append(Counting(big))
-        return refused(lambda: read_csv_stream(streams[-1], NOW))
-
-    message, seconds, peak = measured(refuse_big)
-    stream = streams[0]
-    figures["csv_300k"] = {
-        "file_mb": mb(len(big)),
-        "refused_after_s": round(seconds, 3),
-        "read_mb": mb(stream.taken),
-        "peak_mb": mb(peak),
-        "message": message,
-    }
+    out = figures["csv_300k"] = refusal(big, lambda stream: read_csv_stream(stream, NOW))
     print(
-        f"CSV, {BIG_CSV_ROWS} rows ({mb(len(big))} MB, limit {mb(MAX_CSV_BYTES)} MB): refused "
-        f"after {seconds:.2f} s having read {mb(stream.taken)} MB, peak {mb(peak)} MB: {message}"
+        f"CSV, {BIG_CSV_ROWS} rows ({out['file_mb']} MB, limit {mb(MAX_CSV_BYTES)} MB): refused "
+        f"after {out['refused_after_s']:.2f} s having read {out['read_mb']} MB, "
+        f"peak {out['peak_mb']} MB: {out['message']}"
     )
 
 
@@ -205,24 +210,11 @@ def bench_bundle(figures: dict[str, Any]) -> None:
     )
 
     huge = data.replace(b'"entry": [', b'"entry": [' + b" " * MAX_BUNDLE_BYTES, 1)
-    streams: list[Counting] = []
-
-    def refuse_huge() -> str:
-        streams.append(Counting(huge))
-        return refused(lambda: read_bundle_stream(streams[-1], NOW))
-
-    message, seconds, peak = measured(refuse_huge)
-    stream = streams[0]
-    figures["fhir_over_limit"] = {
-        "file_mb": mb(len(huge)),
-        "refused_after_s": round(seconds, 2),
-        "read_mb": mb(stream.taken),
-        "peak_mb": mb(peak),
-        "message": message,
-    }
+    out = figures["fhir_over_limit"] = refusal(huge, lambda s: read_bundle_stream(s, NOW))
     print(
-        f"FHIR, {mb(len(huge))} MB (limit {mb(MAX_BUNDLE_BYTES)} MB): refused after "
-        f"{seconds:.1f} s having read {mb(stream.taken)} MB, peak {mb(peak)} MB: {message}"
+        f"FHIR, {out['file_mb']} MB (limit {mb(MAX_BUNDLE_BYTES)} MB): refused after "
+        f"{out['refused_after_s']:.1f} s having read {out['read_mb']} MB, "
+        f"peak {out['peak_mb']} MB: {out['message']}"
     )
 
 
