@@ -104,7 +104,7 @@ def test_a_bundle_refused_after_its_patient_was_added_leaves_no_patient(
     )
     with pytest.raises(InvalidInput, match=r"flags\[1\].code"):
         import_patient_records(second_store.ctx, LOCAL, late)
-    # A session beyond the protocol's stages is found inside the unit of work.
+    # A session beyond the protocol's stages is refused as well, and nothing is stored.
     beyond = replace(records, sessions=(*records.sessions, session(NOW - timedelta(days=1), 4)))
     with pytest.raises(InvalidInput, match=r"sessions\[5\].stage: must be 1-3"):
         import_patient_records(second_store.ctx, LOCAL, beyond)

@@ -203,15 +203,17 @@ class InstantsSeen:
         self.seen.add(key)
 
 
-def check_records(records: PatientRecords, now: datetime) -> PatientRecords:
-    """Every record of ``records`` as live entry would check it (paths by kind and index)."""
+def check_records(
+    records: PatientRecords, now: datetime, final_stage: int | None = None
+) -> PatientRecords:
+    """Every record of ``records`` as live entry would check it (paths by kind and index);
+    sessions also against the protocol's ``final_stage`` when it is given."""
     check_patient(records.patient, "Patient")
-    final = None
     if records.programme is not None:
         check_programme(records.programme, "CarePlan", now)
     sessions = InstantsSeen("session")
     for index, session in enumerate(records.sessions):
-        check_session(session, f"sessions[{index}]", now, final)
+        check_session(session, f"sessions[{index}]", now, final_stage)
         sessions.add(session.record.at, f"sessions[{index}].at")
     for index, questionnaire in enumerate(records.questionnaires):
         check_questionnaire(questionnaire, f"questionnaires[{index}]", now)

@@ -271,7 +271,20 @@ def import_patient_records(ctx: ServiceContext, actor: Actor, records: PatientRe
     require_role(actor, Role.CLINICIAN, Role.ADMIN)
     clinician_id = actor.user_id if actor.role is Role.CLINICIAN and not actor.local else None
     now = ctx.clock.now()
-    check_records(records, now)
+    programme = records.programme
+    protocol = None if programme is None else load_builtin(programme.protocol_id)
+    check_records(records, now, None if protocol is None else protocol.final_stage)
+    if programme is not None and protocol is not None:
+        _check_motion_stages(records.rom, {s.number: s.id for s in protocol.stages})
+        most = max(
+            [programme.maintenance_sessions_per_day]
+            + [stage.dose.sessions_per_day for stage in programme.stages]
+        )
+        check_daily_counts(
+            ((s.record.at, f"sessions[{i}].at") for i, s in enumerate(records.sessions)),
+            records.patient.time_zone,
+            most,
+        )
     name = records.patient.name
     with ctx.uow() as uow:
         patient = uow.patients.add(
@@ -286,23 +299,8 @@ def import_patient_records(ctx: ServiceContext, actor: Actor, records: PatientRe
         )
         assert patient.id is not None
         assignment = None
-        if records.programme is not None:
-            planned = _assignment(patient.id, records.programme)
-            protocol = load_builtin(planned.protocol_id)
-            final = protocol.final_stage
-            for index, session in enumerate(records.sessions):
-                check_session(session, f"sessions[{index}]", now, final)
-            _check_motion_stages(records.rom, {s.number: s.id for s in protocol.stages})
-            most = max(
-                [records.programme.maintenance_sessions_per_day]
-                + [stage.dose.sessions_per_day for stage in records.programme.stages]
-            )
-            check_daily_counts(
-                ((s.record.at, f"sessions[{i}].at") for i, s in enumerate(records.sessions)),
-                records.patient.time_zone,
-                most,
-            )
-            assignment = uow.assignments.add(planned)
+        if programme is not None:
+            assignment = uow.assignments.add(_assignment(patient.id, programme))
         motion = {rom.id: rom for rom in records.rom}
         if assignment is not None:
             assert assignment.id is not None
