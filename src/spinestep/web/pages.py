@@ -50,7 +50,6 @@ class Pages:
             **values,
         )
         response = HTMLResponse(html, status_code=status_code)
-        response.headers["cache-control"] = "no-store"
         if fresh:
             self.set_session(response, session)
         return response

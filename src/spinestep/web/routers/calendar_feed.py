@@ -41,7 +41,6 @@ def calendar(token: str, _: Anyone, ctx: Ctx) -> Response:
     return Response(
         reminders_ics(plan, ctx.clock.now()),
         media_type="text/calendar; charset=utf-8",
-        headers={"cache-control": "no-store"},
     )
 
 

@@ -23,10 +23,7 @@ def _send(download: Download, filename: str | None = None) -> Response:
     return Response(
         download.content,
         media_type=download.media_type,
-        headers={
-            "content-disposition": f'attachment; filename="{name}"',
-            "cache-control": "no-store",
-        },
+        headers={"content-disposition": f'attachment; filename="{name}"'},
     )
 
 

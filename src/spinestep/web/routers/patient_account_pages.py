@@ -147,10 +147,7 @@ def my_data_export(scope: PatientSelf, ctx: Ctx, form: CheckedForm) -> Response:
     return Response(
         body,
         media_type="application/json",
-        headers={
-            "content-disposition": 'attachment; filename="spinestep-my-data.json"',
-            "cache-control": "no-store",
-        },
+        headers={"content-disposition": 'attachment; filename="spinestep-my-data.json"'},
     )
 
 
