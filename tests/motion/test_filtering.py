@@ -78,3 +78,41 @@ def test_one_euro_reduces_jitter_while_still() -> None:
     smooth = OneEuroFilter()
     out = np.array([smooth(i / 30, float(v)) for i, v in enumerate(noisy)])
     assert out[50:].std() < 0.5 * noisy[50:].std()
+
+
+@pytest.mark.parametrize("fps", [30, 60, 120])
+def test_glitch_removal_is_measured_in_seconds_not_frames(fps: int) -> None:
+    # A wrong landmark lasting one 30 fps frame (33 ms) is 2 frames at 60 fps and
+    # 4 at 120 fps: it is removed alike at every rate.
+    times = [i / fps for i in range(2 * fps)]
+    values = np.full(2 * fps, 30.0)
+    first = fps // 2
+    values[first : first + fps // 30] = -180.0
+    out = zero_phase_smooth(times, values)
+    assert np.allclose(out, 30.0)
+
+
+def test_a_short_plateau_survives_at_a_low_frame_rate() -> None:
+    # At 10 fps, two frames (0.2 s) near a peak are real motion, not a glitch.
+    times = [i / 10 for i in range(30)]
+    values = np.full(30, 5.0)
+    values[14:16] = 60.0
+    out = zero_phase_smooth(times, values)
+    assert out.max() == pytest.approx(60.0, abs=0.5)
+
+
+def test_smoothing_follows_the_timestamps_of_a_variable_frame_rate() -> None:
+    # Dense frames (60 fps) then sparse ones (15 fps): a one-frame glitch is removed in
+    # both parts, and a step keeps its place in time.
+    dense = [i / 60 for i in range(120)]
+    sparse = [2.0 + i / 15 for i in range(1, 31)]
+    times = dense + sparse
+    values = np.array([10.0 if t < 2.5 else 50.0 for t in times])
+    values[60] = 90.0
+    values[125] = -40.0
+    out = zero_phase_smooth(times, values)
+    assert np.allclose(out[:115], 10.0)
+    assert out[125] == pytest.approx(10.0, abs=0.01)
+    step = next(i for i, t in enumerate(times) if t >= 2.5)
+    assert out[step - 2] == pytest.approx(10.0, abs=0.01)
+    assert out[step + 1] == pytest.approx(50.0, abs=0.01)

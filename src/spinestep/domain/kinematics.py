@@ -335,3 +335,56 @@ def _seen(pose: PoseLandmarks, joint: Joint, min_visibility: float) -> bool:
     if point is None or point.visibility < min_visibility:
         return False
     return 0.0 <= point.x_px <= pose.width_px and 0.0 <= point.y_px <= pose.height_px
+
+
+#: Reps and holds are counted only when a person was found in this share of the frames.
+MIN_DETECTED_FRACTION = 0.7
+#: Standing and seated start upright: a start posture further than this from vertical
+#: means the picture itself is on its side (a video turned without a rotation tag).
+UPRIGHT_LIMIT_DEG = 45.0
+
+_UPRIGHT_STAGES = (ExerciseStage.STANDING, ExerciseStage.SEATED)
+
+
+def detection_message(detected_fraction: float) -> str:
+    percent = math.floor(detected_fraction * 100)
+    return (
+        f"a person was found in only {percent} % of the frames "
+        f"({round(MIN_DETECTED_FRACTION * 100)} % needed): light the room well and keep "
+        "your whole body in the picture from start to end"
+    )
+
+
+UPRIGHT_MESSAGE = (
+    "the picture is on its side (you do not stand or sit upright in it): hold the "
+    "camera upright, or turn the video the right way up"
+)
+
+
+def footage_refusal(
+    stage: ExerciseStage,
+    view: ViewAssessment,
+    detected_fraction: float,
+    start_angle_deg: float | None,
+) -> str | None:
+    """Why reps and holds must not be counted on this footage, or None when they may be.
+
+    Counting needs a side view, a person in at least 70 % of the frames and, for the
+    standing and seated stages, an upright start posture (``start_angle_deg`` is the
+    median primary angle over the first second). The reason says what to change:
+    light and framing, the camera angle, or the picture's orientation.
+    """
+    if view.facing is None and view.message is not None:
+        return view.message  # nobody in any frame
+    reasons: list[str] = []
+    if detected_fraction < MIN_DETECTED_FRACTION:
+        reasons.append(detection_message(detected_fraction))
+    if (
+        stage in _UPRIGHT_STAGES
+        and start_angle_deg is not None
+        and abs(start_angle_deg) > UPRIGHT_LIMIT_DEG
+    ):
+        reasons.append(UPRIGHT_MESSAGE)
+    elif not view.side_view:
+        reasons.append(view.message or TURN_SIDE_ON_MESSAGE)
+    return "; ".join(reasons) if reasons else None

@@ -1,4 +1,9 @@
-"""Cleaning an angle series: gap interpolation, zero-phase and live smoothing (numpy/scipy)."""
+"""Cleaning an angle series: gap interpolation, zero-phase and live smoothing.
+
+numpy only (no SciPy), so that the web server can clean a series sent by the browser
+without the motion extra. Every window is measured in seconds over the frames' own
+timestamps, never in frames, so a variable frame rate changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,12 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Gaps up to this long are bridged by straight lines; longer ones stay missing.
 MAX_GAP_S = 0.5
-#: Recorded video: running median over this many frames, then a Gaussian of this width.
-MEDIAN_WINDOW = 5
+#: Recorded video: running median over the frames within this many seconds either side
+#: (two frames each side at 30 frames/s), then a Gaussian of this width (seconds).
+MEDIAN_HALF_WINDOW_S = 0.07
 ZERO_PHASE_SIGMA_S = 0.02
+#: The Gaussian is cut off this many widths from its centre.
+_GAUSSIAN_REACH = 4.0
 
 
 def interpolate_gaps(
@@ -43,33 +51,58 @@ def zero_phase_smooth(
     times_s: Sequence[float],
     values: FloatArray,
     sigma_s: float = ZERO_PHASE_SIGMA_S,
-    median_window: int = MEDIAN_WINDOW,
+    median_half_window_s: float = MEDIAN_HALF_WINDOW_S,
 ) -> FloatArray:
     """Zero-phase smoothing for recorded video: a running median, then a Gaussian.
 
-    Both kernels are symmetric (no lag) and neither overshoots at a sudden change,
-    so plateaus (holds) keep their level and length. The median removes single-
-    frame glitches of the pose stage; the Gaussian the remaining jitter. Each run
-    of known values is smoothed on its own.
+    Both kernels are symmetric in time (no lag) and neither overshoots at a sudden
+    change, so plateaus (holds) keep their level and length. The median (over the
+    samples within ``median_half_window_s`` of each one) removes single-frame glitches
+    of the pose stage; the Gaussian (``sigma_s``) the remaining jitter. Near the ends a
+    window holds only the samples there are. Each run of known values is smoothed on
+    its own.
     """
-    from scipy.ndimage import gaussian_filter1d, median_filter
-
     t = np.asarray(times_s, dtype=np.float64)
     out = np.array(values, dtype=np.float64, copy=True)
     if t.size < 2:
         return out
-    dt = float(np.median(np.diff(t)))
-    if dt <= 0.0:
-        return out
-    sigma_samples = sigma_s / dt
     for start, stop in _runs(~np.isnan(out)):
-        run = out[start:stop]
-        if run.size >= median_window:
-            run = median_filter(run, size=median_window, mode="nearest")
-        if sigma_samples > 0.2:
-            run = gaussian_filter1d(run, sigma_samples, mode="nearest")
+        run_t, run = t[start:stop], out[start:stop]
+        if median_half_window_s > 0.0:
+            run = _running_median(run_t, run, median_half_window_s)
+        if sigma_s > 0.0:
+            run = _gaussian(run_t, run, sigma_s)
         out[start:stop] = run
     return out
+
+
+def _windows(
+    t: FloatArray, half_width_s: float
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+    """For each sample, the indices of the samples within ``half_width_s`` of it
+    (a rectangular index matrix) and which of them are real (the rest is padding)."""
+    tolerance = 1e-9
+    low = np.searchsorted(t, t - half_width_s - tolerance, side="left")
+    high = np.searchsorted(t, t + half_width_s + tolerance, side="right")
+    width = int((high - low).max())
+    index = low[:, None] + np.arange(width)[None, :]
+    inside = index < high[:, None]
+    return np.minimum(index, t.size - 1), inside
+
+
+def _running_median(t: FloatArray, y: FloatArray, half_width_s: float) -> FloatArray:
+    index, inside = _windows(t, half_width_s)
+    window = np.where(inside, y[index], np.nan)
+    result: FloatArray = np.nanmedian(window, axis=1)
+    return result
+
+
+def _gaussian(t: FloatArray, y: FloatArray, sigma_s: float) -> FloatArray:
+    index, inside = _windows(t, _GAUSSIAN_REACH * sigma_s)
+    offset = (t[index] - t[:, None]) / sigma_s
+    weights = np.where(inside, np.exp(-0.5 * offset * offset), 0.0)
+    result: FloatArray = (weights * y[index]).sum(axis=1) / weights.sum(axis=1)
+    return result
 
 
 def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
