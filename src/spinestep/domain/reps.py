@@ -1,5 +1,11 @@
 """Repetitions, holds and range of motion from a series of angles (SPEC §6), pure Python.
 
+Every duration and speed comes from the samples' timestamps, never from how many
+samples there are, so a series at 15 frames/s or with a variable frame rate measures
+the same holds as one at 30 frames/s. Time is divided into the intervals between
+consecutive samples: an interval belongs to a hold when both its samples are near the
+peak and the angle changes across it slower than the speed limit.
+
 One state machine serves both recorded video (fed the zero-phase smoothed series)
 and live coaching (fed one sample at a time), so both count the same way.
 
@@ -7,14 +13,16 @@ and live coaching (fed one sample at a time), so both count the same way.
 - Rep: the angle rises at least 15° above the baseline (entry) and comes back
   towards it (exit, hysteresis: below the baseline plus the larger of 7.5° and
   40 % of the rise). Anything that rises less than 15° is not a rep.
-- Hold: the longest run of samples within 10° of the rep's peak while the angle
-  moves slower than 30°/s; held when it lasts at least 0.8 s.
+- Hold: the longest stretch of time within 10° of the rep's peak while the angle
+  moves slower than 30°/s; held when it lasts at least 0.8 s, compared in whole
+  milliseconds (so 0.7999999999999998 s of float arithmetic is held).
 - ROM: median angle over the hold minus baseline; the peak minus baseline if not held.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 from collections import deque
 from dataclasses import dataclass
@@ -30,10 +38,21 @@ REST_BAND_MIN_DEG = 5.0
 HOLD_BAND_DEG = 10.0
 HOLD_MAX_SPEED_DEG_S = 30.0
 HELD_MIN_S = 0.8
-#: A hold is not broken by a glitch shorter than this (one or two jittery frames).
+#: A hold is not broken by a glitch shorter than this (a jittery frame or two), timed
+#: from the middle of the first unsteady interval to the middle of the last.
 HOLD_BRIDGE_S = 0.1
 #: How much of the time before a rep is kept to find when the movement started.
 PRE_REP_MEMORY_S = 10.0
+
+
+def whole_ms(seconds: float) -> int:
+    """A duration in whole milliseconds, rounded half up (0.7999999999999998 s is 800)."""
+    return math.floor(seconds * 1000.0 + 0.5)
+
+
+def is_held(hold_s: float) -> bool:
+    """Whether a hold is long enough, compared in whole milliseconds (SPEC §6)."""
+    return whole_ms(hold_s) >= whole_ms(HELD_MIN_S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +90,71 @@ class Phase(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class RepEvent:
-    """Something the live coach announces: a rep began or a rep was completed."""
+    """Something the live coach announces: the baseline is set, a rep began, a hold
+    began (near the peak and steady), or a rep was completed."""
 
-    kind: str  # "baseline", "rep_started", "rep_completed"
+    kind: str  # "baseline", "rep_started", "hold_started", "rep_completed"
     t_s: float
     rep: Rep | None = None
+
+
+def steady_near_peak(a: AngleSample, b: AngleSample, floor_deg: float) -> bool:
+    """Whether the interval from sample ``a`` to the next sample ``b`` belongs to a hold:
+    both angles at or above ``floor_deg`` and the angle changing slower than the limit."""
+    if a.angle_deg is None or b.angle_deg is None or b.t_s <= a.t_s:
+        return False
+    if a.angle_deg < floor_deg or b.angle_deg < floor_deg:
+        return False
+    return abs(b.angle_deg - a.angle_deg) / (b.t_s - a.t_s) < HOLD_MAX_SPEED_DEG_S
+
+
+class _HoldRun:
+    """The current run of steady intervals. A glitch is bridged when it is shorter than
+    ``HOLD_BRIDGE_S`` and the angle on its two sides differs by less than the hold
+    speed allows: a jittery frame or two, not the start of the way down."""
+
+    def __init__(self) -> None:
+        self.start_s: float | None = None
+        self.end_s: float | None = None
+        self._end_deg = 0.0
+        self._glitch_from_s: float | None = None
+
+    @property
+    def length_s(self) -> float:
+        if self.start_s is None or self.end_s is None:
+            return 0.0
+        return self.end_s - self.start_s
+
+    def reset(self) -> None:
+        self.start_s = self.end_s = self._glitch_from_s = None
+
+    def add(self, a: AngleSample, b: AngleSample, steady: bool) -> bool:
+        """Account for the interval a→b; True when it starts a new run."""
+        if not steady:
+            if self.start_s is not None:
+                middle_s = (a.t_s + b.t_s) / 2.0
+                if self._glitch_from_s is None:
+                    self._glitch_from_s = middle_s
+                if whole_ms(middle_s - self._glitch_from_s) >= whole_ms(HOLD_BRIDGE_S):
+                    self.reset()
+            return False
+        assert b.angle_deg is not None
+        if self._glitch_from_s is not None and not self._bridges_to(a):
+            self.reset()
+        started = self.start_s is None
+        if started:
+            self.start_s = a.t_s
+        self.end_s = b.t_s
+        self._end_deg = b.angle_deg
+        self._glitch_from_s = None
+        return started
+
+    def _bridges_to(self, a: AngleSample) -> bool:
+        assert self.end_s is not None and a.angle_deg is not None
+        gap_s = a.t_s - self.end_s
+        if gap_s <= 0.0:
+            return True
+        return abs(a.angle_deg - self._end_deg) / gap_s < HOLD_MAX_SPEED_DEG_S
 
 
 class RepCounter:
@@ -92,9 +171,8 @@ class RepCounter:
         self._peak_deg = 0.0
         self._return_min: AngleSample | None = None
         self._rest_min_deg: float | None = None
-        self._last_valid: AngleSample | None = None
-        self._run_start_t: float | None = None
-        self._run_last_t: float | None = None
+        self._previous: AngleSample | None = None
+        self._hold = _HoldRun()
 
     # -- live read-outs -------------------------------------------------------------
     @property
@@ -105,25 +183,22 @@ class RepCounter:
     @property
     def hold_timer_s(self) -> float:
         """How long the current hold near the peak has lasted so far (live)."""
-        if self.phase is not Phase.MOVING or self._run_start_t is None:
+        if self.phase is not Phase.MOVING:
             return 0.0
-        assert self._run_last_t is not None
-        return self._run_last_t - self._run_start_t
+        return self._hold.length_s
 
     # -- feeding ----------------------------------------------------------------------
     def update(self, sample: AngleSample) -> list[RepEvent]:
         events: list[RepEvent] = []
         if self.phase is Phase.BASELINE:
             self._collect_baseline(sample, events)
-            return events
-        if self.phase is Phase.REST:
+        elif self.phase is Phase.REST:
             self._rest(sample, events)
         elif self.phase is Phase.MOVING:
-            self._moving(sample)
+            self._moving(sample, events)
         else:
             self._returning(sample, events)
-        if sample.angle_deg is not None:
-            self._last_valid = sample
+        self._previous = sample
         return events
 
     def finish(self) -> list[RepEvent]:
@@ -143,7 +218,7 @@ class RepCounter:
             return
         if self._first_t is None:
             self._first_t = sample.t_s
-        if sample.t_s - self._first_t < BASELINE_WINDOW_S:
+        if whole_ms(sample.t_s - self._first_t) < whole_ms(BASELINE_WINDOW_S):
             self._baseline_angles.append(sample.angle_deg)
             self._remember_rest(sample)
             return
@@ -151,7 +226,6 @@ class RepCounter:
         self.phase = Phase.REST
         events.append(RepEvent("baseline", sample.t_s))
         self._rest(sample, events)
-        self._last_valid = sample
 
     def _rest(self, sample: AngleSample, events: list[RepEvent]) -> None:
         assert self.baseline_deg is not None
@@ -172,20 +246,18 @@ class RepCounter:
         self._rest_min_deg = None
         self._current = [sample]
         self._peak_deg = sample.angle_deg
-        self._run_start_t = None
-        self._run_last_t = None
+        self._hold.reset()
         events.append(RepEvent("rep_started", sample.t_s))
 
-    def _moving(self, sample: AngleSample) -> None:
+    def _moving(self, sample: AngleSample, events: list[RepEvent]) -> None:
         assert self.baseline_deg is not None
         self._current.append(sample)
         angle = sample.angle_deg
-        if angle is None:
-            self._run_start_t = None
-            return
-        if angle > self._peak_deg:
+        if angle is not None and angle > self._peak_deg:
             self._peak_deg = angle
-        self._track_live_hold(sample)
+        self._track_live_hold(sample, events)
+        if angle is None:
+            return
         rise = self._peak_deg - self.baseline_deg
         if angle <= self.baseline_deg + max(EXIT_MIN_DEG, EXIT_FRACTION * rise):
             self.phase = Phase.RETURNING
@@ -217,22 +289,18 @@ class RepCounter:
     # -- helpers ----------------------------------------------------------------------
     def _remember_rest(self, sample: AngleSample) -> None:
         self._pre.append(sample)
-        while self._pre and sample.t_s - self._pre[0].t_s > PRE_REP_MEMORY_S:
+        while self._pre and whole_ms(sample.t_s - self._pre[0].t_s) > whole_ms(PRE_REP_MEMORY_S):
             self._pre.popleft()
 
-    def _track_live_hold(self, sample: AngleSample) -> None:
-        assert sample.angle_deg is not None
-        previous = self._last_valid
-        speed = None
-        if previous is not None and previous.angle_deg is not None and sample.t_s > previous.t_s:
-            speed = abs(sample.angle_deg - previous.angle_deg) / (sample.t_s - previous.t_s)
-        near_peak = sample.angle_deg >= self._peak_deg - HOLD_BAND_DEG
-        if near_peak and speed is not None and speed < HOLD_MAX_SPEED_DEG_S:
-            if self._run_start_t is None:
-                self._run_start_t = sample.t_s
-            self._run_last_t = sample.t_s
-        else:
-            self._run_start_t = None
+    def _track_live_hold(self, sample: AngleSample, events: list[RepEvent]) -> None:
+        """The hold so far, from the interval that ends at this sample (the peak so far
+        stands in for the rep's peak)."""
+        previous = self._previous
+        if previous is None:
+            return
+        steady = steady_near_peak(previous, sample, self._peak_deg - HOLD_BAND_DEG)
+        if self._hold.add(previous, sample, steady):
+            events.append(RepEvent("hold_started", sample.t_s))
 
     @staticmethod
     def _rest_band(rise_deg: float) -> float:
@@ -257,30 +325,8 @@ class RepCounter:
         self.phase = Phase.REST
         self._current = []
         self._return_min = None
-        self._run_start_t = None
+        self._hold.reset()
         return RepEvent("rep_completed", end_s, rep)
-
-
-def angular_speeds(samples: list[AngleSample]) -> list[float | None]:
-    """|dθ/dt| per sample by central differences (one-sided at the ends and gaps)."""
-    speeds: list[float | None] = []
-    for i, sample in enumerate(samples):
-        if sample.angle_deg is None:
-            speeds.append(None)
-            continue
-        left = samples[i - 1] if i > 0 and samples[i - 1].angle_deg is not None else sample
-        right = (
-            samples[i + 1]
-            if i + 1 < len(samples) and samples[i + 1].angle_deg is not None
-            else sample
-        )
-        dt = right.t_s - left.t_s
-        if dt <= 0.0:
-            speeds.append(None)
-            continue
-        assert left.angle_deg is not None and right.angle_deg is not None
-        speeds.append(abs(right.angle_deg - left.angle_deg) / dt)
-    return speeds
 
 
 def measure_rep(index: int, samples: list[AngleSample], baseline_deg: float) -> Rep:
@@ -289,23 +335,14 @@ def measure_rep(index: int, samples: list[AngleSample], baseline_deg: float) -> 
     peak = max(valid, key=lambda s: s.angle_deg if s.angle_deg is not None else 0.0)
     assert peak.angle_deg is not None
     peak_deg = peak.angle_deg
-    speeds = angular_speeds(samples)
-    qualifies = [
-        sample.angle_deg is not None
-        and speed is not None
-        and sample.angle_deg >= peak_deg - HOLD_BAND_DEG
-        and speed < HOLD_MAX_SPEED_DEG_S
-        for sample, speed in zip(samples, speeds, strict=True)
-    ]
-    best = _longest_run(samples, qualifies)
+    best = _longest_hold(samples, peak_deg - HOLD_BAND_DEG)
     hold_s = 0.0
     hold_start_s = hold_end_s = None
     rom_deg = peak_deg - baseline_deg
     if best is not None:
         hold_start_s, hold_end_s = samples[best[0]].t_s, samples[best[1]].t_s
-        # n frames in a row last n frame intervals: count the last frame's own interval.
-        hold_s = hold_end_s - hold_start_s + _frame_interval_s(samples)
-    held = hold_s >= HELD_MIN_S
+        hold_s = hold_end_s - hold_start_s
+    held = is_held(hold_s)
     if held and best is not None:
         hold_angles = [
             s.angle_deg for s in samples[best[0] : best[1] + 1] if s.angle_deg is not None
@@ -328,27 +365,19 @@ def measure_rep(index: int, samples: list[AngleSample], baseline_deg: float) -> 
     )
 
 
-def _frame_interval_s(samples: list[AngleSample]) -> float:
-    gaps = [b.t_s - a.t_s for a, b in itertools.pairwise(samples) if b.t_s > a.t_s]
-    return statistics.median(gaps) if gaps else 0.0
-
-
-def _longest_run(samples: list[AngleSample], qualifies: list[bool]) -> tuple[int, int] | None:
-    """First and last index of the longest stretch of qualifying samples, in time;
-    gaps shorter than ``HOLD_BRIDGE_S`` between qualifying samples do not break it."""
+def _longest_hold(samples: list[AngleSample], floor_deg: float) -> tuple[int, int] | None:
+    """First and last sample index of the longest hold, in time: a run of steady
+    intervals in which glitches shorter than ``HOLD_BRIDGE_S`` are bridged."""
     best: tuple[int, int] | None = None
-    run: tuple[int, int] | None = None
-    for i, ok in enumerate(qualifies):
-        if not ok:
-            continue
-        if run is not None and samples[i].t_s - samples[run[1]].t_s <= HOLD_BRIDGE_S + 1e-9:
-            run = (run[0], i)
-        else:
-            run = (i, i)
-        if best is None or (
-            samples[run[1]].t_s - samples[run[0]].t_s > samples[best[1]].t_s - samples[best[0]].t_s
-        ):
-            best = run
+    best_s = 0.0
+    run = _HoldRun()
+    run_first = 0
+    for i, (a, b) in enumerate(itertools.pairwise(samples)):
+        steady = steady_near_peak(a, b, floor_deg)
+        if run.add(a, b, steady):
+            run_first = i
+        if steady and (best is None or run.length_s > best_s):
+            best, best_s = (run_first, i + 1), run.length_s
     return best
 
 
