@@ -73,11 +73,15 @@ def _angle(value: object, path: str) -> float:
     return round(number, 1)
 
 
-def check_motion_metrics(data: object) -> dict[str, Any]:
+def check_motion_metrics(data: object, *, uncounted: bool = False) -> dict[str, Any]:
     """The metrics, checked and normalised (angles 1 decimal, fractions 2), or InvalidInput.
 
-    Only a side-on analysis with at least one repetition is kept: without a side view
-    every ROM is unknown, and without a repetition there is nothing to keep.
+    By default only a side-on analysis with at least one repetition is kept: without a
+    side view every ROM is unknown, and without a repetition there is nothing to keep.
+    With ``uncounted`` (the camera coach of the guided session, whose session is saved
+    whatever the camera saw) an analysis that counted nothing is kept as well, so the
+    record shows the camera was used: 0 repetitions and held, no ROM (``rom_deg`` empty,
+    ``rom_deg_median`` null), and ``side_view`` false when the view was refused.
     """
     if not isinstance(data, dict):
         raise InvalidInput("motion", "must be an object of motion-analysis metrics")
@@ -98,6 +102,8 @@ def check_motion_metrics(data: object) -> dict[str, Any]:
         raise InvalidInput(_path("side_view"), "must be true or false")
     reps = _whole(data, "reps", MAX_MOTION_REPS)
     held = _whole(data, "held_count", reps)
+    if uncounted and (reps == 0 or not data["side_view"]):
+        return _uncounted(data, reps)
     if not data["side_view"] or reps == 0:
         raise InvalidInput(
             "motion",
@@ -118,6 +124,27 @@ def check_motion_metrics(data: object) -> dict[str, Any]:
         "detected_fraction": _fraction(data, "detected_fraction"),
         "visibility_mean": _fraction(data, "visibility_mean"),
         "side_view": True,
+    }
+
+
+def _uncounted(data: dict[str, Any], reps: int) -> dict[str, Any]:
+    """Metrics of an analysis that counted nothing: no repetition, no ROM."""
+    if reps != 0:
+        raise InvalidInput(_path("reps"), "must be 0 when the camera was not side-on")
+    if data["rom_deg"] != []:
+        raise InvalidInput(_path("rom_deg"), "must be an empty list without a repetition")
+    if data["rom_deg_median"] is not None:
+        raise InvalidInput(_path("rom_deg_median"), "must be null without a repetition")
+    return {
+        "stage": data["stage"],
+        "measure": data["measure"],
+        "reps": 0,
+        "held_count": 0,
+        "rom_deg": [],
+        "rom_deg_median": None,
+        "detected_fraction": _fraction(data, "detected_fraction"),
+        "visibility_mean": _fraction(data, "visibility_mean"),
+        "side_view": data["side_view"],
     }
 
 

@@ -66,6 +66,9 @@ class SessionInput:
     stopped_early: bool = False
     #: Motion-analysis metrics (``services.motion_metrics``); ``reps`` defaults to their count.
     motion: dict[str, Any] | None = field(default=None)
+    #: The metrics were counted from the guided session's camera: kept even when they
+    #: count nothing (footage refused, no repetition), with the patient's ``reps``.
+    motion_uncounted_ok: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,15 +205,19 @@ def record_session(
 
     With an ``idempotency_key`` this patient has used before, the first answer comes
     back and nothing is stored. Raises InvalidInput for out-of-range values (also motion
-    metrics that are malformed, not side-on, without a repetition, or of another stage
-    than the programme's current one, and a malformed key), NotFound for an unknown or
-    hidden patient, ProgrammePaused when no session may be recorded now, ScreeningRequired
-    without a fresh, complete safety check (never for stop now), SessionLimitReached past
-    the day's cap (``daily_session_cap``).
+    metrics that are malformed, of another stage than the programme's current one, or
+    not side-on or without a repetition unless ``motion_uncounted_ok``, and a malformed
+    key), NotFound for an unknown or hidden patient, ProgrammePaused when no session may
+    be recorded now, ScreeningRequired without a fresh, complete safety check (never for
+    stop now), SessionLimitReached past the day's cap (``daily_session_cap``).
     """
     validate(entry, ctx.clock.now())
     key = check_idempotency_key(idempotency_key)
-    motion = None if entry.motion is None else check_motion_metrics(entry.motion)
+    motion = (
+        None
+        if entry.motion is None
+        else check_motion_metrics(entry.motion, uncounted=entry.motion_uncounted_ok)
+    )
     reps = entry.reps if entry.reps is not None or motion is None else motion["reps"]
     with ctx.uow() as uow:
         uow.lock_patient(patient_id)
