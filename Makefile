@@ -22,6 +22,7 @@ uv:
 
 setup: uv
 	$(UV) sync --frozen --all-extras
+	$(RUN) python scripts/pose_assets.py
 
 # PostgreSQL, Chromium and poppler for the tests: installed when root, else checked.
 system:
