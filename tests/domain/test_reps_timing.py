@@ -152,8 +152,9 @@ def test_the_live_counter_announces_when_a_hold_starts() -> None:
     events += [(e.kind, e.t_s) for e in counter.finish()]
     kinds = [kind for kind, _ in events]
     assert kinds == ["baseline", "rep_started", "hold_started", "rep_completed"]
-    # The hold is seen at the end of its first steady interval, one frame after it began.
-    assert dict(events)["hold_started"] == pytest.approx(3.0 + 1 / 15, abs=1e-3)
+    # A sample is judged steady once the next one arrives: the hold that began at 3.0 s
+    # is seen when the frame after its second frame comes in, two frames later.
+    assert dict(events)["hold_started"] == pytest.approx(3.0 + 2 / 15, abs=1e-3)
 
 
 def test_the_way_down_is_not_bridged_into_the_hold() -> None:

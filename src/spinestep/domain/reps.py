@@ -2,9 +2,10 @@
 
 Every duration and speed comes from the samples' timestamps, never from how many
 samples there are, so a series at 15 frames/s or with a variable frame rate measures
-the same holds as one at 30 frames/s. Time is divided into the intervals between
-consecutive samples: an interval belongs to a hold when both its samples are near the
-peak and the angle changes across it slower than the speed limit.
+the same holds as one at 30 frames/s. A sample's speed is the change from the sample
+before it to the sample after it over the time between them; a hold runs from its
+first steady sample near the peak to its last, where the first and last sample of a
+plateau (a ramp on one side) count when the interval to their steady neighbour is slow.
 
 One state machine serves both recorded video (fed the zero-phase smoothed series)
 and live coaching (fed one sample at a time), so both count the same way.
@@ -21,7 +22,6 @@ and live coaching (fed one sample at a time), so both count the same way.
 
 from __future__ import annotations
 
-import itertools
 import math
 import statistics
 from collections import deque
@@ -38,8 +38,9 @@ REST_BAND_MIN_DEG = 5.0
 HOLD_BAND_DEG = 10.0
 HOLD_MAX_SPEED_DEG_S = 30.0
 HELD_MIN_S = 0.8
-#: A hold is not broken by a glitch shorter than this (a jittery frame or two), timed
-#: from the middle of the first unsteady interval to the middle of the last.
+#: A hold is not broken by a glitch shorter than this (a jittery frame or two, timed
+#: from halfway before its first unsteady sample to halfway after its last) when the
+#: angle on its two sides differs by less than the hold speed allows.
 HOLD_BRIDGE_S = 0.1
 #: How much of the time before a rep is kept to find when the movement started.
 PRE_REP_MEMORY_S = 10.0
@@ -98,63 +99,148 @@ class RepEvent:
     rep: Rep | None = None
 
 
-def steady_near_peak(a: AngleSample, b: AngleSample, floor_deg: float) -> bool:
-    """Whether the interval from sample ``a`` to the next sample ``b`` belongs to a hold:
-    both angles at or above ``floor_deg`` and the angle changing slower than the limit."""
+def _steady(a: AngleSample, b: AngleSample) -> bool:
+    """Whether the angle changes slower than the hold speed from sample a to sample b."""
     if a.angle_deg is None or b.angle_deg is None or b.t_s <= a.t_s:
-        return False
-    if a.angle_deg < floor_deg or b.angle_deg < floor_deg:
         return False
     return abs(b.angle_deg - a.angle_deg) / (b.t_s - a.t_s) < HOLD_MAX_SPEED_DEG_S
 
 
-class _HoldRun:
-    """The current run of steady intervals. A glitch is bridged when it is shorter than
-    ``HOLD_BRIDGE_S`` and the angle on its two sides differs by less than the hold
-    speed allows: a jittery frame or two, not the start of the way down."""
+def _near(sample: AngleSample, floor_deg: float) -> bool:
+    return sample.angle_deg is not None and sample.angle_deg >= floor_deg
+
+
+def _steady_across(
+    before: AngleSample | None, sample: AngleSample, after: AngleSample | None
+) -> bool:
+    """Central difference: the change from the sample before to the sample after (the
+    sample itself stands in for a neighbour that is missing or has no angle)."""
+    if sample.angle_deg is None:
+        return False
+    left = before if before is not None and before.angle_deg is not None else sample
+    right = after if after is not None and after.angle_deg is not None else sample
+    return _steady(left, right)
+
+
+class _HoldFinder:
+    """Holds in samples fed one at a time: runs of steady samples near the peak.
+
+    A sample is decided when the sample after it arrives (or at ``finish``): steady
+    when the central difference across it is below the hold speed. A run's first and
+    last sample may also be the neighbour of a steady sample, when the interval
+    between them is slow: so a plateau counts from its first sample to its last.
+    The live counter reads the run in progress; a whole rep keeps the longest run.
+    """
 
     def __init__(self) -> None:
-        self.start_s: float | None = None
-        self.end_s: float | None = None
-        self._end_deg = 0.0
-        self._glitch_from_s: float | None = None
+        self._index = -1
+        self._recent: list[tuple[int, AngleSample]] = []  # the last four samples
+        self._counted_to = -1  # samples are counted in order, each at most once
+        self._last_core = -1
+        self._start: tuple[int, AngleSample] | None = None
+        self._end: tuple[int, AngleSample] | None = None
+        self._after_end_s: float | None = None
+        self.best: tuple[int, int] | None = None
+        self._best_s = 0.0
 
     @property
     def length_s(self) -> float:
-        if self.start_s is None or self.end_s is None:
+        """The run in progress, in seconds (0 when there is none)."""
+        if self._start is None or self._end is None:
             return 0.0
-        return self.end_s - self.start_s
+        return self._end[1].t_s - self._start[1].t_s
 
-    def reset(self) -> None:
-        self.start_s = self.end_s = self._glitch_from_s = None
-
-    def add(self, a: AngleSample, b: AngleSample, steady: bool) -> bool:
-        """Account for the interval a→b; True when it starts a new run."""
-        if not steady:
-            if self.start_s is not None:
-                middle_s = (a.t_s + b.t_s) / 2.0
-                if self._glitch_from_s is None:
-                    self._glitch_from_s = middle_s
-                if whole_ms(middle_s - self._glitch_from_s) >= whole_ms(HOLD_BRIDGE_S):
-                    self.reset()
+    def add(self, sample: AngleSample, floor_deg: float) -> bool:
+        """Take the next sample; True when a run (a hold) has started."""
+        self._index += 1
+        self._recent = [*self._recent[-3:], (self._index, sample)]
+        if self._end is not None and self._end[0] == self._index - 1:
+            self._after_end_s = sample.t_s
+        if len(self._recent) < 2:
             return False
-        assert b.angle_deg is not None
-        if self._glitch_from_s is not None and not self._bridges_to(a):
-            self.reset()
-        started = self.start_s is None
-        if started:
-            self.start_s = a.t_s
-        self.end_s = b.t_s
-        self._end_deg = b.angle_deg
-        self._glitch_from_s = None
+        before = self._recent[-3] if len(self._recent) >= 3 else None
+        return self._decide(before, self._recent[-2], sample, floor_deg)
+
+    def finish(self, floor_deg: float) -> None:
+        """Decide the last sample (nothing follows it)."""
+        if self._recent:
+            before = self._recent[-2] if len(self._recent) >= 2 else None
+            self._decide(before, self._recent[-1], None, floor_deg)
+
+    def _decide(
+        self,
+        before: tuple[int, AngleSample] | None,
+        current: tuple[int, AngleSample],
+        after: AngleSample | None,
+        floor_deg: float,
+    ) -> bool:
+        index, sample = current
+        previous = None if before is None else before[1]
+        started = False
+        if _near(sample, floor_deg) and _steady_across(previous, sample, after):
+            self._last_core = index
+            if (
+                before is not None
+                and before[0] > self._counted_to
+                and _near(before[1], floor_deg)
+                and _steady(before[1], sample)
+            ):
+                # the first sample of a plateau
+                started = self._count(before, self._sample_at(before[0] - 1))
+            started = self._count(current, previous) or started
+        elif (
+            before is not None
+            and self._last_core == before[0]
+            and _near(sample, floor_deg)
+            and _steady(before[1], sample)
+        ):
+            self._count(current, previous)  # the last sample of a plateau
+        elif previous is not None:
+            self._drop_run_past_bridge(previous.t_s, sample.t_s)
         return started
 
-    def _bridges_to(self, a: AngleSample) -> bool:
-        assert self.end_s is not None and a.angle_deg is not None
-        gap_s = a.t_s - self.end_s
-        if gap_s <= 0.0:
-            return True
-        return abs(a.angle_deg - self._end_deg) / gap_s < HOLD_MAX_SPEED_DEG_S
+    def _sample_at(self, index: int) -> AngleSample | None:
+        return next((s for i, s in self._recent if i == index), None)
+
+    def _count(self, current: tuple[int, AngleSample], previous: AngleSample | None) -> bool:
+        index, sample = current
+        started = self._end is None or (
+            index != self._end[0] + 1 and not self._bridges_to(sample, previous)
+        )
+        if started:
+            self._start = current
+        self._end = current
+        self._counted_to = index
+        following = self._sample_at(index + 1)
+        self._after_end_s = None if following is None else following.t_s
+        if self.best is None or self.length_s > self._best_s:
+            assert self._start is not None
+            self.best, self._best_s = (self._start[0], index), self.length_s
+        return started
+
+    def _glitch_ms(self, before_s: float, at_s: float) -> int:
+        """The glitch between the run's last sample and a steady one at ``at_s``, from
+        halfway after the one to halfway before the other."""
+        assert self._end is not None and self._after_end_s is not None
+        return whole_ms((before_s + at_s) / 2.0 - (self._end[1].t_s + self._after_end_s) / 2.0)
+
+    def _bridges_to(self, sample: AngleSample, previous: AngleSample | None) -> bool:
+        end = self._end
+        if end is None or previous is None or self._after_end_s is None:
+            return False
+        if self._glitch_ms(previous.t_s, sample.t_s) >= whole_ms(HOLD_BRIDGE_S):
+            return False
+        assert end[1].angle_deg is not None and sample.angle_deg is not None
+        gap_s = sample.t_s - end[1].t_s
+        change_deg = abs(sample.angle_deg - end[1].angle_deg)
+        return gap_s <= 0.0 or change_deg / gap_s < HOLD_MAX_SPEED_DEG_S
+
+    def _drop_run_past_bridge(self, previous_s: float, now_s: float) -> None:
+        """End the run once no later steady sample could bridge back to it."""
+        if self._end is None or self._after_end_s is None:
+            return
+        if self._glitch_ms(previous_s, now_s) >= whole_ms(HOLD_BRIDGE_S):
+            self._start = self._end = None
 
 
 class RepCounter:
@@ -171,8 +257,7 @@ class RepCounter:
         self._peak_deg = 0.0
         self._return_min: AngleSample | None = None
         self._rest_min_deg: float | None = None
-        self._previous: AngleSample | None = None
-        self._hold = _HoldRun()
+        self._hold = _HoldFinder()
 
     # -- live read-outs -------------------------------------------------------------
     @property
@@ -198,7 +283,6 @@ class RepCounter:
             self._moving(sample, events)
         else:
             self._returning(sample, events)
-        self._previous = sample
         return events
 
     def finish(self) -> list[RepEvent]:
@@ -246,7 +330,8 @@ class RepCounter:
         self._rest_min_deg = None
         self._current = [sample]
         self._peak_deg = sample.angle_deg
-        self._hold.reset()
+        self._hold = _HoldFinder()
+        self._hold.add(sample, self._peak_deg - HOLD_BAND_DEG)
         events.append(RepEvent("rep_started", sample.t_s))
 
     def _moving(self, sample: AngleSample, events: list[RepEvent]) -> None:
@@ -293,13 +378,8 @@ class RepCounter:
             self._pre.popleft()
 
     def _track_live_hold(self, sample: AngleSample, events: list[RepEvent]) -> None:
-        """The hold so far, from the interval that ends at this sample (the peak so far
-        stands in for the rep's peak)."""
-        previous = self._previous
-        if previous is None:
-            return
-        steady = steady_near_peak(previous, sample, self._peak_deg - HOLD_BAND_DEG)
-        if self._hold.add(previous, sample, steady):
+        """The hold so far (the peak so far stands in for the rep's peak)."""
+        if self._hold.add(sample, self._peak_deg - HOLD_BAND_DEG):
             events.append(RepEvent("hold_started", sample.t_s))
 
     @staticmethod
@@ -325,7 +405,7 @@ class RepCounter:
         self.phase = Phase.REST
         self._current = []
         self._return_min = None
-        self._hold.reset()
+        self._hold = _HoldFinder()
         return RepEvent("rep_completed", end_s, rep)
 
 
@@ -335,7 +415,11 @@ def measure_rep(index: int, samples: list[AngleSample], baseline_deg: float) -> 
     peak = max(valid, key=lambda s: s.angle_deg if s.angle_deg is not None else 0.0)
     assert peak.angle_deg is not None
     peak_deg = peak.angle_deg
-    best = _longest_hold(samples, peak_deg - HOLD_BAND_DEG)
+    finder = _HoldFinder()
+    for sample in samples:
+        finder.add(sample, peak_deg - HOLD_BAND_DEG)
+    finder.finish(peak_deg - HOLD_BAND_DEG)
+    best = finder.best
     hold_s = 0.0
     hold_start_s = hold_end_s = None
     rom_deg = peak_deg - baseline_deg
@@ -363,22 +447,6 @@ def measure_rep(index: int, samples: list[AngleSample], baseline_deg: float) -> 
         detected_fraction=len(detected) / len(samples),
         visibility=statistics.fmean(s.visibility for s in detected) if detected else 0.0,
     )
-
-
-def _longest_hold(samples: list[AngleSample], floor_deg: float) -> tuple[int, int] | None:
-    """First and last sample index of the longest hold, in time: a run of steady
-    intervals in which glitches shorter than ``HOLD_BRIDGE_S`` are bridged."""
-    best: tuple[int, int] | None = None
-    best_s = 0.0
-    run = _HoldRun()
-    run_first = 0
-    for i, (a, b) in enumerate(itertools.pairwise(samples)):
-        steady = steady_near_peak(a, b, floor_deg)
-        if run.add(a, b, steady):
-            run_first = i
-        if steady and (best is None or run.length_s > best_s):
-            best, best_s = (run_first, i + 1), run.length_s
-    return best
 
 
 @dataclass(frozen=True, slots=True)
