@@ -80,12 +80,21 @@ async def pages(request: Request) -> Pages:
     return found
 
 
+#: The largest single field of a page form (the whole body is bounded by ``body_limit``).
+FORM_PART_BYTES = 64 * 1024
+
+
 async def checked_form(request: Request) -> FormData:
     """The submitted form, once its CSRF token matches the browser session; else 403."""
+    return await read_checked_form(request, FORM_PART_BYTES)
+
+
+async def read_checked_form(request: Request, max_part_bytes: int) -> FormData:
+    """:func:`checked_form` with another limit on one field, for a route that needs it."""
     ctx: WebContext = request.app.state.ctx
     session = browser_session(ctx, request)
     try:
-        form = await request.form(max_files=0, max_fields=200, max_part_size=64 * 1024)
+        form = await request.form(max_files=0, max_fields=200, max_part_size=max_part_bytes)
     except Exception as error:
         raise HTTPException(400, "the form could not be read") from error
     token = form.get(CSRF_FIELD)

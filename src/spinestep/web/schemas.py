@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from spinestep.services.password_policy import MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS
+from spinestep.web.motion_series import MAX_FRAMES as MOTION_SERIES_MAX_FRAMES
 
 LocationCode = Literal["none", "back", "buttock", "thigh", "below_knee", "foot"]
 EffortCode = Literal["easy", "moderate", "hard"]
@@ -215,6 +223,50 @@ class ScreeningIn(Strict):
     none_started: bool = False
 
 
+#: The camera coach's angle series (``web.motion_series`` checks it; its errors name the
+#: value, e.g. ``motion_series.frames[12][1]``). The schema documents the shape.
+MotionSeriesBody = Annotated[
+    dict[str, Any],
+    WithJsonSchema(
+        {
+            "type": "object",
+            "description": "Per-frame angles measured on the device (never images): the "
+            "server counts reps, holds and ROM again and stores that, not `live`.",
+            "required": ["v", "stage", "model", "facing", "live", "frames"],
+            "additionalProperties": False,
+            "properties": {
+                "v": {"const": 1},
+                "stage": {"enum": ["standing", "seated", "supine"]},
+                "model": {"enum": ["lite", "full"]},
+                "facing": {"enum": ["left", "right", None]},
+                "live": {
+                    "type": "object",
+                    "required": ["reps", "held"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "reps": {"type": "integer", "minimum": 0, "maximum": 1000},
+                        "held": {"type": "integer", "minimum": 0, "maximum": 1000},
+                    },
+                },
+                "frames": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": MOTION_SERIES_MAX_FRAMES,
+                    "description": "[t_ms, angle_deg|null, visibility, yaw_deg|null, "
+                    "facing_vote|null] per frame, t_ms increasing",
+                    "items": {
+                        "type": "array",
+                        "minItems": 5,
+                        "maxItems": 5,
+                        "items": {"type": ["number", "null"]},
+                    },
+                },
+            },
+        }
+    ),
+]
+
+
 class SessionIn(Strict):
     pain_before: Pain
     pain_during: Pain
@@ -224,6 +276,7 @@ class SessionIn(Strict):
     effort: EffortCode
     reps: Annotated[int, Field(ge=0, le=1000, strict=True)]
     completed: bool = True
+    motion_series: MotionSeriesBody | None = None
 
 
 class StopNowIn(Strict):
@@ -444,3 +497,9 @@ class SessionOutcomeOut(BaseModel):
     stage_before: int
     stage_after: int
     paused: bool
+    motion: dict[str, Any] | None = Field(
+        default=None,
+        description="What the server counted from `motion_series` (SPEC §6 keys: reps, "
+        "held_count, rom_deg, rom_deg_median, detected_fraction, visibility_mean, "
+        "side_view); null without a series",
+    )

@@ -18,6 +18,7 @@ from spinestep.services.screening import ScreeningForm
 from spinestep.services.sessions import SessionInput, StopNowInput
 from spinestep.services.views import SessionOutcome
 from spinestep.web.access import Ctx, PatientAccount, PatientSelf, own_profile
+from spinestep.web.motion_series import parse_motion_series, recount, series_errors
 from spinestep.web.notify import notify_clinician
 from spinestep.web.patient_actions import NewProfile, onboard_account, own_today
 from spinestep.web.present import decision_out, plan_out, session_out
@@ -165,6 +166,7 @@ def _outcome(outcome: SessionOutcome) -> SessionOutcomeOut:
         stage_before=outcome.stage_before,
         stage_after=outcome.stage_after,
         paused=outcome.paused,
+        motion=outcome.session.motion,
     )
 
 
@@ -180,24 +182,33 @@ def my_session(
     """Record a session; the rules decide at once and the decision comes back with its reasons.
 
     Refused with 409 ``screening_required`` (nothing stored) without a complete safety
-    check taken since the previous session and at most 2 hours before."""
+    check taken since the previous session and at most 2 hours before.
+
+    With ``motion_series`` (the camera coach's per-frame angles) the server counts reps,
+    holds and ROM again, as ``spinestep analyze`` does, and keeps that as the session's
+    ``motion`` (also in the answer); ``reps`` stays the number given. Footage that is not
+    side-on, or shows the person in fewer than 70 % of frames, counts nothing
+    (``motion.side_view`` false) but the session is saved. A malformed series, or one of
+    another exercise than the programme's stage, is refused with 422 naming the value."""
     key = _checked_key(idempotency_key)
-    outcome = sessions.record_session(
-        ctx.services,
-        scope.principal.actor,
-        scope.patient_id,
-        SessionInput(
-            effort=Effort(body.effort),
-            pain_before=body.pain_before,
-            pain_during=body.pain_during,
-            pain_after=body.pain_after,
-            location_before=Location.from_code(body.location_before),
-            location_after=Location.from_code(body.location_after),
-            completed=body.completed,
-            reps=body.reps,
-        ),
-        key,
+    series = None if body.motion_series is None else parse_motion_series(body.motion_series)
+    counted = None if series is None else recount(series)
+    entry = SessionInput(
+        effort=Effort(body.effort),
+        pain_before=body.pain_before,
+        pain_during=body.pain_during,
+        pain_after=body.pain_after,
+        location_before=Location.from_code(body.location_before),
+        location_after=Location.from_code(body.location_after),
+        completed=body.completed,
+        reps=body.reps,
+        motion=None if counted is None else counted.metrics,
+        motion_uncounted_ok=True,
     )
+    with series_errors():
+        outcome = sessions.record_session(
+            ctx.services, scope.principal.actor, scope.patient_id, entry, key
+        )
     if not outcome.replayed:
         notify_clinician(ctx, scope.patient_id, outcome.decision)
     return _outcome(outcome)

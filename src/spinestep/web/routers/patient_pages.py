@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
@@ -14,7 +14,7 @@ from spinestep.services import portal, programme, screening, sessions
 from spinestep.services.instructions import REST_BEFORE_PAIN_AFTER_S
 from spinestep.services.sessions import SessionInput, StopNowInput
 from spinestep.services.views import TodayView
-from spinestep.web import forms
+from spinestep.web import forms, motion_series
 from spinestep.web.access import (
     Ctx,
     PatientAccount,
@@ -23,9 +23,11 @@ from spinestep.web.access import (
     aown_profile,
     web_context,
 )
+from spinestep.web.body_limit import DEFAULT_LIMIT_BYTES
 from spinestep.web.context import WebContext
+from spinestep.web.motion_series import MotionSeries
 from spinestep.web.notify import notify_clinician
-from spinestep.web.pages import CheckedForm, Pages, PagesDep, redirect
+from spinestep.web.pages import Pages, PagesDep, read_checked_form, redirect
 from spinestep.web.patient_actions import aonboarded, own_today
 from spinestep.web.present import decision_out, plan_out
 from spinestep.web.questionnaire_views import due_json
@@ -105,6 +107,40 @@ def _carried(form: FormData | None, names: tuple[str, ...]) -> dict[str, str]:
 
 
 _CARRY = ("pain_before", "location_before", "reps")
+#: Shown on the decision page after a session whose camera footage was refused.
+CAMERA_REFUSED = "refused"
+
+
+async def checked_session_form(request: Request) -> FormData:
+    """The session form: its one large field, the camera's series, may take the whole body."""
+    return await read_checked_form(request, DEFAULT_LIMIT_BYTES)
+
+
+checked_session_form.csrf_protected = True  # type: ignore[attr-defined]
+SessionForm = Annotated[FormData, Depends(checked_session_form)]
+
+
+def _series_text(form: FormData) -> str:
+    value = form.get(motion_series.FIELD)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _carried_series(
+    form: FormData, carried: dict[str, str], stage_id: str | None
+) -> MotionSeries | None:
+    """The camera's series of the form, checked, and carried on to the next step; None
+    without one. A series of another exercise than ``stage_id`` is refused."""
+    text = _series_text(form)
+    if not text:
+        return None
+    series = motion_series.parse_motion_series_text(text)
+    if stage_id is not None and series.stage.value != stage_id:
+        raise InvalidInput(
+            "motion_series.stage",
+            f"the camera recorded the {series.stage.value} exercise, not today's ({stage_id})",
+        )
+    carried[motion_series.FIELD] = text
+    return series
 
 
 def _render_step(
@@ -163,7 +199,7 @@ def session_start(request: Request, scope: PatientSelf, ctx: Ctx, pages: PagesDe
 
 @router.post("/session")
 def session_step(
-    request: Request, scope: PatientSelf, ctx: Ctx, pages: PagesDep, form: CheckedForm
+    request: Request, scope: PatientSelf, ctx: Ctx, pages: PagesDep, form: SessionForm
 ) -> Response:
     step = forms.text(form, "step", max_chars=10)
     if step not in STEPS:
@@ -194,9 +230,15 @@ def session_step(
             }
             return _render_step(request, ctx, scope, pages, "exercise", carried)
         if step == "exercise":
-            carried["reps"] = str(forms.integer(form, "reps", 0, 1000, "number of repetitions"))
-            return _render_step(request, ctx, scope, pages, "after", carried)
+            today = _today(ctx, scope)
+            stage_id = None if today is None else today.stage_definition.id
+            reps = forms.integer(form, "reps", 0, 1000, "number of repetitions")
+            after = dict(carried, reps=str(reps))
+            _carried_series(form, after, stage_id)
+            return _render_step(request, ctx, scope, pages, "after", after)
         if step == "after":
+            series = _carried_series(form, carried, None)
+            counted = None if series is None else motion_series.recount(series)
             recorded = sessions.record_session(
                 ctx.services,
                 actor,
@@ -210,11 +252,15 @@ def session_step(
                     location_after=forms.location(form, "location_after"),
                     reps=forms.integer(form, "reps", 0, 1000, "number of repetitions"),
                     completed=True,
+                    motion=None if counted is None else counted.metrics,
+                    motion_uncounted_ok=True,
                 ),
                 sessions.check_idempotency_key(key, "idempotency_key"),
             )
             if not recorded.replayed:
                 notify_clinician(ctx, scope.patient_id, recorded.decision)
+            if counted is not None and counted.refused:
+                return redirect(f"/decision?camera={CAMERA_REFUSED}")
             return redirect("/decision")
         # step == "stop"
         pain_now = forms.pain(form, "pain_now")
@@ -236,7 +282,19 @@ def session_step(
             notify_clinician(ctx, scope.patient_id, stopped.decision)
         return redirect("/decision")
     except InvalidInput as error:
-        return _render_step(request, ctx, scope, pages, step, carried, error=error.problem)
+        if not _about_series(error):
+            return _render_step(request, ctx, scope, pages, step, carried, error=error.problem)
+        # Not carried on: sending the step again keeps the session without the camera.
+        carried.pop(motion_series.FIELD, None)
+        message = (
+            f"The camera's recording could not be used ({error}); send this step again to "
+            "keep the repetitions you entered, without the camera's count."
+        )
+        return _render_step(request, ctx, scope, pages, step, carried, error=message)
+
+
+def _about_series(error: InvalidInput) -> bool:
+    return error.path.startswith((motion_series.FIELD, "motion.")) or error.path == "motion"
 
 
 @router.get("/decision")
@@ -251,6 +309,7 @@ def decision_page(request: Request, scope: PatientSelf, ctx: Ctx, pages: PagesDe
         decision=decision,
         update=None if today is None or today.current_decision is not None else today.update,
         emergency_number=scope.patient.emergency_number.value,
+        camera_refused=request.query_params.get("camera") == CAMERA_REFUSED,
     )
 
 
