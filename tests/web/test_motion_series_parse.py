@@ -240,7 +240,7 @@ def test_more_frames_than_the_cap_are_refused() -> None:
     parse_motion_series(series_json(frames[:MAX_FRAMES]))  # the cap itself is fine
 
 
-def _longest_series_at_the_cap() -> dict[str, Any]:
+def longest_series_at_the_cap() -> dict[str, Any]:
     """A series at the frame cap whose every value takes the most characters the page
     sends (angles and yaw to 0.1°, visibility and votes to 0.01)."""
     frames = [[i * FRAME_MS + 7, -123.4, 0.93, 12.3, -0.45] for i in range(MAX_FRAMES)]
@@ -248,7 +248,7 @@ def _longest_series_at_the_cap() -> dict[str, Any]:
 
 
 def test_a_series_at_the_cap_fits_the_request_limit_as_json_and_as_a_form() -> None:
-    text = compact(_longest_series_at_the_cap())
+    text = compact(longest_series_at_the_cap())
     parse_motion_series_text(text)
     api_body = json.dumps(
         {
@@ -310,7 +310,8 @@ _value = st.one_of(st.none(), st.floats(-180, 180, allow_nan=False))
 
 
 @st.composite
-def _series(draw: st.DrawFn) -> dict[str, Any]:
+def series_strategy(draw: st.DrawFn, stage: str | None = None) -> dict[str, Any]:
+    """Any well-formed series (short): random angles, gaps, views and votes."""
     gaps = draw(st.lists(st.integers(1, 400), min_size=1, max_size=120))
     frames = []
     t_ms = draw(st.integers(0, 1000))
@@ -327,13 +328,13 @@ def _series(draw: st.DrawFn) -> dict[str, Any]:
         t_ms += gap
     return series_json(
         frames,
-        stage=draw(st.sampled_from(["standing", "seated", "supine"])),
+        stage=stage or draw(st.sampled_from(["standing", "seated", "supine"])),
         facing=draw(st.sampled_from(["left", "right", None])),
     )
 
 
 @settings(max_examples=60, deadline=None)
-@given(data=_series())
+@given(data=series_strategy())
 def test_any_well_formed_series_is_recounted_into_metrics_the_session_keeps(
     data: dict[str, Any],
 ) -> None:

@@ -14,15 +14,18 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from tests.web.pageflow import flag_fields
-from tests.web.support import Clinic, TestClient
+from tests.web.support import Clinic, TestClient, screen_by_api
 from tests.web.test_motion_series_parse import (
     MALFORMED,
     compact,
     expected_metrics,
+    longest_series_at_the_cap,
     rep_frames,
     series_json,
+    series_strategy,
 )
 
 _HIDDEN = re.compile(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">')
@@ -261,3 +264,36 @@ def test_stop_now_is_never_refused_for_a_series_and_keeps_none(clinic: Clinic) -
     assert done.status_code == 303
     (stored,) = _stored(clinic)
     assert stored.stopped_early and stored.motion is None
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    database=None,
+)
+@given(data=series_strategy(stage="supine"))
+def test_api_stores_the_recount_of_any_well_formed_series(
+    clinic: Clinic, data: dict[str, Any]
+) -> None:
+    client = clinic.api("patient_a")
+    screen_by_api(client)
+    before = len(_stored(clinic))
+    response = client.post("/api/v1/me/sessions", json=_body(motion_series=data))
+    assert response.status_code == 201, response.text
+    stored = _stored(clinic)
+    assert len(stored) == before + 1
+    newest = max(stored, key=lambda s: s.id)
+    assert newest.motion == expected_metrics(data)
+
+
+def test_page_takes_a_series_at_the_frame_cap_form_encoded(clinic: Clinic) -> None:
+    client = clinic.client("patient_a")
+    data = longest_series_at_the_cap()
+    exercise = _to_exercise(client)
+    after = _post(client, exercise, action="next", reps="10", motion_series=compact(data))
+    assert after.status_code == 200, after.text[:300]
+    done = _post(client, after.text, **_AFTER)
+    assert done.status_code == 303
+    (stored,) = _stored(clinic)
+    assert stored.motion == expected_metrics(data)
