@@ -186,10 +186,11 @@ def my_session(
 
     With ``motion_series`` (the camera coach's per-frame angles) the server counts reps,
     holds and ROM again, as ``spinestep analyze`` does, and keeps that as the session's
-    ``motion`` (also in the answer); ``reps`` stays the number given. Footage that is not
-    side-on, or shows the person in fewer than 70 % of frames, counts nothing
-    (``motion.side_view`` false) but the session is saved. A malformed series, or one of
-    another exercise than the programme's stage, is refused with 422 naming the value."""
+    ``motion`` (also in the answer); ``reps`` stays the number given. Footage refused as
+    ``spinestep analyze`` refuses it (not side-on, a person in fewer than 70 % of frames,
+    on its side) counts nothing (``motion.side_view`` false) but the session is saved.
+    A malformed series, or one of another exercise than the programme's stage, is
+    refused with 422 naming the value."""
     key = _checked_key(idempotency_key)
     series = None if body.motion_series is None else parse_motion_series(body.motion_series)
     counted = None if series is None else recount(series)
