@@ -6,6 +6,7 @@ import base64
 import hashlib
 import importlib.util
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -188,7 +189,7 @@ def test_the_licence_stays_with_the_assets(vendor: Path) -> None:
 
 
 def test_the_wheel_carries_the_pose_files(vendor: Path, tmp_path: Path) -> None:
-    uv = shutil.which("uv")
+    uv = os.environ.get("UV") or shutil.which("uv")  # `uv run` names itself in UV
     assert uv is not None, "uv builds the wheel"
     subprocess.run(
         [uv, "build", "--wheel", "--out-dir", str(tmp_path), str(ROOT)],
