@@ -297,3 +297,29 @@ def test_page_takes_a_series_at_the_frame_cap_form_encoded(clinic: Clinic) -> No
     assert done.status_code == 303
     (stored,) = _stored(clinic)
     assert stored.motion == expected_metrics(data)
+
+
+def test_sessions_with_refused_footage_show_and_export_without_error(clinic: Clinic) -> None:
+    patient = clinic.api("patient_a")
+    for data in (series_json(rep_frames(yaw_deg=70.0)), series_json()):
+        screen_by_api(patient)
+        saved = patient.post("/api/v1/me/sessions", json=_body(motion_series=data))
+        assert saved.status_code == 201, saved.text
+    refused, counted = sorted(_stored(clinic), key=lambda s: s.id)
+    assert refused.motion["side_view"] is False and counted.motion["reps"] == 3
+    me = clinic.client("patient_a")
+    physio = clinic.client("clinician_a")
+    pages = [
+        (me, "/history"),
+        (me, "/today"),
+        (me, "/my-data/records.fhir.json"),
+        (me, "/my-data/sessions.csv"),
+        (physio, f"/clinic/patients/{clinic.patient_a}"),
+        (physio, f"/clinic/patients/{clinic.patient_a}/records.fhir.json"),
+        (physio, f"/clinic/patients/{clinic.patient_a}/sessions.csv"),
+        (physio, f"/clinic/patients/{clinic.patient_a}/report.pdf"),
+    ]
+    for client, url in pages:
+        assert client.get(url).status_code == 200, url
+    for url in ("/api/v1/me/history", "/api/v1/me/export", "/api/v1/me/rom"):
+        assert patient.get(url).status_code == 200, url
