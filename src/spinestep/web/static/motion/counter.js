@@ -48,52 +48,124 @@ function median(values) {
   return n % 2 === 1 ? sorted[i] : (sorted[i - 1] + sorted[i]) / 2;
 }
 
-// Whether the interval from sample a to the next sample b belongs to a hold.
-function steadyNearPeak(a, b, floorDeg) {
+// Whether the angle changes slower than the hold speed from sample a to sample b.
+function steady(a, b) {
   if (a.angle === null || b.angle === null || b.t_s <= a.t_s) { return false; }
-  if (a.angle < floorDeg || b.angle < floorDeg) { return false; }
   return Math.abs(b.angle - a.angle) / (b.t_s - a.t_s) < HOLD_MAX_SPEED_DEG_S;
 }
 
-// The current run of steady intervals; a glitch shorter than HOLD_BRIDGE_S, across
-// which the angle changed slower than the hold speed, is bridged.
-class HoldRun {
-  constructor() { this.reset(); }
+function near(sample, floorDeg) {
+  return sample.angle !== null && sample.angle >= floorDeg;
+}
 
-  reset() {
-    this.startS = null;
-    this.endS = null;
-    this.endDeg = 0.0;
-    this.glitchFromS = null;
+// Central difference across a sample (itself standing in for a missing neighbour).
+function steadyAcross(before, sample, after) {
+  if (sample.angle === null) { return false; }
+  const left = before !== null && before.angle !== null ? before : sample;
+  const right = after !== null && after.angle !== null ? after : sample;
+  return steady(left, right);
+}
+
+// Holds in samples fed one at a time: runs of steady samples near the peak. A sample
+// is decided when the next one arrives (or at finish); a run's first and last sample
+// may also be the slow neighbour of a steady sample, so a plateau counts whole.
+class HoldFinder {
+  constructor() {
+    this.index = -1;
+    this.recent = []; // the last four [index, sample] pairs
+    this.countedTo = -1;
+    this.lastCore = -1;
+    this.start = null;
+    this.end = null;
+    this.afterEndS = null;
+    this.best = null;
+    this.bestS = 0.0;
   }
 
+  // The run in progress, in seconds (0 when there is none).
   get lengthS() {
-    return this.startS === null || this.endS === null ? 0.0 : this.endS - this.startS;
+    return this.start === null || this.end === null ? 0.0 : this.end[1].t_s - this.start[1].t_s;
   }
 
-  // Accounts for the interval a->b; true when it starts a new run.
-  add(a, b, steady) {
-    if (!steady) {
-      if (this.startS !== null) {
-        const middleS = (a.t_s + b.t_s) / 2.0;
-        if (this.glitchFromS === null) { this.glitchFromS = middleS; }
-        if (wholeMs(middleS - this.glitchFromS) >= wholeMs(HOLD_BRIDGE_S)) { this.reset(); }
+  // Takes the next sample; true when a run (a hold) has started.
+  add(sample, floorDeg) {
+    this.index += 1;
+    this.recent = [...this.recent.slice(-3), [this.index, sample]];
+    if (this.end !== null && this.end[0] === this.index - 1) { this.afterEndS = sample.t_s; }
+    if (this.recent.length < 2) { return false; }
+    const before = this.recent.length >= 3 ? this.recent[this.recent.length - 3] : null;
+    return this.decide(before, this.recent[this.recent.length - 2], sample, floorDeg);
+  }
+
+  // Decides the last sample (nothing follows it).
+  finish(floorDeg) {
+    const n = this.recent.length;
+    if (n) { this.decide(n >= 2 ? this.recent[n - 2] : null, this.recent[n - 1], null, floorDeg); }
+  }
+
+  decide(before, current, after, floorDeg) {
+    const [index, sample] = current;
+    const previous = before === null ? null : before[1];
+    let started = false;
+    if (near(sample, floorDeg) && steadyAcross(previous, sample, after)) {
+      this.lastCore = index;
+      if (before !== null && before[0] > this.countedTo && near(before[1], floorDeg)
+          && steady(before[1], sample)) {
+        started = this.count(before, this.sampleAt(before[0] - 1)); // a plateau's first
       }
-      return false;
+      started = this.count(current, previous) || started;
+    } else if (before !== null && this.lastCore === before[0] && near(sample, floorDeg)
+               && steady(before[1], sample)) {
+      this.count(current, previous); // a plateau's last sample
+    } else if (previous !== null) {
+      this.dropRunPastBridge(previous.t_s, sample.t_s);
     }
-    if (this.glitchFromS !== null && !this.bridgesTo(a)) { this.reset(); }
-    const started = this.startS === null;
-    if (started) { this.startS = a.t_s; }
-    this.endS = b.t_s;
-    this.endDeg = b.angle;
-    this.glitchFromS = null;
     return started;
   }
 
-  bridgesTo(a) {
-    const gapS = a.t_s - this.endS;
-    if (gapS <= 0.0) { return true; }
-    return Math.abs(a.angle - this.endDeg) / gapS < HOLD_MAX_SPEED_DEG_S;
+  sampleAt(index) {
+    const found = this.recent.find(([i]) => i === index);
+    return found === undefined ? null : found[1];
+  }
+
+  count(current, previous) {
+    const index = current[0];
+    const started = this.end === null
+      || (index !== this.end[0] + 1 && !this.bridgesTo(current[1], previous));
+    if (started) { this.start = current; }
+    this.end = current;
+    this.countedTo = index;
+    const following = this.sampleAt(index + 1);
+    this.afterEndS = following === null ? null : following.t_s;
+    if (this.best === null || this.lengthS > this.bestS) {
+      this.best = [this.start[0], index];
+      this.bestS = this.lengthS;
+    }
+    return started;
+  }
+
+  // The glitch between the run's last sample and a steady one at atS, from halfway
+  // after the one to halfway before the other, in whole milliseconds.
+  glitchMs(beforeS, atS) {
+    return wholeMs((beforeS + atS) / 2.0 - (this.end[1].t_s + this.afterEndS) / 2.0);
+  }
+
+  bridgesTo(sample, previous) {
+    if (this.end === null || previous === null || this.afterEndS === null) { return false; }
+    if (this.glitchMs(previous.t_s, sample.t_s) >= wholeMs(HOLD_BRIDGE_S)) { return false; }
+    const end = this.end[1];
+    const gapS = sample.t_s - end.t_s;
+    const changeDeg = Math.abs(sample.angle - end.angle);
+    return gapS <= 0.0 || changeDeg / gapS < HOLD_MAX_SPEED_DEG_S;
+  }
+
+  // Ends the run once no later steady sample could bridge back to it.
+  dropRunPastBridge(previousS, nowS) {
+    if (this.end === null || this.afterEndS === null) { return; }
+    if (this.glitchMs(previousS, nowS) >= wholeMs(HOLD_BRIDGE_S)) {
+      this.start = null;
+      this.end = null;
+    }
   }
 }
 
@@ -107,7 +179,10 @@ function measureRep(index, samples, baselineDeg) {
   for (const s of samples) {
     if (s.angle !== null && (peak === null || s.angle > peak.angle)) { peak = s; }
   }
-  const best = longestHold(samples, peak.angle - HOLD_BAND_DEG);
+  const finder = new HoldFinder();
+  for (const s of samples) { finder.add(s, peak.angle - HOLD_BAND_DEG); }
+  finder.finish(peak.angle - HOLD_BAND_DEG);
+  const best = finder.best;
   let holdS = 0.0;
   let holdStartS = null;
   let holdEndS = null;
@@ -140,23 +215,6 @@ function measureRep(index, samples, baselineDeg) {
       ? detected.reduce((sum, s) => sum + s.visibility, 0) / detected.length
       : 0.0,
   };
-}
-
-// First and last sample index of the longest hold, in time.
-function longestHold(samples, floorDeg) {
-  let best = null;
-  let bestS = 0.0;
-  const run = new HoldRun();
-  let runFirst = 0;
-  for (let i = 0; i + 1 < samples.length; i += 1) {
-    const steady = steadyNearPeak(samples[i], samples[i + 1], floorDeg);
-    if (run.add(samples[i], samples[i + 1], steady)) { runFirst = i; }
-    if (steady && (best === null || run.lengthS > bestS)) {
-      best = [runFirst, i + 1];
-      bestS = run.lengthS;
-    }
-  }
-  return best;
 }
 
 function checkedSample(sample) {
@@ -194,8 +252,7 @@ export class RepCounter {
     this.peakDeg = 0.0;
     this.returnMin = null;
     this.restMinDeg = null;
-    this.previous = null;
-    this.hold = new HoldRun();
+    this.hold = new HoldFinder();
   }
 
   // Completed reps, counting one that is already on its way back.
@@ -224,7 +281,6 @@ export class RepCounter {
     } else {
       this.returning(sample, events);
     }
-    this.previous = sample;
     return events;
   }
 
@@ -271,7 +327,8 @@ export class RepCounter {
     this.restMinDeg = null;
     this.current = [sample];
     this.peakDeg = sample.angle;
-    this.hold.reset();
+    this.hold = new HoldFinder();
+    this.hold.add(sample, this.peakDeg - HOLD_BAND_DEG);
     events.push(event("rep_started", sample));
   }
 
@@ -319,11 +376,11 @@ export class RepCounter {
     }
   }
 
+  // The hold so far (the peak so far stands in for the rep's peak).
   trackLiveHold(sample, events) {
-    const previous = this.previous;
-    if (previous === null) { return; }
-    const steady = steadyNearPeak(previous, sample, this.peakDeg - HOLD_BAND_DEG);
-    if (this.hold.add(previous, sample, steady)) { events.push(event("hold_started", sample)); }
+    if (this.hold.add(sample, this.peakDeg - HOLD_BAND_DEG)) {
+      events.push(event("hold_started", sample));
+    }
   }
 
   // The rep ends at sample `last`.
@@ -347,7 +404,7 @@ export class RepCounter {
     this.phase = "rest";
     this.current = [];
     this.returnMin = null;
-    this.hold.reset();
+    this.hold = new HoldFinder();
     return event("rep_completed", last, rep);
   }
 }
