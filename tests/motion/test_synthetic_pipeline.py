@@ -74,9 +74,9 @@ def test_front_view_is_reported_and_measures_are_null() -> None:
     assert "side" in view["message"]
     assert out["baseline_deg"] is None
     assert out["rom_deg_median"] is None
-    reps = out["reps"]
-    assert isinstance(reps, list)
-    assert all(rep["rom_deg"] is None and rep["peak_deg"] is None for rep in reps)
+    # not side-on: nothing is counted (SPEC §6)
+    assert out["reps"] == []
+    assert out["rep_count"] == 0 and out["held_count"] == 0
 
 
 def test_nobody_in_any_frame() -> None:

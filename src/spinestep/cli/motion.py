@@ -12,7 +12,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from spinestep.motion.pipeline import ProgressCallback
 
 _SAVE_HELP = "With --save: "
+#: ``analyze`` exits with this status when the footage is refused for counting (the
+#: result is still printed): not side-on, a person in under 70 % of frames, on its side.
+REFUSED_EXIT_CODE = 2
 
 
 class StageOption(StrEnum):
@@ -162,10 +165,29 @@ def analyze(
 
     with silenced_native_stderr():
         analysis = _analyze(file, ExerciseStage(stage.value), as_json, annotated, plot, save)
+    if analysis is not None and _refused(analysis):
+        if as_json and save:
+            print(json.dumps(analysis.to_json()))
+        _exit_refused(analysis)
     if analysis is not None and patient_id is not None:
         from spinestep.cli.motion_save import save_analysis
 
         save_analysis(analysis, patient_id, answers, as_json)
+
+
+def _refused(analysis: VideoAnalysis) -> bool:
+    """Reps and holds were refused on this footage (SPEC §6). A video with no person
+    in any frame is not refused: SPEC §6 reports it with exit status 0."""
+    return analysis.refusal is not None and analysis.detected_fraction > 0.0
+
+
+def _exit_refused(analysis: VideoAnalysis) -> NoReturn:
+    """One line on standard error saying why nothing was counted; exit status 2."""
+    from spinestep.domain.text import terminal_safe
+
+    reason = terminal_safe(" ".join(str(analysis.refusal).split()))
+    print(f"spinestep: repetitions not counted: {reason}", file=sys.stderr)
+    raise typer.Exit(REFUSED_EXIT_CODE)
 
 
 def _analyze(

@@ -6,6 +6,7 @@ motion extra.
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import sys
@@ -25,8 +26,14 @@ if TYPE_CHECKING:
 else:
     Image = Any
 
-#: Frames are analysed (and drawn) at this width at most.
-ANALYSIS_WIDTH_PX = 640
+#: Frames are analysed (and drawn) at this size at most on their long side.
+ANALYSIS_LONG_SIDE_PX = 640
+#: Recorded video is analysed at this many frames a second at most (SPEC §6).
+MAX_ANALYSED_FPS = 30.0
+#: A video is refused when it decodes fewer than this share of the frames its container
+#: announces, or stops more than this share of its duration (and a second) early.
+MIN_DECODED_SHARE = 0.95
+_JITTER_SLOTS = 0.2
 
 
 class MediaKind(StrEnum):
@@ -92,14 +99,16 @@ def media_kind(path: Path) -> MediaKind:
     return sniff_kind(head) or MediaKind.VIDEO
 
 
-def fit_width(image: Image, width_px: int = ANALYSIS_WIDTH_PX) -> Image:
+def fit_width(image: Image, long_side_px: int = ANALYSIS_LONG_SIDE_PX) -> Image:
+    """The image scaled down (never up) so that its longer side is at most ``long_side_px``."""
     import cv2
 
     height, width = image.shape[:2]
-    if width <= width_px:
+    scale = long_side_px / max(height, width)
+    if scale >= 1.0:
         return image
-    new_height = max(1, round(height * width_px / width))
-    resized: Image = cv2.resize(image, (width_px, new_height), interpolation=cv2.INTER_AREA)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    resized: Image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     return resized
 
 
@@ -151,30 +160,67 @@ class VideoSource:
         )
         self._capture = capture
 
-    def frames(self) -> Iterator[Frame]:
-        """Every frame in order. Timestamps come from the stream; if they are missing or
-        go backwards, the nominal frame rate fills in."""
+    def frames(self, max_fps: float | None = MAX_ANALYSED_FPS) -> Iterator[Frame]:
+        """The frames in order, at most ``max_fps`` a second (None: every frame), each
+        scaled to the analysis size. Timestamps come from the stream; if they are
+        missing or go backwards, the nominal frame rate fills in. ``index`` counts the
+        frames yielded.
+
+        At the end, a video that decoded only in part (see :func:`check_complete`)
+        raises :class:`MediaError` rather than leaving the rest unread silently.
+        """
         import cv2
 
         capture = self._capture
         frame_s = 1.0 / (self.info.nominal_fps or 30.0)
         last_t = -1.0
+        decoded = 0
         index = 0
-        while True:
-            ok, image = capture.read()
-            if not ok or image is None:
-                break
+        slot_s = 1.0 / max_fps if max_fps else 0.0
+        due_s = -math.inf  # the earliest time the next analysed frame may have
+        while capture.grab():
             t_s = float(capture.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0
             if not t_s > last_t:
-                t_s = last_t + frame_s if index else 0.0
+                t_s = last_t + frame_s if decoded else 0.0
             last_t = t_s
+            decoded += 1
+            leeway_s = _JITTER_SLOTS * slot_s  # for timestamps that wobble
+            if t_s < due_s - leeway_s:
+                continue
+            # at most one frame per slot on average: the next is due a slot after this
+            # one was due, and not much less than a slot after this one
+            due_s = t_s + slot_s if index == 0 else max(due_s + slot_s, t_s + slot_s - leeway_s)
+            ok, image = capture.retrieve()
+            if not ok or image is None:
+                break
             yield Frame(index, t_s, fit_width(image))
             index += 1
         if index == 0:
             raise MediaError(f"{self.path}: the video has no frames that can be decoded")
+        check_complete(self.path, self.info, decoded, last_t + frame_s)
 
     def close(self) -> None:
         self._capture.release()
+
+
+def check_complete(path: Path, info: VideoInfo, decoded: int, decoded_s: float) -> None:
+    """Refuse a partial read: fewer than 95 % of the frames the container announces, or
+    an end more than 5 % (and over a second) before the announced duration."""
+    announced = info.frame_count
+    if announced is None:
+        return
+    if decoded < MIN_DECODED_SHARE * announced:
+        raise MediaError(
+            f"{path}: the video is damaged or incomplete: only {decoded} of its "
+            f"{announced} frames could be decoded"
+        )
+    if info.nominal_fps:
+        duration_s = announced / info.nominal_fps
+        if decoded_s < MIN_DECODED_SHARE * duration_s and duration_s - decoded_s > 1.0:
+            raise MediaError(
+                f"{path}: the video is damaged or incomplete: decoding stopped at "
+                f"{decoded_s:.1f} s of its {duration_s:.1f} s"
+            )
 
 
 class Prefetch:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -129,11 +130,14 @@ def write_annotated_video(
     measure = analysis.measure.value.replace("_", " ")
     writer = None
     try:
-        for frame in source.frames():
-            i = frame.index
+        for done, frame in enumerate(source.frames(max_fps=None), start=1):
+            # every frame is drawn; the analysis may have skipped some (above 30/s):
+            # each shows the analysed frame at or just before it
+            i = max(0, bisect.bisect_right(track.times_s, frame.t_s + 1e-6) - 1)
             if writer is None:
                 height, width = frame.image.shape[:2]
-                writer = _open_writer(out_path, codec, analysis.fps or 30.0, (width, height))
+                fps = source.info.nominal_fps or analysis.fps or 30.0
+                writer = _open_writer(out_path, codec, fps, (width, height))
             image = frame.image.copy()
             angle = track.smooth_deg[i] if i < len(track.smooth_deg) else None
             hold, done = _hold_state(reps, frame.t_s)
@@ -148,7 +152,7 @@ def write_annotated_video(
             draw_overlay(image, pose, lines, None if hold is None else hold / 2.0, warning)
             writer.write(image)
             if progress is not None:
-                progress(i + 1, source.info.frame_count)
+                progress(done, source.info.frame_count)
     finally:
         source.close()
         if writer is not None:
