@@ -323,10 +323,15 @@ def main() -> None:
     )
     parser.add_argument("--no-python", action="store_true", help="skip the Python pipeline")
     args = parser.parse_args()
+    # Other programs on the machine slow every figure down: the load is printed with them.
+    load_start = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         y4m, mp4 = make_videos(workdir)
-        print(f"video: {sum(s for _, s in PLAN_S):.0f} s at {FPS} frames/s, {WIDTH}x{HEIGHT}")
+        print(
+            f"video: {sum(s for _, s in PLAN_S):.0f} s at {FPS} frames/s, {WIDTH}x{HEIGHT}; "
+            f"{os.cpu_count()} cores, load average {load_start} at the start"
+        )
         server, base = start_server(workdir)
         browser_results = []
         try:
@@ -358,6 +363,7 @@ def main() -> None:
     result = {
         "benchmark": "motion_browser",
         "cores": os.cpu_count(),
+        "load_average_1min": {"start": load_start, "end": round(os.getloadavg()[0], 2)},
         "seconds_per_model": args.seconds,
         "browser": browser_results,
         "python": python,
