@@ -70,6 +70,12 @@ harness.start = async (options) => {
   return ok;
 };
 
+harness.again = async () => {
+  const ok = await harness.runner.start({ facingMode: "environment" });
+  harness.tracks = harness.runner.stream ? harness.runner.stream.getTracks() : [];
+  return ok;
+};
+
 harness.hide = () => {
   Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
   Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
@@ -271,6 +277,29 @@ def test_stop_ends_the_camera_tracks(granted: PoseSession) -> None:
     assert granted.value("harness.trackStates()") == ["ended"]
     assert granted.value("harness.stops") == [{"reason": "stopped"}]
     assert granted.value("document.querySelector('video').srcObject") is None
+
+
+def test_the_runner_starts_again_without_loading_the_model_again(
+    granted: PoseSession,
+) -> None:
+    assert granted.start(model="lite")
+    granted.wait_for("harness.frames.length >= 1")
+    granted.value("harness.runner.stop()")
+    first_tracks = granted.value("harness.trackStates()")
+    before = granted.value("harness.frames.length")
+    assert granted.value("harness.again()") is True
+    granted.wait_for(f"harness.frames.length >= {before + 2}")
+    assert first_tracks == ["ended"]
+    assert granted.value("harness.trackStates()") == ["live"]
+    models = [url for url in granted.requests if "pose_landmark_lite.tflite" in url]
+    assert len(models) == 1
+    frames = granted.value("harness.frames")[before:]
+    assert frames[0]["t_ms"] == 0  # a new run counts its time from its own first frame
+    assert [f["t_ms"] for f in frames] == sorted({f["t_ms"] for f in frames})
+    counted, reported = granted.value(
+        "[harness.runner.stats.analysedFrames, harness.frames.length]"
+    )
+    assert counted == reported
 
 
 def test_a_refused_camera_reports_permission_denied(

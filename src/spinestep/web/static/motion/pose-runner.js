@@ -18,7 +18,8 @@
 // onError({kind, message}) kinds: "permission_denied" (the camera was refused),
 // "no_camera" (none, or it could not start), "load_failed" (the pose files or the
 // WebAssembly runtime could not load). The camera stops on stop() and when the tab is
-// hidden (onStop({reason: "stopped" | "hidden"})).
+// hidden (onStop({reason: "stopped" | "hidden"})); the model stays loaded, so start()
+// again is quick. dispose() stops the camera and frees the model.
 
 export const POSE_VERSION = "0.5.1675469404";
 export const ASSET_BASE = "/static/vendor/mediapipe-pose/";
@@ -75,8 +76,10 @@ export class PoseRunner {
     this.stepDownMs = stepDownMs;
     this.stream = null;
     this.pose = null;
+    this._modelLoad = null;
     this.running = false;
-    this.busy = false;
+    this.busy = false; // a pose estimate is in flight (perhaps from a stopped run)
+    this.run = 0;
     this.recentMs = [];
     this.stats = { cameraFrames: 0, analysedFrames: 0, droppedFrames: 0, steppedDown: false };
     this._firstFrameAt = null;
@@ -93,14 +96,20 @@ export class PoseRunner {
   async start({ facingMode = "user" } = {}) {
     if (this.running) return true;
     this.running = true;
-    this.busy = false;
+    this.run += 1;
     this.recentMs = [];
     this._firstFrameAt = null;
     this._lastT = -1;
     this._lastPresented = null;
     this._lastMediaTime = null;
     document.addEventListener("visibilitychange", this._onVisibility);
-    const model = this._loadModel();
+    if (!this._modelLoad) {
+      this._modelLoad = this._loadModel().catch((error) => {
+        this._modelLoad = null; // a later start() tries again
+        throw error;
+      });
+    }
+    const model = this._modelLoad;
     model.catch(() => {}); // reported below, after the camera's own outcome
     try {
       this.stream = await this._openCamera(facingMode);
@@ -126,6 +135,14 @@ export class PoseRunner {
 
   stop() {
     if (this.running) this._halt("stopped");
+  }
+
+  dispose() {
+    this.stop();
+    const loading = this._modelLoad;
+    this._modelLoad = null;
+    this.pose = null;
+    if (loading) loading.then((pose) => pose.close()).catch(() => {});
   }
 
   async _openCamera(facingMode) {
@@ -168,24 +185,25 @@ export class PoseRunner {
       this._results = results;
     });
     await pose.initialize();
-    if (this.running) this.pose = pose;
-    else await pose.close();
+    this.pose = pose;
+    return pose;
   }
 
   _schedule() {
     if (!this.running) return;
     const video = this.video;
+    const run = this.run;
     if (typeof video.requestVideoFrameCallback === "function") {
-      video.requestVideoFrameCallback((now, meta) => this._onCameraFrame(now, meta));
+      video.requestVideoFrameCallback((now, meta) => this._onCameraFrame(now, meta, run));
     } else {
-      requestAnimationFrame((now) => this._onCameraFrame(now, null));
+      requestAnimationFrame((now) => this._onCameraFrame(now, null, run));
     }
   }
 
   // Counts camera frames (presented ones, also those no callback saw) and analyses the
   // newest one when the previous analysis is done.
-  _onCameraFrame(now, meta) {
-    if (!this.running) return;
+  _onCameraFrame(now, meta, run) {
+    if (!this.running || run !== this.run) return; // a stopped run's last callback
     let fresh;
     if (meta) {
       const presented = meta.presentedFrames;
@@ -213,6 +231,7 @@ export class PoseRunner {
     const width = this.video.videoWidth;
     const height = this.video.videoHeight;
     const model = this.model;
+    const run = this.run;
     this.busy = true;
     this._results = null;
     const began = performance.now();
@@ -220,12 +239,12 @@ export class PoseRunner {
       await this.pose.send({ image: this.video });
     } catch (error) {
       this.busy = false;
-      if (this.running) this._fail("load_failed", error);
+      if (this.running && run === this.run) this._fail("load_failed", error);
       return;
     }
     const processMs = performance.now() - began;
     this.busy = false;
-    if (!this.running) return;
+    if (!this.running || run !== this.run) return;
     this.stats.analysedFrames += 1;
     const found = this._results && this._results.poseLandmarks;
     const landmarks = found
@@ -259,11 +278,6 @@ export class PoseRunner {
     this.running = false;
     document.removeEventListener("visibilitychange", this._onVisibility);
     this._stopTracks();
-    if (this.pose) {
-      const pose = this.pose;
-      this.pose = null;
-      pose.close().catch(() => {});
-    }
     if (reason) this.onStop({ reason });
   }
 
