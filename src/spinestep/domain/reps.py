@@ -8,7 +8,9 @@ first steady sample near the peak to its last, where the first and last sample o
 plateau (a ramp on one side) count when the interval to their steady neighbour is slow.
 
 One state machine serves both recorded video (fed the zero-phase smoothed series)
-and live coaching (fed one sample at a time), so both count the same way.
+and live coaching (fed one sample at a time), so both count the same way. The
+browser's ``static/motion/counter.js`` is a transcription of this module; a browser
+test runs both on the fixture series in ``tests/data/motion/series``.
 
 - Baseline: median angle over the first second of samples with a person.
 - Rep: the angle rises at least 15° above the baseline (entry) and comes back
