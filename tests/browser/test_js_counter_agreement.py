@@ -197,20 +197,23 @@ def test_js_counter_agrees_with_python(page: Page, name: str, smooth: bool) -> N
 #: Changes to the browser counter that the fixtures must tell apart from the Python one.
 MUTATIONS = {
     "baseline window 1 s -> 0.9 s": ("BASELINE_WINDOW_S = 1.0", "BASELINE_WINDOW_S = 0.9"),
-    "min rise 15° -> 14.5°": ("MIN_RISE_DEG = 15.0", "MIN_RISE_DEG = 14.5"),
-    "exit min 7.5° -> 8°": ("EXIT_MIN_DEG = 7.5", "EXIT_MIN_DEG = 8.0"),
-    "exit 40 % -> 42 %": ("EXIT_FRACTION = 0.4", "EXIT_FRACTION = 0.42"),
-    "rest band 10 % -> 11 %": ("REST_BAND_FRACTION = 0.1", "REST_BAND_FRACTION = 0.11"),
-    "rest band min 5° -> 5.5°": ("REST_BAND_MIN_DEG = 5.0", "REST_BAND_MIN_DEG = 5.5"),
-    "hold band 10° -> 9.5°": ("HOLD_BAND_DEG = 10.0", "HOLD_BAND_DEG = 9.5"),
-    "hold speed 30°/s -> 29°/s": ("HOLD_MAX_SPEED_DEG_S = 30.0", "HOLD_MAX_SPEED_DEG_S = 29.0"),
+    "min rise 15 deg -> 14.5 deg": ("MIN_RISE_DEG = 15.0", "MIN_RISE_DEG = 14.5"),
+    "exit min 7.5 deg -> 8 deg": ("EXIT_MIN_DEG = 7.5", "EXIT_MIN_DEG = 8.0"),
+    "exit 40 pct -> 42 pct": ("EXIT_FRACTION = 0.4", "EXIT_FRACTION = 0.42"),
+    "rest band 10 pct -> 11 pct": ("REST_BAND_FRACTION = 0.1", "REST_BAND_FRACTION = 0.11"),
+    "rest band min 5 deg -> 5.5 deg": ("REST_BAND_MIN_DEG = 5.0", "REST_BAND_MIN_DEG = 5.5"),
+    "hold band 10 deg -> 9.5 deg": ("HOLD_BAND_DEG = 10.0", "HOLD_BAND_DEG = 9.5"),
+    "hold speed 30 deg/s -> 29 deg/s": (
+        "HOLD_MAX_SPEED_DEG_S = 30.0",
+        "HOLD_MAX_SPEED_DEG_S = 29.0",
+    ),
     "held from 0.8 s -> 0.801 s": ("HELD_MIN_S = 0.8", "HELD_MIN_S = 0.801"),
     "bridge 0.1 s -> 0.12 s": ("HOLD_BRIDGE_S = 0.1", "HOLD_BRIDGE_S = 0.12"),
     "pre-rep memory 10 s -> 2 s": ("PRE_REP_MEMORY_S = 10.0", "PRE_REP_MEMORY_S = 2.0"),
     "live gap 0.5 s -> 0.4 s": ("MAX_GAP_S = 0.5", "MAX_GAP_S = 0.4"),
-    "1€ min cutoff 1 Hz -> 1.1 Hz": ("minCutoffHz = 1.0,", "minCutoffHz = 1.1,"),
-    "1€ beta 0.02 -> 0.021": ("beta = 0.02,", "beta = 0.021,"),
-    "1€ derivative cutoff 1 Hz -> 1.1 Hz": (
+    "one-euro min cutoff 1 Hz -> 1.1 Hz": ("minCutoffHz = 1.0,", "minCutoffHz = 1.1,"),
+    "one-euro beta 0.02 -> 0.021": ("beta = 0.02,", "beta = 0.021,"),
+    "one-euro derivative cutoff 1 Hz -> 1.1 Hz": (
         "derivativeCutoffHz = 1.0 }",
         "derivativeCutoffHz = 1.1 }",
     ),
