@@ -336,7 +336,7 @@ def synthetic_landmarks() -> dict[str, object]:
             }
         )
     return {
-        "description": "the synthetic body of the motion tests in 37 postures: three "
+        "description": "the synthetic body of the motion tests in 29 postures: three "
         "stages at four angles facing both ways, a front view, a portrait frame, a "
         "back-bend, a person too close to the camera",
         "frames": frames,
