@@ -159,3 +159,12 @@ def test_coach_without_a_camera_exits_with_a_message() -> None:
         "spinestep: camera 9 cannot be opened: no camera there, or another program uses it"
     )
     assert "Traceback" not in done.stderr
+
+
+def test_live_summary_counts_nothing_on_a_front_view() -> None:
+    plan = [RepPlan(90.0, 1.5), RepPlan(95.0, 1.2)]
+    frames = landmark_sequence("standing", 0.0, plan, Camera(yaw_deg=85.0), noise_px=0.5)
+    _, coach = _coach_run(frames)
+    out = coach.finish().to_json()
+    assert out["rep_count"] == 0 and out["held_count"] == 0 and out["reps"] == []
+    assert "side-on" in out["view"]["message"]  # type: ignore[index]

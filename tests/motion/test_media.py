@@ -127,6 +127,12 @@ def _make_variable_frame_rate(path: Path) -> None:
         box = data.rindex(parent, 0, at) - 4
         (box_size,) = struct.unpack(">I", data[box : box + 4])
         data[box : box + 4] = struct.pack(">I", box_size + len(new) - size)
+    # The frames now last 15 of the old durations instead of 10: so does the video, or
+    # a reader stops at the old duration with frames left (a partial read).
+    for box_type, offset in ((b"mvhd", 20), (b"tkhd", 24), (b"mdhd", 20), (b"elst", 12)):
+        at = data.index(box_type) + offset
+        (duration,) = struct.unpack(">I", data[at : at + 4])
+        data[at : at + 4] = struct.pack(">I", duration * 3 // 2)
     path.write_bytes(bytes(data))
 
 

@@ -165,10 +165,8 @@ def analyze(
 
     with silenced_native_stderr():
         analysis = _analyze(file, ExerciseStage(stage.value), as_json, annotated, plot, save)
-    if analysis is not None and _refused(analysis):
-        if as_json and save:
-            print(json.dumps(analysis.to_json()))
-        _exit_refused(analysis)
+    if analysis is not None and not save and _refused(analysis):
+        _exit_refused(analysis)  # with --save, refuse_unsavable says why nothing was saved
     if analysis is not None and patient_id is not None:
         from spinestep.cli.motion_save import save_analysis
 

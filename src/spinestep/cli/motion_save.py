@@ -105,8 +105,8 @@ def check_patient_ready(patient: int | None, stage_id: str) -> int:
 
 def refuse_unsavable(analysis: VideoAnalysis) -> dict[str, object]:
     """The session metrics, or exit 2 when the video cannot be saved as a session."""
-    if not analysis.view.side_view:
-        reason = analysis.view.message or "the camera was not side-on"
+    if analysis.refusal is not None or not analysis.view.side_view:
+        reason = analysis.refusal or analysis.view.message or "the camera was not side-on"
         raise InvalidInput("--save", f"not saved: {reason}")
     if not analysis.reps.reps:
         raise InvalidInput("--save", "not saved: no repetition was found in the video")

@@ -12,7 +12,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from spinestep.domain.kinematics import (
@@ -23,6 +23,7 @@ from spinestep.domain.kinematics import (
     PoseLandmarks,
     assess_view,
     facing_vote,
+    footage_refusal,
     frame_angles,
     primary_measure,
     view_yaw_deg,
@@ -283,17 +284,25 @@ class LiveCoach:
         frames = len(self.times)
         duration = self.times[-1] - self.times[0] if frames > 1 else 0.0
         detected_vis = [v for v, r in zip(self.visibility, self.raw, strict=True) if r is not None]
+        detected_fraction = self.detected / frames if frames else 0.0
+        reps = RepAnalysis(self.counter.baseline_deg, tuple(self.counter.reps))
+        # the summary counts nothing on footage refused for counting, as `analyze` does
+        refusal = footage_refusal(self.stage, view, detected_fraction, reps.baseline_deg)
+        if refusal is not None:
+            view = replace(view, message=refusal)
+            reps = RepAnalysis(None, ())
         return VideoAnalysis(
             stage=self.stage,
             measure=self.measure,
             fps=(frames - 1) / duration if duration > 0 else 0.0,
             frames=frames,
             duration_s=duration,
-            detected_fraction=self.detected / frames if frames else 0.0,
+            detected_fraction=detected_fraction,
             view=view,
-            reps=RepAnalysis(self.counter.baseline_deg, tuple(self.counter.reps)),
+            reps=reps,
             track=AngleTrack(tuple(self.times), tuple(self.raw), tuple(self.smooth)),
             mean_visibility=statistics.fmean(detected_vis) if detected_vis else 0.0,
+            refusal=refusal,
         )
 
     def read_out(self) -> list[str]:
