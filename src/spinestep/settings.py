@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Annotated
 from urllib.parse import urlsplit
 
 from platformdirs import user_data_dir
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from spinestep.errors import InvalidInput
 
@@ -72,36 +72,115 @@ def parse_networks(value: object) -> tuple[Network, ...]:
     return tuple(networks)
 
 
-class Settings(BaseSettings):
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message starts with the setting's field name."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+def _text(value: object) -> str:
+    return str(value)
+
+
+def _whole(value: object) -> int:
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number")
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise ValueError("must be a whole number") from None
+
+
+def _port(value: object) -> int:
+    number = _whole(value)
+    if not 0 <= number <= 65535:
+        raise ValueError("must be a port number, 0-65535")
+    return number
+
+
+def _path(value: object) -> Path:
+    return value if isinstance(value, Path) else Path(str(value))
+
+
+#: Each setting: how a value given in code or in ``SPINESTEP_<NAME>`` is checked.
+_FIELDS: dict[str, Callable[[object], object]] = {
+    "data_dir": _path,
+    "database_url": _text,
+    "host": _text,
+    "port": _port,
+    "secret_key": _text,
+    "smtp_host": _text,
+    "smtp_port": _port,
+    "smtp_from": _text,
+    "public_url": lambda value: check_public_url(str(value)),
+    "trusted_proxies": parse_networks,
+}
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Settings:
     """Installation settings. ``SPINESTEP_DATABASE_URL`` selects the database.
+
+    ``Settings(**values)`` takes each setting from ``values``, else from the environment
+    variable ``SPINESTEP_<NAME>``, else its default; a wrong one raises
+    :class:`SettingsError` naming it. Read with the standard library alone: the command
+    line starts without a settings framework.
 
     ``public_url`` is the address people use to reach spinestep (links in invitations
     and e-mails; https also turns on HSTS and the ``Secure`` cookie flag).
     ``trusted_proxies`` names the reverse proxies whose ``X-Forwarded-For`` is believed.
     """
 
-    model_config = SettingsConfigDict(env_prefix="SPINESTEP_", extra="ignore")
+    data_dir: Path
+    database_url: str
+    host: str
+    port: int
+    secret_key: str
+    smtp_host: str
+    smtp_port: int
+    smtp_from: str
+    public_url: str
+    trusted_proxies: tuple[Network, ...]
 
-    data_dir: Path = Field(default_factory=default_data_dir)
-    database_url: str = ""
-    host: str = "127.0.0.1"
-    port: int = 8000
-    secret_key: str = ""
-    smtp_host: str = ""
-    smtp_port: int = 25
-    smtp_from: str = "spinestep@localhost"
-    public_url: str = ""
-    trusted_proxies: Annotated[tuple[Network, ...], NoDecode] = ()
+    def __init__(self, **values: object) -> None:
+        unknown = sorted(set(values) - set(_FIELDS))
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(unknown)}")
+        defaults: dict[str, object] = {
+            "database_url": "",
+            "host": "127.0.0.1",
+            "port": 8000,
+            "secret_key": "",
+            "smtp_host": "",
+            "smtp_port": 25,
+            "smtp_from": "spinestep@localhost",
+            "public_url": "",
+            "trusted_proxies": (),
+        }
+        for name, check in _FIELDS.items():
+            if name in values:
+                raw = values[name]
+            elif (env := os.environ.get(f"SPINESTEP_{name.upper()}")) is not None:
+                raw = env
+            elif name == "data_dir":
+                raw = default_data_dir()
+            else:
+                raw = defaults[name]
+            try:
+                value = check(raw)
+            except ValueError as error:
+                raise SettingsError(name, str(error)) from None
+            object.__setattr__(self, name, value)
 
-    @field_validator("public_url")
-    @classmethod
-    def _public_url(cls, value: str) -> str:
-        return check_public_url(value)
-
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _trusted_proxies(cls, value: object) -> tuple[Network, ...]:
-        return parse_networks(value)
+    def replace(self, **changes: object) -> Settings:
+        """These settings with ``changes`` (checked as in the constructor)."""
+        current = {name: getattr(self, name) for name in _FIELDS}
+        return Settings(**{**current, **changes})
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in the user data directory."""
@@ -121,8 +200,5 @@ def load_settings() -> Settings:
     """The settings of the environment; ``InvalidInput`` naming the variable when one is wrong."""
     try:
         return Settings()
-    except ValidationError as error:
-        first = error.errors()[0]
-        name = "_".join(str(part) for part in first["loc"]).upper()
-        problem = str(first["msg"]).removeprefix("Value error, ")
-        raise InvalidInput(f"SPINESTEP_{name}", problem) from None
+    except SettingsError as error:
+        raise InvalidInput(f"SPINESTEP_{error.field.upper()}", error.problem) from None

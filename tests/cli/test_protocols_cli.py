@@ -105,8 +105,9 @@ def test_validate_a_missing_file(tmp_path: Path) -> None:
 
 def _rules_commands() -> list[tuple[str, Any]]:
     root: Any = typer.main.get_command(APP)
-    protocols = root.commands["protocols"]
-    commands = [("decide", root.commands["decide"]), ("protocols", protocols)]
+    context = typer.Context(root)
+    protocols = root.get_command(context, "protocols")
+    commands = [("decide", root.get_command(context, "decide")), ("protocols", protocols)]
     commands += [
         (f"protocols {name}", protocols.commands[name]) for name in ("list", "show", "validate")
     ]

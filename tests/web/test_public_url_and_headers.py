@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
 from spinestep.errors import InvalidInput
-from spinestep.settings import Settings, load_settings
+from spinestep.settings import Settings, SettingsError, load_settings
 from spinestep.web.links import PublicUrlMissing, absolute_url
 from spinestep.web.mail import Mailer
 from tests.web.pageflow import form_token
@@ -87,7 +86,7 @@ def test_the_public_url_is_kept_as_scheme_host_and_port(given: str, kept: str) -
     ],
 )
 def test_a_public_url_with_a_path_or_another_scheme_is_refused(given: str) -> None:
-    with pytest.raises(ValidationError, match="public_url"):
+    with pytest.raises(SettingsError, match="public_url"):
         Settings(public_url=given)
 
 
@@ -99,7 +98,7 @@ def test_trusted_proxies_are_addresses_or_networks(monkeypatch: pytest.MonkeyPat
         "::1/128",
     ]
     monkeypatch.setenv("SPINESTEP_TRUSTED_PROXIES", "proxy.local")
-    with pytest.raises(ValidationError, match="trusted_proxies"):
+    with pytest.raises(SettingsError, match="trusted_proxies"):
         Settings()
 
 

@@ -1,6 +1,9 @@
 """Entry point of the ``spinestep`` command: builds the Typer application.
 
-Each module of ``spinestep.cli`` adds its own commands through ``register(app)``.
+Each module of ``spinestep.cli`` adds its own commands through ``register(app)``. The
+modules are imported only when one of their commands runs (``COMMANDS`` names each
+command's module and one-line help), so ``spinestep decide`` never pays for the
+database, the web app or the terminal renderer, and ``spinestep --help`` for none of them.
 
 ``main`` is the one place where a failure becomes what the user sees: one line on
 standard error and a documented exit status (docs/cli.md, "Exit status"), never a
@@ -20,18 +23,52 @@ statement and its parameters, e.g. a patient's name or pain scores):
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
-from spinestep.cli import coach, motion, records, rules, score, web
 from spinestep.cli.output import error_line
 from spinestep.domain.text import terminal_safe
 from spinestep.errors import SpinestepError, StorageError
 
-_MODULES = (rules, score, coach, motion, records, web)
+_RULES = "spinestep.cli.rules"
+_COACH = "spinestep.cli.coach"
+_MOTION = "spinestep.cli.motion"
+_RECORDS = "spinestep.cli.records"
+_WEB = "spinestep.cli.web"
+
+#: Every top-level command, in the order ``--help`` lists them: the module whose
+#: ``register(app)`` defines it, and the line ``--help`` shows without importing that
+#: module (a test checks both against the commands themselves).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "start": (_COACH, "Start here: set up a profile, or show today's plan."),
+    "today": (_COACH, "Show what to do today: stage, dose, sessions done, last decision."),
+    "screen": (_COACH, "Answer the safety questions now (needed before a session)."),
+    "session": (_COACH, "A guided session: safety check, pain, repetitions, the decision."),
+    "log": (_COACH, "Record a session from options, without prompts (for scripts)."),
+    "history": (_COACH, "Show past sessions with their decisions and the pain trend."),
+    "resume": (_COACH, "Resume a paused programme after a clinician has assessed you."),
+    "init": (_COACH, "Set up your profile and programme."),
+    "questionnaire": (_RECORDS, "Outcome questionnaires: record one, what is due, the change."),
+    "decide": (_RULES, "Decide what the patient does next (JSON in, JSON out)."),
+    "score": ("spinestep.cli.score", "Score a questionnaire or a change (JSON)."),
+    "protocols": (_RULES, "List, show and check exercise programmes (protocol files)."),
+    "analyze": (_MOTION, "Count repetitions, holds and range in a video or photo."),
+    "coach": (_MOTION, "Live coaching from a webcam: count, holds, angle, prompts."),
+    "export": (_RECORDS, "Export a patient's records (FHIR R4 Bundle or CSV)."),
+    "import": (_RECORDS, "Import records exported by spinestep."),
+    "report": (_RECORDS, "Write the clinician's one-page progress report as PDF."),
+    "reminders": (_RECORDS, "Write the planned session times as iCalendar events."),
+    "backup": (_RECORDS, "Back up the whole database, while spinestep keeps running."),
+    "restore": (_RECORDS, "Check a backup in a separate copy, then swap it in."),
+    "serve": (_WEB, "Start the web app (SQLite, or SPINESTEP_DATABASE_URL)."),
+    "demo": (_WEB, "Fill an empty database with a demo clinic."),
+    "user": (_WEB, "Manage accounts of the web app."),
+}
 
 #: Exit statuses that are not those of a ``SpinestepError`` (docs/cli.md lists them all).
 EXIT_UNEXPECTED = 1
@@ -43,8 +80,44 @@ EXIT_BROKEN_PIPE = 141
 _DATABASE_PACKAGES = ("sqlalchemy", "psycopg", "psycopg2", "sqlite3", "_sqlite3", "alembic")
 
 
+def load_commands(module_name: str) -> dict[str, Any]:
+    """The Click commands that ``module_name`` registers, built the way Typer builds them."""
+    module = importlib.import_module(module_name)
+    holder = typer.Typer()
+    holder.callback()(_no_options)  # always a group, even for a module with one command
+    module.register(holder)
+    built = typer.main.get_command(holder)
+    assert isinstance(built, TyperGroup)
+    return dict(built.commands)
+
+
+def _no_options() -> None:
+    """Holds the commands of one module while they are built."""
+
+
+class LazyGroup(TyperGroup):
+    """The top-level group: knows the commands by name and loads a module on first use."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            for name, command in load_commands(COMMANDS[cmd_name][0]).items():
+                self.commands.setdefault(name, command)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        # The plain layout (rich_markup_mode=None): the rich one would import every
+        # command's module to show its help.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, line) for name, (_, line) in COMMANDS.items()])
+
+
 def build_app() -> typer.Typer:
     app = typer.Typer(
+        cls=LazyGroup,
+        rich_markup_mode=None,
         name="spinestep",
         help=(
             "spinestep coaches the McKenzie lumbar flexion progression and keeps the "
@@ -55,9 +128,14 @@ def build_app() -> typer.Typer:
         pretty_exceptions_enable=False,
         add_completion=False,
     )
-    for module in _MODULES:
-        module.register(app)
+    app.callback()(_no_options_top)
     return app
+
+
+def _no_options_top() -> None:
+    """spinestep coaches the McKenzie lumbar flexion progression and keeps the
+    physiotherapist in the loop. It supports a programme a clinician has chosen; it never
+    diagnoses."""
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,7 +23,7 @@ _INSTALLER = Actor(role=Role.ADMIN, user_id=None, local=True)
 def _settings(database_url: str | None) -> Settings:
     settings = load_settings()
     if database_url:
-        settings = settings.model_copy(update={"database_url": database_url})
+        settings = settings.replace(database_url=database_url)
     return settings
 
 
@@ -54,14 +54,14 @@ def serve(
     from spinestep.web.app import create_app
 
     settings = _settings(database_url)
-    updates: dict[str, object] = {}
-    if host:
-        updates["host"] = host
-    if port:
-        updates["port"] = port
-    settings = settings.model_copy(update=updates)
-    if not 0 < settings.port < 65536:
+    if port is not None and not 0 < port < 65536:
         raise InvalidInput("port", "must be 1-65535")
+    if host:
+        settings = settings.replace(host=host)
+    if port:
+        settings = settings.replace(port=port)
+    if settings.port == 0:
+        raise InvalidInput("SPINESTEP_PORT", "must be 1-65535")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     app = create_app(settings, read_cache_s=read_cache_s)

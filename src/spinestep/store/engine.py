@@ -12,19 +12,23 @@ from __future__ import annotations
 
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Engine, make_url
 
 from spinestep.errors import StorageError
 from spinestep.store.files import create_private_file, private_folder, private_sqlite_files
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+#: The newest revision in ``migrations/versions`` (a test checks it against Alembic's
+#: head). A database already there opens without importing Alembic at all, which keeps
+#: every command that opens the store quick to start; raise it with each new migration.
+HEAD_REVISION = "0008"
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -93,6 +97,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:
     """An Alembic configuration built in code, pointing at the packaged migrations."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("path_separator", "os")
@@ -102,6 +108,8 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:
         raise StorageError("no migrations are shipped with this installation")
@@ -109,18 +117,36 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def known_revisions() -> frozenset[str]:
     """Every schema revision this installation's migrations know."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     return frozenset(revision.revision for revision in script.walk_revisions())
 
 
+def stored_revision(engine: Engine) -> str | None:
+    """The revision the database records, read with one query (None: no schema yet)."""
+    try:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    except sa.exc.DBAPIError:
+        return None  # no alembic_version table: a new database
+    return str(rows[0][0]) if len(rows) == 1 else None
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Upgrade the schema to ``revision`` (the newest by default)."""
+    if revision in ("head", HEAD_REVISION) and stored_revision(engine) == HEAD_REVISION:
+        return
+    from alembic import command
+
     try:
         with engine.begin() as connection:
             command.upgrade(alembic_config(connection), revision)
@@ -131,6 +157,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
 def migrate_connection(connection: sa.Connection, revision: str = "head") -> None:
     """Upgrade the schema seen by ``connection`` inside the caller's transaction."""
+    from alembic import command
+
     try:
         command.upgrade(alembic_config(connection), revision)
     except sa.exc.SQLAlchemyError as error:
@@ -150,5 +178,7 @@ def integrity_ok(engine: Engine) -> bool:
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Take the schema back to ``revision`` (``base`` drops every table). For admins and tests."""
+    from alembic import command
+
     with engine.begin() as connection:
         command.downgrade(alembic_config(connection), revision)
