@@ -12,22 +12,29 @@ import sys
 from spinestep.domain.model import Effort, Location
 from spinestep.services import onboarding, screening, sessions
 from spinestep.services.context import Actor, ServiceContext, SystemClock
-from spinestep.services.programme import first_patient_id
 from spinestep.store import open_store
+
+#: Sessions one patient may record in a day are capped (``check_daily_cap``); the writer
+#: moves to a new patient well before that, so only the kill ever stops it.
+SESSIONS_PER_PATIENT = 12
 
 
 def main(url: str) -> None:
     _engine, uow = open_store(url)
     ctx = ServiceContext(uow=uow, clock=SystemClock())
     actor = Actor.local_person()
-    patient_id = first_patient_id(ctx, actor)
-    if patient_id is None:
-        patient_id = onboarding.onboard(
+
+    def new_patient() -> int:
+        return onboarding.onboard(
             ctx, actor, onboarding.OnboardingInput("Writer", "Europe/London", clearance=True)
         ).patient_id
+
+    patient_id = new_patient()
     print("ready", flush=True)
     saved = 0
     while True:
+        if saved and saved % SESSIONS_PER_PATIENT == 0:
+            patient_id = new_patient()
         # the safety check each session needs (its own transaction, as in the apps)
         questions = screening.session_questions(ctx, actor, patient_id)
         screening.record_screening(ctx, actor, patient_id, {q.code: False for q in questions})
