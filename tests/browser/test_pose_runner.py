@@ -235,6 +235,9 @@ def test_the_runner_finds_the_person_with_files_from_the_app_alone(
 def test_a_slow_analysis_drops_camera_frames_and_never_overlaps(granted: PoseSession) -> None:
     assert granted.start(model="lite", slowMs=250)
     granted.wait_for("harness.frames.length >= 4")
+    assert granted.value("harness.runner.typicalProcessMs") is None  # still warming up
+    granted.wait_for("harness.runner.typicalProcessMs !== null")
+    assert granted.value("harness.runner.typicalProcessMs") >= 250
     stats = granted.value("harness.runner.stats")
     assert granted.value("harness.maxInFlight") == 1
     assert stats["droppedFrames"] > 0

@@ -81,6 +81,7 @@ export class PoseRunner {
     this.busy = false; // a pose estimate is in flight (perhaps from a stopped run)
     this.run = 0;
     this.recentMs = [];
+    this._warmUntil = WARM_UP_FRAMES;
     this.stats = { cameraFrames: 0, analysedFrames: 0, droppedFrames: 0, steppedDown: false };
     this._firstFrameAt = null;
     this._lastT = -1;
@@ -254,17 +255,26 @@ export class PoseRunner {
     this.onFrame({ t_ms, landmarks, width, height, model, processMs, capturedAt });
   }
 
+  // The median pose time in milliseconds of the last STEP_DOWN_WINDOW frames of the
+  // current model after its warm-up, or null before there are that many: lets the page
+  // judge whether this device can count live at all.
+  get typicalProcessMs() {
+    return this.recentMs.length === STEP_DOWN_WINDOW ? median(this.recentMs) : null;
+  }
+
   // The first frames of a model include its warm-up; after them, a slow median on
   // "full" moves to "lite" (never back: a device that is slow once stays slow).
   _noteTime(processMs, model) {
-    if (model !== "full" || this.stepDownMs === null || this.stats.steppedDown) return;
-    if (this.stats.analysedFrames <= WARM_UP_FRAMES) return;
+    if (this.stats.analysedFrames <= this._warmUntil) return;
     this.recentMs.push(processMs);
     if (this.recentMs.length > STEP_DOWN_WINDOW) this.recentMs.shift();
+    if (model !== "full" || this.stepDownMs === null || this.stats.steppedDown) return;
     if (this.recentMs.length === STEP_DOWN_WINDOW && median(this.recentMs) > this.stepDownMs) {
       this.model = "lite";
       this.stats.steppedDown = true;
       this.pose.setOptions({ modelComplexity: MODELS.lite });
+      this.recentMs = [];
+      this._warmUntil = this.stats.analysedFrames + 1; // lite loads on its first frame
     }
   }
 
