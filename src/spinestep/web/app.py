@@ -17,7 +17,6 @@ from spinestep.web.errors import install_error_handlers
 from spinestep.web.headers import SecurityHeadersMiddleware
 from spinestep.web.mail import Mailer
 from spinestep.web.pages import Pages
-from spinestep.web.readcache import DEFAULT_READ_CACHE_S, ClearOnWriteMiddleware, ReadCache
 from spinestep.web.routers import ROUTERS
 from spinestep.web.security import SessionSigner, load_or_create_secret
 from spinestep.web.wiring import build_backend
@@ -37,13 +36,13 @@ def create_app(
     clock: Clock | None = None,
     hasher: PasswordHasher | None = None,
     login_policy: ThrottlePolicy = DEFAULT_POLICY,
-    read_cache_s: float = DEFAULT_READ_CACHE_S,
 ) -> FastAPI:
     """Build the web app for ``settings``; the store is opened (and migrated) here.
 
     ``login_policy`` sets the delays of the login throttle (``services.login_throttle``).
-    ``read_cache_s`` is the lifetime of the patient read cache (``web.readcache``);
-    0 turns it off, so every request reads the database (for honest benchmarks).
+    The app keeps no state of its own between requests: everything lives in the database
+    (and the secret key in settings or the data folder), so any number of processes may
+    serve one database and give the same answers.
     """
     backend = build_backend(settings, uow=uow, clock=clock, hasher=hasher)
     ctx = WebContext(
@@ -56,10 +55,8 @@ def create_app(
         # People reach the server over https (perhaps through a TLS proxy on loopback):
         # only then may the browser be told to send the cookie over https alone.
         cookie_secure=settings.serves_https(),
-        cache=ReadCache(ttl_s=read_cache_s),
     )
     ctx.mailer = Mailer(settings)
-    ctx.pages = Pages(ctx)
 
     app = FastAPI(
         title="spinestep",
@@ -70,12 +67,12 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
     )
     app.state.ctx = ctx
-    app.state.pages = ctx.pages
+    # The page renderer sits beside the context, not in it: pages depend on the context.
+    app.state.pages = Pages(ctx)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(ClearOnWriteMiddleware, cache=ctx.cache)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.serves_https())
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(BodyLimitMiddleware)  # outermost: before parsing and sign-in

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from spinestep.services.context import ServiceContext
 from spinestep.services.login_throttle import DEFAULT_POLICY, ThrottlePolicy
 from spinestep.services.ports import Clock, PasswordHasher, UnitOfWorkFactory
 from spinestep.settings import Settings
-from spinestep.web.readcache import ReadCache
 from spinestep.web.security import SessionSigner
 
 if TYPE_CHECKING:
     from spinestep.web.mail import Mailer
-    from spinestep.web.pages import Pages
 
 
 @dataclass
@@ -26,9 +24,7 @@ class WebContext:
     signer: SessionSigner
     login_policy: ThrottlePolicy = DEFAULT_POLICY
     mailer: Mailer | None = None
-    pages: Pages | None = None
     cookie_secure: bool = False
-    cache: ReadCache = field(default_factory=ReadCache)
 
     @property
     def services(self) -> ServiceContext:
