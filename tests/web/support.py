@@ -128,7 +128,6 @@ def make_app(
         clock=clock,
         hasher=hasher,
         login_policy=kwargs.pop("login_policy", DEFAULT_POLICY),
-        read_cache_s=kwargs.pop("read_cache_s", 10.0),
     )
     return app, ServiceContext(uow=uow, clock=clock, hasher=hasher), engine
 

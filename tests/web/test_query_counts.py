@@ -40,7 +40,7 @@ ME_PLAN_MAX = 10
 
 @pytest.fixture
 def clinic(tmp_path: Path, database_url: str) -> Iterator[Clinic]:
-    built = build_clinic(tmp_path, database_url, read_cache_s=0)
+    built = build_clinic(tmp_path, database_url)
     yield built
     built.close()
 

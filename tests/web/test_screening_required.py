@@ -48,7 +48,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def clinic(tmp_path: Path, database_url: str, clock: FixedClock) -> Iterator[Clinic]:
-    built = build_clinic(tmp_path, database_url, clock=clock, read_cache_s=0)
+    built = build_clinic(tmp_path, database_url, clock=clock)
     clock.set(START + timedelta(hours=3))  # the onboarding answers no longer count
     yield built
     built.close()

@@ -47,7 +47,7 @@ def today_main(client: TestClient) -> str:
 def test_a_new_patient_shows_the_same_adherence_on_every_screen(
     tmp_path: Path, database_url: str
 ) -> None:
-    clinic = build_clinic(tmp_path, database_url, read_cache_s=0)
+    clinic = build_clinic(tmp_path, database_url)
     try:
         email = "nia@home.example"
         clinic.emails["nia"] = email
@@ -101,7 +101,7 @@ def test_a_paused_today_shows_what_to_do_and_after_the_resume_the_resume(
     tmp_path: Path, database_url: str
 ) -> None:
     clock = FixedClock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))  # London = UTC in December
-    clinic = build_clinic(tmp_path, database_url, clock=clock, read_cache_s=0)
+    clinic = build_clinic(tmp_path, database_url, clock=clock)
     try:
         patient = clinic.client("patient_a")
         clock.set(datetime(2026, 12, 2, 8, 0, tzinfo=UTC))
@@ -148,7 +148,7 @@ def test_a_paused_today_shows_what_to_do_and_after_the_resume_the_resume(
 def test_maintenance_today_shows_the_maintenance_exercise_only(
     tmp_path: Path, database_url: str
 ) -> None:
-    clinic = build_clinic(tmp_path, database_url, read_cache_s=0)
+    clinic = build_clinic(tmp_path, database_url)
     try:
         clinician.adjust(clinic.ctx, doctor_of(clinic), clinic.patient_a, stage=3)
         clinician.adjust(clinic.ctx, doctor_of(clinic), clinic.patient_a, phase=Phase.MAINTENANCE)
@@ -172,7 +172,7 @@ def test_maintenance_today_shows_the_maintenance_exercise_only(
 def test_instructions_chip_and_countdown_all_say_the_clinicians_hold(
     tmp_path: Path, database_url: str
 ) -> None:
-    clinic = build_clinic(tmp_path, database_url, read_cache_s=0)
+    clinic = build_clinic(tmp_path, database_url)
     try:
         clinician.adjust(
             clinic.ctx, doctor_of(clinic), clinic.patient_a, doses={1: Dose(8, 3, 5, 5)}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import getpass
 import logging
+import os
 import sys
+from typing import Annotated, Any
 
 import typer
 
@@ -41,18 +43,29 @@ def serve(
         None, "--database-url", help="SQLAlchemy URL of the database."
     ),
     read_cache_s: float = typer.Option(
-        10.0,
+        0.0,
         "--read-cache-s",
         min=0.0,
         max=300.0,
-        help="Seconds patient reads are kept in memory; 0 turns the read cache off.",
+        hidden=True,
+        help="No effect: the app keeps no read cache (accepted for old scripts).",
     ),
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Server processes sharing the port (each reads the database afresh).",
+        ),
+    ] = 1,
 ) -> None:
     """Start the web app (SQLite by default; PostgreSQL with SPINESTEP_DATABASE_URL)."""
     import uvicorn
 
     from spinestep.web.app import create_app
 
+    del read_cache_s  # every process reads the database on every request
     settings = _settings(database_url)
     if port is not None and not 0 < port < 65536:
         raise InvalidInput("port", "must be 1-65535")
@@ -62,21 +75,58 @@ def serve(
         settings = settings.replace(port=port)
     if settings.port == 0:
         raise InvalidInput("SPINESTEP_PORT", "must be 1-65535")
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    app = create_app(settings, read_cache_s=read_cache_s)
+    _configure_logging()
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "access_log": False,
+        "log_config": None,
+        "server_header": False,
+        # X-Forwarded-For is read by the app, from SPINESTEP_TRUSTED_PROXIES only.
+        "proxy_headers": False,
+    }
+    if workers == 1:
+        app: Any = create_app(settings)
+    else:
+        _prepare_for_workers(settings)
+        app = f"{__name__}:worker_app"
+        options.update(factory=True, workers=workers)
     shown = f"[{settings.host}]" if ":" in settings.host else settings.host
     print(f"spinestep is running at http://{shown}:{settings.port}/  (Ctrl+C to stop)", flush=True)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        access_log=False,
-        log_config=None,
-        server_header=False,
-        # X-Forwarded-For is read by the app, from SPINESTEP_TRUSTED_PROXIES only.
-        proxy_headers=False,
+    uvicorn.run(app, **options)
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _prepare_for_workers(settings: Settings) -> None:
+    """Migrate the database and make the secret key once, before the workers start.
+
+    The workers read their settings from the environment, so the command line's
+    database URL, address and port are put there for them.
+    """
+    from spinestep.store.uow import open_store
+    from spinestep.web.security import load_or_create_secret
+
+    url = settings.resolved_database_url()
+    engine, _uow = open_store(url)
+    engine.dispose()
+    load_or_create_secret(settings.secret_key, settings.data_dir)
+    os.environ.update(
+        SPINESTEP_DATABASE_URL=url,
+        SPINESTEP_HOST=settings.host,
+        SPINESTEP_PORT=str(settings.port),
     )
+
+
+def worker_app() -> Any:
+    """The app of one worker process of ``spinestep serve --workers N`` (a uvicorn factory)."""
+    from spinestep.web.app import create_app
+
+    _configure_logging()
+    return create_app(load_settings())
 
 
 user_app = typer.Typer(help="Manage accounts of the web app.", no_args_is_help=True)

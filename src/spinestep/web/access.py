@@ -157,8 +157,7 @@ def _profile_loader(request: Request, principal: Principal) -> Callable[[], Pati
 
 def own_profile(request: Request, principal: Principal) -> PatientScope | None:
     """The patient profile of a patient account, or None before onboarding created it."""
-    load = _profile_loader(request, principal)
-    patient = web_context(request).cache.get_or_load("profile", str(principal.user_id), load)
+    patient = _profile_loader(request, principal)()
     return None if patient is None else PatientScope(principal, patient)
 
 
@@ -166,9 +165,7 @@ async def aown_profile(request: Request, principal: Principal) -> PatientScope |
     known: PatientRecord | None = getattr(request.state, "profile", None)
     if known is not None and known.user_id == principal.user_id:
         return PatientScope(principal, known, getattr(request.state, "onboarded", None))
-    load = _profile_loader(request, principal)
-    cache = web_context(request).cache
-    patient = await cache.aget_or_load("profile", str(principal.user_id), load)
+    patient = _profile_loader(request, principal)()
     return None if patient is None else PatientScope(principal, patient)
 
 

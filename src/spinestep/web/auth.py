@@ -2,11 +2,11 @@
 
 A signed-in cookie counts only while its browser session is stored (same account, not
 expired): a signed-out, ended or forged-looking session is treated as signed out.
-Lookups go through the read cache, keyed by the account and the session key (the
-SHA-256 of the cookie's nonce), or by the token hash; never by the account alone, so
-that one live session of an account never vouches for another that has ended. A patient account's
-patient profile is read in the same unit of work as the account (every patient request
-needs both): the access rules take it from the request instead of reading it again.
+Every request reads its credential from the database (nothing is kept in the process),
+so a sign-out, a revoked token or a deactivation made through any process holds at once
+in every other. A patient account's patient profile is read in the same unit of work as
+the account (every patient request needs both): the access rules take it from the
+request instead of reading it again.
 """
 
 from __future__ import annotations
@@ -74,7 +74,6 @@ def bearer_token(conn: HTTPConnection) -> str | None:
 @dataclass(frozen=True, slots=True)
 class _CookieLookup:
     session: BrowserSession
-    key: str
     load: Callable[[], Account | None]
 
     def result(self, found: Account | None) -> Account | None:
@@ -101,12 +100,10 @@ def _cookie_lookup(ctx: WebContext, conn: HTTPConnection) -> _CookieLookup | Non
                 return None
             return _account(uow, uow.users.get(user_id), pages=True)
 
-    return _CookieLookup(session, f"{user_id}:{key}", load)
+    return _CookieLookup(session, load)
 
 
-def _token_lookup(
-    ctx: WebContext, conn: HTTPConnection
-) -> tuple[str, Callable[[], TokenEntry]] | None:
+def _token_lookup(ctx: WebContext, conn: HTTPConnection) -> Callable[[], TokenEntry] | None:
     token = bearer_token(conn)
     if token is None:
         return None
@@ -121,7 +118,7 @@ def _token_lookup(
             account = _account(uow, user)
         return None if account is None else (account, record.expires_at)
 
-    return digest, load
+    return load
 
 
 def _token_result(ctx: WebContext, found: TokenEntry) -> Account | None:
@@ -141,25 +138,31 @@ def principal_from_cookie(ctx: WebContext, conn: HTTPConnection) -> Principal | 
     lookup = _cookie_lookup(ctx, conn)
     if lookup is None:
         return None
-    return _principal_of(lookup.result(ctx.cache.get_or_load("session", lookup.key, lookup.load)))
+    return _principal_of(lookup.result(lookup.load()))
 
 
 async def aaccount_from_cookie(ctx: WebContext, conn: HTTPConnection) -> Account | None:
+    """The account of the cookie, for async handlers.
+
+    Read inline, not in a worker thread: a few indexed reads cost less than the hop,
+    and several server processes (``spinestep serve --workers``) give the concurrency.
+    """
     lookup = _cookie_lookup(ctx, conn)
     if lookup is None:
         return None
-    return lookup.result(await ctx.cache.aget_or_load("session", lookup.key, lookup.load))
+    return lookup.result(lookup.load())
 
 
 def principal_from_token(ctx: WebContext, conn: HTTPConnection) -> Principal | None:
     lookup = _token_lookup(ctx, conn)
     if lookup is None:
         return None
-    return _principal_of(_token_result(ctx, ctx.cache.get_or_load("token", *lookup)))
+    return _principal_of(_token_result(ctx, lookup()))
 
 
 async def aaccount_from_token(ctx: WebContext, conn: HTTPConnection) -> Account | None:
+    """The account of the bearer token, for async handlers (read inline, as above)."""
     lookup = _token_lookup(ctx, conn)
     if lookup is None:
         return None
-    return _token_result(ctx, await ctx.cache.aget_or_load("token", *lookup))
+    return _token_result(ctx, lookup())

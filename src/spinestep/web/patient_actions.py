@@ -71,21 +71,12 @@ def onboard_account(
 
 
 def own_today(ctx: WebContext, scope: PatientScope) -> TodayView:
-    """The patient's own Today view (through the read cache; NotFound without a programme)."""
-    return ctx.cache.get_or_load(
-        "today",
-        str(scope.patient_id),
-        lambda: programme.today(ctx.services, scope.principal.actor, scope.patient_id),
-    )
+    """The patient's own Today view (NotFound without a programme)."""
+    return programme.today(ctx.services, scope.principal.actor, scope.patient_id)
 
 
 async def aonboarded(ctx: WebContext, scope: PatientScope) -> bool:
     """Whether the onboarding questions were answered (read with the account if it was)."""
     if scope.onboarded is not None:
         return scope.onboarded
-    actor = scope.principal.actor
-
-    def load() -> bool:
-        return portal.onboarding_screened(ctx.services, actor, scope.patient_id)
-
-    return await ctx.cache.aget_or_load("onboarded", str(scope.patient_id), load)
+    return portal.onboarding_screened(ctx.services, scope.principal.actor, scope.patient_id)

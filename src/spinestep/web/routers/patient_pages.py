@@ -91,8 +91,7 @@ async def today_page(request: Request, principal: PatientAccount) -> Response:
             figure_alt="" if today is None else figure_alt(today.stage_definition.id),
         )
 
-    main = await ctx.cache.aget_or_load("today_html", str(scope.patient_id), main_html)
-    return pages.render(request, "patient/today.html", main=main)
+    return pages.render(request, "patient/today.html", main=main_html())
 
 
 def _carried(form: FormData | None, names: tuple[str, ...]) -> dict[str, str]:
