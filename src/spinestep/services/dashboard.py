@@ -10,19 +10,35 @@ first.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
 from zoneinfo import ZoneInfo
 
-from spinestep.domain.model import Decision, Phase, Urgency
+from spinestep.domain.model import Phase, Urgency
 from spinestep.domain.redflags import RED_FLAGS
 from spinestep.errors import PermissionDenied
 from spinestep.services.access import audit
-from spinestep.services.adherence import adherence_in
+from spinestep.services.adherence import (
+    Adherence,
+    SessionMark,
+    paused_intervals,
+    planned_per_day,
+    programme_start,
+    seven_days,
+    window_start,
+)
+from spinestep.services.caseload_port import CaseloadPatient
 from spinestep.services.context import Actor, ServiceContext
-from spinestep.services.ports import UnitOfWork
-from spinestep.services.records import PatientRecord, ProgrammeStatus, Role
+from spinestep.services.records import (
+    AssignmentRecord,
+    ProgrammeEvent,
+    ProgrammeStatus,
+    RedFlagReport,
+    Role,
+)
 
 ADHERENCE_WINDOW = timedelta(days=7)
 FALLING_BELOW_PERCENT = 50
@@ -93,55 +109,91 @@ class Alert:
     resolved: bool
 
 
-def _clinician_patients(uow: UnitOfWork, actor: Actor) -> list[PatientRecord]:
+def _clinician_id(actor: Actor) -> int:
     if actor.role is not Role.CLINICIAN or actor.user_id is None:
         raise PermissionDenied("only a clinician has a patient list")
-    return uow.patients.for_clinician(actor.user_id)
+    return actor.user_id
 
 
-def _row(uow: UnitOfWork, patient: PatientRecord, now: datetime) -> AttentionRow:
-    assert patient.id is not None
-    assignment = uow.assignments.current_for(patient.id)
-    flags = uow.red_flags.unresolved_for(patient.id)
-    week_ago = now - ADHERENCE_WINDOW
-    regressed = any(
-        d.decision is Decision.REGRESS and d.made_at >= week_ago
-        for d in uow.decisions.for_patient(patient.id)
+def _adherence(
+    assignment: AssignmentRecord,
+    time_zone: str,
+    now: datetime,
+    sessions: Sequence[SessionMark],
+    events: Sequence[ProgrammeEvent],
+) -> Adherence:
+    """``services.adherence`` on values read for the whole caseload at once."""
+    own_events = [e for e in events if e.assignment_id == assignment.id]
+    return seven_days(
+        now=now,
+        time_zone=time_zone,
+        started_at=programme_start(assignment),
+        paused=paused_intervals(own_events, assignment),
+        sessions=sessions,
+        sessions_per_day_at=planned_per_day(assignment, own_events, sessions, time_zone),
     )
-    recent = uow.sessions.recent(assignment.id, 1) if assignment and assignment.id else []
-    adherence = None
-    falling = False
-    if assignment is not None:
-        week = adherence_in(uow, assignment, patient.time_zone, now)
-        before = adherence_in(uow, assignment, patient.time_zone, now - ADHERENCE_WINDOW).percent
-        adherence = week.percent
-        active = assignment.status is not ProgrammeStatus.PAUSED and assignment.clearance
-        falling = (
-            active
-            and adherence is not None
-            and week.active_days >= FALLING_AFTER_DAYS
-            and (adherence < FALLING_BELOW_PERCENT or (before is not None and adherence < before))
-        )
-    attention, reason = Attention.NONE, "on track"
-    urgencies = [RED_FLAGS[f.code].urgency for f in flags]
+
+
+def _falling(
+    assignment: AssignmentRecord,
+    time_zone: str,
+    now: datetime,
+    sessions: Sequence[SessionMark],
+    events: Sequence[ProgrammeEvent],
+) -> tuple[int | None, bool]:
+    """The 7-day adherence and whether it is falling."""
+    week = _adherence(assignment, time_zone, now, sessions, events)
+    before = _adherence(assignment, time_zone, now - ADHERENCE_WINDOW, sessions, events).percent
+    adherence = week.percent
+    active = assignment.status is not ProgrammeStatus.PAUSED and assignment.clearance
+    falling = (
+        active
+        and adherence is not None
+        and week.active_days >= FALLING_AFTER_DAYS
+        and (adherence < FALLING_BELOW_PERCENT or (before is not None and adherence < before))
+    )
+    return adherence, falling
+
+
+def _level(
+    entry: CaseloadPatient, flags: Sequence[RedFlagReport], falling: bool
+) -> tuple[Attention, str]:
+    assignment = entry.assignment
+    urgencies = {RED_FLAGS[f.code].urgency for f in flags if f.code in RED_FLAGS}
     if Urgency.EMERGENCY in urgencies:
-        attention, reason = Attention.FLAG_EMERGENCY, "emergency red flag open"
-    elif any(u in (Urgency.URGENT_SAME_DAY, Urgency.URGENT) for u in urgencies):
-        attention, reason = Attention.FLAG_URGENT, "urgent red flag open"
-    elif flags:
-        attention, reason = Attention.FLAG_REVIEW, "red flag awaiting review"
-    elif assignment is not None and assignment.status is ProgrammeStatus.PAUSED:
-        attention, reason = Attention.STOPPED, "programme paused after a stop"
-    elif regressed:
-        attention, reason = Attention.REGRESSED, "moved back a stage this week"
-    elif falling:
-        attention, reason = Attention.FALLING_ADHERENCE, "fewer sessions than planned"
-    elif assignment is not None and not assignment.clearance:
-        reason = "awaiting your clearance"
-    elif assignment is not None and (
+        return Attention.FLAG_EMERGENCY, "emergency red flag open"
+    if urgencies & {Urgency.URGENT_SAME_DAY, Urgency.URGENT}:
+        return Attention.FLAG_URGENT, "urgent red flag open"
+    if flags:
+        return Attention.FLAG_REVIEW, "red flag awaiting review"
+    if assignment is not None and assignment.status is ProgrammeStatus.PAUSED:
+        return Attention.STOPPED, "programme paused after a stop"
+    if entry.regressed:
+        return Attention.REGRESSED, "moved back a stage this week"
+    if falling:
+        return Attention.FALLING_ADHERENCE, "fewer sessions than planned"
+    if assignment is not None and not assignment.clearance:
+        return Attention.NONE, "awaiting your clearance"
+    if assignment is not None and (
         assignment.phase is Phase.MAINTENANCE or assignment.status is ProgrammeStatus.COMPLETED
     ):
-        reason = "programme complete: maintenance"
+        return Attention.NONE, "programme complete: maintenance"
+    return Attention.NONE, "on track"
+
+
+def _row(
+    entry: CaseloadPatient,
+    flags: Sequence[RedFlagReport],
+    sessions: Sequence[SessionMark],
+    events: Sequence[ProgrammeEvent],
+    now: datetime,
+) -> AttentionRow:
+    patient, assignment = entry.patient, entry.assignment
+    assert patient.id is not None
+    adherence, falling = None, False
+    if assignment is not None:
+        adherence, falling = _falling(assignment, patient.time_zone, now, sessions, events)
+    attention, reason = _level(entry, flags, falling)
     return AttentionRow(
         patient_id=patient.id,
         display_name=patient.display_name,
@@ -150,7 +202,7 @@ def _row(uow: UnitOfWork, patient: PatientRecord, now: datetime) -> AttentionRow
         protocol_id=None if assignment is None else assignment.protocol_id,
         stage=None if assignment is None else assignment.current_stage,
         status=None if assignment is None else assignment.status,
-        last_session_at=recent[-1].at if recent else None,
+        last_session_at=entry.last_session_at,
         adherence_7d_percent=adherence,
         time_zone=patient.time_zone,
         phase=None if assignment is None else assignment.phase,
@@ -158,12 +210,47 @@ def _row(uow: UnitOfWork, patient: PatientRecord, now: datetime) -> AttentionRow
 
 
 def attention_list(ctx: ServiceContext, actor: Actor) -> tuple[AttentionRow, ...]:
-    """The clinician's own patients, the ones needing attention first."""
+    """The clinician's own patients, the ones needing attention first.
+
+    Five reads about the whole caseload, whatever its size (``CaseloadQueries``): the
+    patients with their programme, last session and any regression this week; the open
+    red flags; the sessions of the last 15 days (both adherence windows); the programme
+    events; then the audit entry. Adherence is the one of ``services.adherence``.
+    """
+    clinician_id = _clinician_id(actor)
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        rows = [_row(uow, patient, now) for patient in _clinician_patients(uow, actor)]
+        caseload = uow.caseload.patients(clinician_id, now - ADHERENCE_WINDOW)
+        flags = uow.caseload.open_flags(clinician_id)
+        recent = uow.caseload.sessions_since(clinician_id, window_start(now - ADHERENCE_WINDOW))
+        events = uow.caseload.events(clinician_id)
         audit(uow, ctx.clock, actor, "patient.list", None)
         uow.commit()
+    flags_of: dict[int, list[RedFlagReport]] = defaultdict(list)
+    for flag in flags:
+        flags_of[flag.patient_id].append(flag)
+    marks_of: dict[int, list[SessionMark]] = defaultdict(list)
+    current = {e.assignment.id for e in caseload if e.assignment is not None}
+    for s in recent:
+        if s.assignment_id in current:
+            marks_of[s.assignment_id].append(SessionMark(s.at, s.completed, s.stage))
+    events_of: dict[int, list[ProgrammeEvent]] = defaultdict(list)
+    for event in events:
+        events_of[event.patient_id].append(event)
+    rows = []
+    for entry in caseload:
+        patient_id = entry.patient.id
+        assert patient_id is not None
+        assignment_id = None if entry.assignment is None else entry.assignment.id
+        rows.append(
+            _row(
+                entry,
+                flags_of.get(patient_id, []),
+                marks_of.get(assignment_id, []) if assignment_id is not None else [],
+                events_of.get(patient_id, []),
+                now,
+            )
+        )
     floor = datetime.min.replace(tzinfo=ZoneInfo("UTC"))
     return tuple(
         sorted(
@@ -174,44 +261,47 @@ def attention_list(ctx: ServiceContext, actor: Actor) -> tuple[AttentionRow, ...
 
 
 def alerts(ctx: ServiceContext, actor: Actor) -> tuple[Alert, ...]:
-    """Emergency and urgent red flags and stops of the last 30 days; open ones first."""
+    """Emergency and urgent red flags and stops of the last 30 days; open ones first.
+
+    Four reads whatever the caseload: the patients' names, their flags and stop
+    decisions of the window, the audit entry.
+    """
+    clinician_id = _clinician_id(actor)
     now = ctx.clock.now()
-    found: list[Alert] = []
+    since = now - ALERT_WINDOW
     with ctx.uow() as uow:
-        for patient in _clinician_patients(uow, actor):
-            assert patient.id is not None
-            for report in uow.red_flags.for_patient(patient.id):
-                flag = RED_FLAGS[report.code]
-                if (
-                    flag.urgency in _ALERT_FLAG_URGENCIES
-                    and now - report.reported_at <= ALERT_WINDOW
-                ):
-                    found.append(
-                        Alert(
-                            patient.id,
-                            patient.display_name,
-                            "red_flag",
-                            flag.urgency,
-                            report.reported_at,
-                            flag.question,
-                            report.resolved,
-                        )
-                    )
-            for decision in uow.decisions.for_patient(patient.id):
-                if decision.decision is Decision.STOP and now - decision.made_at <= ALERT_WINDOW:
-                    found.append(
-                        Alert(
-                            patient.id,
-                            patient.display_name,
-                            "stop",
-                            decision.urgency,
-                            decision.made_at,
-                            "the rules stopped the programme",
-                            False,
-                        )
-                    )
+        names = {p.id: p.display_name for p in uow.patients.for_clinician(clinician_id)}
+        flags = uow.caseload.flags_since(clinician_id, since)
+        stops = uow.caseload.stops_since(clinician_id, since)
         audit(uow, ctx.clock, actor, "alerts.list", None)
         uow.commit()
+    found: list[Alert] = []
+    for report in flags:
+        flag = RED_FLAGS.get(report.code)
+        if flag is not None and flag.urgency in _ALERT_FLAG_URGENCIES:
+            found.append(
+                Alert(
+                    report.patient_id,
+                    names.get(report.patient_id, ""),
+                    "red_flag",
+                    flag.urgency,
+                    report.reported_at,
+                    flag.question,
+                    report.resolved,
+                )
+            )
+    for stop in stops:
+        found.append(
+            Alert(
+                stop.patient_id,
+                names.get(stop.patient_id, ""),
+                "stop",
+                stop.urgency,
+                stop.made_at,
+                "the rules stopped the programme",
+                False,
+            )
+        )
     return tuple(sorted(found, key=lambda a: (a.resolved, -a.urgency.rank, -a.at.timestamp())))
 
 

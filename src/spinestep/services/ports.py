@@ -12,6 +12,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol
 
+from spinestep.services.caseload_port import CaseloadQueries
 from spinestep.services.records import (
     ApiTokenRecord,
     AssignmentRecord,
@@ -259,6 +260,8 @@ class UnitOfWork(Protocol):
     installation: InstallationRepository
     reminder_slots: ReminderSlotRepository
     calendar_feeds: CalendarFeedRepository
+    #: Reads about a clinician's whole caseload at once (the dashboard).
+    caseload: CaseloadQueries
 
     def lock_accounts(self) -> None:
         """Start this unit of work as the one writer about accounts until it ends.

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from spinestep.errors import Conflict, StorageError
 from spinestep.services import ports
+from spinestep.services.caseload_port import CaseloadQueries
 from spinestep.services.ports import UnitOfWorkFactory
+from spinestep.store.caseload import SqlCaseloadQueries
 from spinestep.store.engine import make_engine, migrate
 from spinestep.store.repositories import (
     SqlApiTokenRepository,
@@ -76,6 +78,7 @@ class SqlUnitOfWork:
     installation: ports.InstallationRepository
     reminder_slots: ports.ReminderSlotRepository
     calendar_feeds: ports.CalendarFeedRepository
+    caseload: CaseloadQueries
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -104,6 +107,7 @@ class SqlUnitOfWork:
         self.installation = SqlInstallationRepository(session)
         self.reminder_slots = SqlReminderSlotRepository(session)
         self.calendar_feeds = SqlCalendarFeedRepository(session)
+        self.caseload = SqlCaseloadQueries(session)
         return self
 
     def __exit__(
