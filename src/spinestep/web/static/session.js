@@ -54,6 +54,21 @@
     }
   }
 
+  // The camera coach (camera-coach.js) counts into the same field: take its count over,
+  // so that counting on by hand after the camera stops goes on from there.
+  if (repsField) {
+    repsField.addEventListener("spinestep:reps", function (event) {
+      var counted = parseInt(event.detail, 10);
+      if (!(counted >= 0)) { return; }
+      done = counted;
+      running = false;
+      countEl.textContent = String(done);
+      clockEl.textContent = "";
+      startBtn.disabled = done >= target;
+      startBtn.textContent = "Start repetition " + (done + 1);
+    });
+  }
+
   startBtn.addEventListener("click", function () {
     if (running || done >= target) { return; }
     running = true;
@@ -62,6 +77,7 @@
     beep(440, 120);
     var started = performance.now();
     function tick() {
+      if (!running) { return; }  // the camera took over the count meanwhile
       var left = holdS - (performance.now() - started) / 1000;
       if (left <= 0) { finishRep(); return; }
       clockEl.textContent = left.toFixed(1) + " s";
