@@ -8,7 +8,7 @@ import sys
 from spinestep.errors import MotionUnavailable
 
 INSTALL_HINT = "pip install 'spinestep[motion]'"
-_REQUIRED = ("cv2", "mediapipe", "scipy")
+_REQUIRED = ("cv2", "mediapipe")
 
 
 def _installed(name: str) -> bool:
