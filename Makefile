@@ -35,7 +35,9 @@ lint: setup
 	$(RUN) lint-imports
 
 test: setup system lint
-	$(RUN) pytest
+	$(RUN) pytest --cov --cov-report=term-missing:skip-covered
+	@echo "domain/ must stay at 100 % branch coverage:"
+	$(RUN) coverage report --include='*/spinestep/domain/*' --fail-under=100
 
 test-fast: setup
 	$(RUN) pytest -x -q
