@@ -321,8 +321,6 @@ def _enum(value: object, path: str, members: Mapping[str, Any]) -> Any:
 
 
 def _known_keys(obj: dict[str, object], allowed: frozenset[str], path: str) -> None:
-    if obj.keys() <= allowed:
-        return
     for key in obj:
         if key not in allowed:
             name = _key_path(key)
@@ -350,15 +348,11 @@ def _kind(value: object) -> str:
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise InvalidInput(
-                    "input", f"the key {json.dumps(key)} appears twice in one object"
-                )
-            seen.add(key)
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise InvalidInput("input", f"the key {json.dumps(key)} appears twice in one object")
+        obj[key] = value
     return obj
 
 

@@ -120,8 +120,11 @@ def parse_protocol(text: str, source: str) -> ProtocolDefinition:
         line = f" line {mark.line + 1}" if mark is not None else ""
         problem = error.problem or error.context or "not valid YAML"
         raise ProtocolError(f"{source}{line}: not valid YAML: {problem}") from None
-    except yaml.YAMLError as error:
-        raise ProtocolError(f"{source}: not valid YAML: {error}") from None
+    except yaml.reader.ReaderError as error:
+        # The only other error composing raises: a character YAML does not allow.
+        line_number = text.count("\n", 0, error.position) + 1
+        problem = f"character U+{error.character:04X} is not allowed"
+        raise ProtocolError(f"{source} line {line_number}: not valid YAML: {problem}") from None
     if root is None:
         raise ProtocolError(f"{source}: the file is empty")
     fields = reader.mapping(root, "", PROTOCOL_FIELDS, PROTOCOL_REQUIRED)
@@ -212,12 +215,9 @@ def _dose(reader: _Reader, node: Node, path: str) -> Dose:
 
 
 def _field_node(node: Node, name: str) -> Node:
-    assert isinstance(node, MappingNode)
-    for key_node, value_node in node.value:
-        if key_node.value == name:
-            found: Node = value_node
-            return found
-    return node
+    """The value node of ``name`` in a mapping that ``_Reader.mapping`` has already checked."""
+    found: Node = next(value for key, value in node.value if key.value == name)
+    return found
 
 
 def protocol_to_json(protocol: ProtocolDefinition) -> dict[str, Any]:

@@ -32,10 +32,6 @@ class RedFlag:
     decision: Decision
     order: int
 
-    @property
-    def asked_every_session(self) -> bool:
-        return AskedWhen.EVERY_SESSION in self.asked
-
 
 _ON = AskedWhen.ONBOARDING
 _EVERY = AskedWhen.EVERY_SESSION
