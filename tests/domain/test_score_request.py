@@ -160,6 +160,14 @@ def test_odi_nulls_are_kept_as_unanswered_sections() -> None:
             '{"instrument": "change", "measure": "rmdq", "baseline": 6, "followup": 3, "x": 1}',
             r"^x: unknown key for instrument change$",
         ),
+        (
+            '{"instrument": "change", "measure": 3, "baseline": 6, "followup": 3}',
+            r"^measure: must be one of nprs, odi, rmdq, psfs$",
+        ),
+        (
+            '{"instrument": "startback", "items": [0, 0, 0, 0, 0, 0, 0, 0], "bothersomeness": 2}',
+            r"^bothersomeness: must be one of ",
+        ),
     ],
 )
 def test_invalid_requests_name_the_offending_value(text: str, message: str) -> None:

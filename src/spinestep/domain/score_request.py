@@ -139,8 +139,8 @@ def score_request(request: ScoreRequest) -> ScoreResult | ChangeResult:
             return score_psfs(ratings)
         case StartBackRequest(items=items, bothersomeness=bothersomeness):
             return score_startback(items, bothersomeness)
-        case ChangeRequest(measure=measure, baseline=baseline, followup=followup):
-            return compute_change(measure, baseline, followup)
+        case _:  # a ChangeRequest, the last kind of request
+            return compute_change(request.measure, request.baseline, request.followup)
 
 
 def score_json(payload: object) -> dict[str, object]:
