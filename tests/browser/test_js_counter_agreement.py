@@ -10,7 +10,8 @@ same IEEE doubles, so times (sample timestamps and their differences) and the co
 angles come out equal; 1 µs and 1e-6° leave room only for the last bits of a sum in a
 different order (the mean visibility). Angles from landmarks go through atan2, acos
 and asin, which V8 and the C library may round differently in the last bit: 1e-9°.
-Counts, ``held`` and the order and times of the live events must match exactly.
+Counts, ``held`` and the order and times of the live events must match exactly, and
+the live hold timer after every sample to 1 µs.
 """
 
 from __future__ import annotations
@@ -95,10 +96,23 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 JS_COUNT = """async (name) => {
-  const { countSeries, samplesFromFrames } = await import("/static/motion/counter.js");
+  const m = await import("/static/motion/counter.js");
   const data = await (await fetch(`/series/${name}`)).json();
-  const samples = samplesFromFrames(data.frames);
-  return { raw: countSeries(samples, { smooth: false }), live: countSeries(samples) };
+  const samples = m.samplesFromFrames(data.frames);
+  // the live hold timer after every sample, fed as countSeries feeds the counter
+  const timers = (smooth) => {
+    const counter = new m.RepCounter();
+    const smoother = new m.LiveSmoother();
+    return samples.map((s) => {
+      const angle = smooth ? smoother.smooth(s.t_ms, s.angle) : s.angle;
+      counter.update({ t_ms: s.t_ms, angle, detected: s.detected, visibility: s.visibility });
+      return counter.holdTimerS;
+    });
+  };
+  return {
+    raw: { ...m.countSeries(samples, { smooth: false }), timers: timers(false) },
+    live: { ...m.countSeries(samples), timers: timers(true) },
+  };
 }"""
 
 
@@ -120,6 +134,7 @@ def _python_count(frames: list[list[Any]], smooth: bool) -> dict[str, Any]:
     one_euro = OneEuroFilter()
     last_pose_s: float | None = None
     events: list[tuple[str, int]] = []
+    timers: list[float] = []
     for t_ms, angle, visibility in frames:
         t_s = t_ms / 1000
         value = angle
@@ -130,8 +145,14 @@ def _python_count(frames: list[list[Any]], smooth: bool) -> dict[str, Any]:
             last_pose_s = t_s
         sample = AngleSample(t_s, value, angle is not None, visibility)
         events += [(e.kind, round(e.t_s * 1000)) for e in counter.update(sample)]
+        timers.append(counter.hold_timer_s)
     events += [(e.kind, round(e.t_s * 1000)) for e in counter.finish()]
-    return {"baseline_deg": counter.baseline_deg, "reps": counter.reps, "events": events}
+    return {
+        "baseline_deg": counter.baseline_deg,
+        "reps": counter.reps,
+        "events": events,
+        "timers": timers,
+    }
 
 
 REP_TIMES = ("start_s", "end_s", "peak_s", "hold_s", "hold_start_s", "hold_end_s")
@@ -152,6 +173,11 @@ def _differences(python: dict[str, Any], js: dict[str, Any]) -> list[str]:
     js_events = [(e["kind"], e["t_ms"]) for e in js["events"]]
     if python["events"] != js_events:
         found.append(f"events {python['events']} != {js_events}")
+    timers = python["timers"]
+    if len(timers) != len(js["timers"]) or not all(
+        _close(a, b, TIME_TOLERANCE_S) for a, b in zip(timers, js["timers"], strict=False)
+    ):
+        found.append("the live hold timer differs")
     reps: list[Rep] = python["reps"]
     if len(reps) != js["rep_count"] or len(js["reps"]) != len(reps):
         found.append(f"rep count {len(reps)} != {js['rep_count']}")
@@ -220,6 +246,22 @@ MUTATIONS = {
     "held compared in float seconds": (
         "return wholeMs(holdS) >= wholeMs(HELD_MIN_S);",
         "return holdS >= HELD_MIN_S;",
+    ),
+    "hold from its first sample to its last": (
+        "return Math.min(Math.abs(neighbour.t_s - at.t_s) / 2.0, HOLD_BRIDGE_S / 2.0);",
+        "return 0.0;",
+    ),
+    "hold reaching past long gaps": (
+        "return Math.min(Math.abs(neighbour.t_s - at.t_s) / 2.0, HOLD_BRIDGE_S / 2.0);",
+        "return Math.abs(neighbour.t_s - at.t_s) / 2.0;",
+    ),
+    "hold reaching into frames without a person": (
+        "outside !== null && outside.angle !== null ? outside : inside;",
+        "outside !== null ? outside : inside;",
+    ),
+    "live hold without the sample before the rep": (
+        "this.hold = new HoldFinder(this.last);",
+        "this.hold = new HoldFinder();",
     ),
 }
 

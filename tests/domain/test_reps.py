@@ -97,7 +97,8 @@ def test_every_planned_rep_is_counted_once(
     result = count_reps(_series(baseline, plan))
     assert len(result.reps) == len(plan)
     for rep, truth in zip(result.reps, plan, strict=True):
-        assert rep.hold_s == pytest.approx(truth.hold_s, abs=0.3)
+        # the slow approach to the peak, plus each end's half a frame interval
+        assert rep.hold_s == pytest.approx(truth.hold_s, abs=0.3 + 1 / 30)
         assert rep.held == (round(rep.hold_s * 1000) >= 800)  # whole milliseconds
         if truth.hold_s >= 1.0:
             assert rep.held

@@ -3,9 +3,22 @@
 Every duration and speed comes from the samples' timestamps, never from how many
 samples there are, so a series at 15 frames/s or with a variable frame rate measures
 the same holds as one at 30 frames/s. A sample's speed is the change from the sample
-before it to the sample after it over the time between them; a hold runs from its
-first steady sample near the peak to its last, where the first and last sample of a
-plateau (a ramp on one side) count when the interval to their steady neighbour is slow.
+before it to the sample after it over the time between them. A hold is a run of
+steady samples near the peak, where the first and last sample of a plateau (a ramp on
+one side) count when the interval to their steady neighbour is slow.
+
+A hold's time: each sample of the run stands for its share of time, so the hold spans
+from halfway between the sample before the run and the run's first sample to halfway
+between the run's last sample and the sample after it. The true start and end of a
+plateau lie somewhere between the last sample outside and the first inside, so the
+halfway point is right on average at any phase of the camera; last − first would be
+short by one frame interval. At a constant frame rate a hold of N samples is N frame
+intervals (24 frames at 30 frames/s are 0.8 s). Where the run has no usable neighbour
+outside it (the series starts or ends there, or that sample has no angle), the half
+interval to its neighbour inside the run (or on its other side) is used instead; and
+no end reaches further than half of ``HOLD_BRIDGE_S`` (50 ms) beyond its sample, since
+a longer interval is missing data rather than a frame (below 10 frames/s holds come
+out up to that much short per end).
 
 One state machine serves both recorded video (fed the zero-phase smoothed series)
 and live coaching (fed one sample at a time), so both count the same way. The
@@ -124,6 +137,16 @@ def _steady_across(
     return _steady(left, right)
 
 
+def _reach_s(at: AngleSample, outside: AngleSample | None, inside: AngleSample | None) -> float:
+    """How far a hold reaches beyond its first or last sample ``at``: half the interval
+    to the sample outside the run; when there is none or it has no angle, half the
+    interval to the sample on the other side; at most half of ``HOLD_BRIDGE_S``."""
+    neighbour = outside if outside is not None and outside.angle_deg is not None else inside
+    if neighbour is None:
+        return 0.0
+    return min(abs(neighbour.t_s - at.t_s) / 2.0, HOLD_BRIDGE_S / 2.0)
+
+
 class _HoldFinder:
     """Holds in samples fed one at a time: runs of steady samples near the peak.
 
@@ -131,33 +154,50 @@ class _HoldFinder:
     when the central difference across it is below the hold speed. A run's first and
     last sample may also be the neighbour of a steady sample, when the interval
     between them is slow: so a plateau counts from its first sample to its last.
-    The live counter reads the run in progress; a whole rep keeps the longest run.
+    A run's time reaches halfway to the samples on either side of it (``_reach_s``).
+    The live counter reads the run in progress, which ends halfway to the newest
+    decided sample's successor: it trails the camera by the one sample not yet decided.
+    A whole rep keeps the longest run.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, before: AngleSample | None = None) -> None:
+        """``before``: the sample before the first one fed, if any (the live counter's
+        finder starts at the rep's first sample); only its time is used, for a hold
+        that starts right there."""
+        self._before_first = before
         self._index = -1
         self._recent: list[tuple[int, AngleSample]] = []  # the last four samples
         self._counted_to = -1  # samples are counted in order, each at most once
         self._last_core = -1
         self._start: tuple[int, AngleSample] | None = None
+        self._start_s = 0.0  # where the run in progress begins (halfway before it)
         self._end: tuple[int, AngleSample] | None = None
-        self._after_end_s: float | None = None
+        self._before_end: AngleSample | None = None
+        self._after_end: AngleSample | None = None
         self.best: tuple[int, int] | None = None
+        #: Where the longest run begins and ends, in seconds.
+        self.best_span: tuple[float, float] | None = None
         self._best_s = 0.0
+
+    @property
+    def _end_s(self) -> float:
+        assert self._end is not None
+        end = self._end[1]
+        return end.t_s + _reach_s(end, self._after_end, self._before_end)
 
     @property
     def length_s(self) -> float:
         """The run in progress, in seconds (0 when there is none)."""
         if self._start is None or self._end is None:
             return 0.0
-        return self._end[1].t_s - self._start[1].t_s
+        return self._end_s - self._start_s
 
     def add(self, sample: AngleSample, floor_deg: float) -> bool:
         """Take the next sample; True when a run (a hold) has started."""
         self._index += 1
         self._recent = [*self._recent[-3:], (self._index, sample)]
         if self._end is not None and self._end[0] == self._index - 1:
-            self._after_end_s = sample.t_s
+            self._after_end = sample
         if len(self._recent) < 2:
             return False
         before = self._recent[-3] if len(self._recent) >= 3 else None
@@ -202,6 +242,8 @@ class _HoldFinder:
         return started
 
     def _sample_at(self, index: int) -> AngleSample | None:
+        if index == -1:
+            return self._before_first
         return next((s for i, s in self._recent if i == index), None)
 
     def _count(self, current: tuple[int, AngleSample], previous: AngleSample | None) -> bool:
@@ -209,26 +251,31 @@ class _HoldFinder:
         started = self._end is None or (
             index != self._end[0] + 1 and not self._bridges_to(sample, previous)
         )
+        following = self._sample_at(index + 1)
+        if previous is None:
+            previous = self._sample_at(index - 1)
         if started:
             self._start = current
+            self._start_s = sample.t_s - _reach_s(sample, previous, following)
         self._end = current
+        self._before_end = previous
+        self._after_end = following
         self._counted_to = index
-        following = self._sample_at(index + 1)
-        self._after_end_s = None if following is None else following.t_s
         if self.best is None or self.length_s > self._best_s:
             assert self._start is not None
             self.best, self._best_s = (self._start[0], index), self.length_s
+            self.best_span = (self._start_s, self._end_s)
         return started
 
     def _glitch_ms(self, before_s: float, at_s: float) -> int:
         """The glitch between the run's last sample and a steady one at ``at_s``, from
         halfway after the one to halfway before the other."""
-        assert self._end is not None and self._after_end_s is not None
-        return whole_ms((before_s + at_s) / 2.0 - (self._end[1].t_s + self._after_end_s) / 2.0)
+        assert self._end is not None and self._after_end is not None
+        return whole_ms((before_s + at_s) / 2.0 - (self._end[1].t_s + self._after_end.t_s) / 2.0)
 
     def _bridges_to(self, sample: AngleSample, previous: AngleSample | None) -> bool:
         end = self._end
-        if end is None or previous is None or self._after_end_s is None:
+        if end is None or previous is None or self._after_end is None:
             return False
         if self._glitch_ms(previous.t_s, sample.t_s) >= whole_ms(HOLD_BRIDGE_S):
             return False
@@ -239,7 +286,7 @@ class _HoldFinder:
 
     def _drop_run_past_bridge(self, previous_s: float, now_s: float) -> None:
         """End the run once no later steady sample could bridge back to it."""
-        if self._end is None or self._after_end_s is None:
+        if self._end is None or self._after_end is None:
             return
         if self._glitch_ms(previous_s, now_s) >= whole_ms(HOLD_BRIDGE_S):
             self._start = self._end = None
@@ -255,6 +302,7 @@ class RepCounter:
         self._baseline_angles: list[float] = []
         self._first_t: float | None = None
         self._pre: deque[AngleSample] = deque()
+        self._last: AngleSample | None = None  # the sample fed before this one
         self._current: list[AngleSample] = []
         self._peak_deg = 0.0
         self._return_min: AngleSample | None = None
@@ -285,6 +333,7 @@ class RepCounter:
             self._moving(sample, events)
         else:
             self._returning(sample, events)
+        self._last = sample
         return events
 
     def finish(self) -> list[RepEvent]:
@@ -332,7 +381,7 @@ class RepCounter:
         self._rest_min_deg = None
         self._current = [sample]
         self._peak_deg = sample.angle_deg
-        self._hold = _HoldFinder()
+        self._hold = _HoldFinder(self._last)
         self._hold.add(sample, self._peak_deg - HOLD_BAND_DEG)
         events.append(RepEvent("rep_started", sample.t_s))
 
@@ -425,8 +474,8 @@ def measure_rep(index: int, samples: list[AngleSample], baseline_deg: float) -> 
     hold_s = 0.0
     hold_start_s = hold_end_s = None
     rom_deg = peak_deg - baseline_deg
-    if best is not None:
-        hold_start_s, hold_end_s = samples[best[0]].t_s, samples[best[1]].t_s
+    if best is not None and finder.best_span is not None:
+        hold_start_s, hold_end_s = finder.best_span
         hold_s = hold_end_s - hold_start_s
     held = is_held(hold_s)
     if held and best is not None:

@@ -171,13 +171,41 @@ def angle_series() -> dict[str, dict[str, object]]:
         "frames": _frames(_variable_ms(14.0, seed=5), vfr, seed=3),
     }
 
-    hold = _trapezoids(5.0, [(1.5, 0.8, 95.0), (5.0, 0.799, 95.0), (8.5, 0.8, 100.0)])
-    times = sorted({*_uniform_ms(11.0, 30), 1500, 2300, 5000, 5799, 8500, 9300})
+    times = _uniform_ms(11.0, 30)
+    # first frame, frames, peak; the first and last holds come out as 0.7999999999999998
+    # and 0.7999999999999999 s in floating point
+    photos = [(48, 24, 95.0), (150, 23, 95.0), (252, 24, 100.0)]
+
+    def photo(t_s: float) -> float:
+        for first, count, peak in photos:
+            if times[first] <= round(t_s * 1000) < times[first + count]:
+                return peak
+        return 5.0
+
     series["hold_800ms"] = {
-        "description": "holds of exactly 800 ms (2300 - 1500 ms is 0.7999999999999998 s in "
-        "floating point), and one of 799 ms",
+        "description": "photos shown for 24, 23 and 24 frames at 30 frames/s (the angle "
+        "jumps between frames): holds of 800 ms (a little less in floating point), 767 ms "
+        "and 800 ms",
         "stage": "standing",
-        "frames": _frames(times, hold, seed=4),
+        "frames": _frames(times, photo, seed=4),
+    }
+
+    # A phone that drops frames: stretches with no frame at all (not frames without a
+    # person) across the start of one hold, the end of another, and 120 ms (just past
+    # the 100 ms that a hold may reach beyond its frames) before a third.
+    dropped = ((2.35, 2.65), (5.85, 6.1), (8.88, 9.0))
+    shown = ((2.5, 3.6, 95.0), (5.0, 6.0, 100.0), (9.0, 10.1, 97.0))
+
+    def dropped_photo(t_s: float) -> float:
+        return next((peak for a, b, peak in shown if a <= t_s < b), 5.0)
+
+    kept = [t for t in _uniform_ms(12.0, 30) if not any(a < t / 1000 < b for a, b in dropped)]
+    series["dropped_frames"] = {
+        "description": "3 photos shown for 1.1, 1.0 and 1.1 s; frames dropped for 300, 250 "
+        "and 120 ms across the start of the first, the end of the second and just before "
+        "the third",
+        "stage": "standing",
+        "frames": _frames(kept, dropped_photo, seed=11),
     }
 
     small = [RepPlan(13.0, 1.0), RepPlan(9.0, 0.5), RepPlan(45.0, 1.2), RepPlan(12.5, 1.0)]

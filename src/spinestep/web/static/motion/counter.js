@@ -66,32 +66,55 @@ function steadyAcross(before, sample, after) {
   return steady(left, right);
 }
 
+// How far a hold reaches beyond its first or last sample `at`: half the interval to
+// the sample outside the run; when there is none or it has no angle, half the interval
+// to the sample on the other side; at most half of HOLD_BRIDGE_S. So each sample of a
+// hold stands for its share of time (N frames at a constant rate are N intervals).
+function reachS(at, outside, inside) {
+  const neighbour = outside !== null && outside.angle !== null ? outside : inside;
+  if (neighbour === null) { return 0.0; }
+  return Math.min(Math.abs(neighbour.t_s - at.t_s) / 2.0, HOLD_BRIDGE_S / 2.0);
+}
+
 // Holds in samples fed one at a time: runs of steady samples near the peak. A sample
 // is decided when the next one arrives (or at finish); a run's first and last sample
-// may also be the slow neighbour of a steady sample, so a plateau counts whole.
+// may also be the slow neighbour of a steady sample, so a plateau counts whole. A run
+// reaches halfway to the samples either side of it (reachS); the run in progress ends
+// halfway to the newest decided sample's successor, so the live timer trails the
+// camera by the one sample not yet decided. `before`: the sample before the first one
+// fed (the live finder starts at the rep's first sample), used only for its time.
 class HoldFinder {
-  constructor() {
+  constructor(before = null) {
+    this.beforeFirst = before;
     this.index = -1;
     this.recent = []; // the last four [index, sample] pairs
     this.countedTo = -1;
     this.lastCore = -1;
     this.start = null;
+    this.startS = 0.0; // where the run in progress begins (halfway before it)
     this.end = null;
-    this.afterEndS = null;
+    this.beforeEnd = null;
+    this.afterEnd = null;
     this.best = null;
+    this.bestSpan = null; // where the longest run begins and ends, in seconds
     this.bestS = 0.0;
+  }
+
+  get endS() {
+    const end = this.end[1];
+    return end.t_s + reachS(end, this.afterEnd, this.beforeEnd);
   }
 
   // The run in progress, in seconds (0 when there is none).
   get lengthS() {
-    return this.start === null || this.end === null ? 0.0 : this.end[1].t_s - this.start[1].t_s;
+    return this.start === null || this.end === null ? 0.0 : this.endS - this.startS;
   }
 
   // Takes the next sample; true when a run (a hold) has started.
   add(sample, floorDeg) {
     this.index += 1;
     this.recent = [...this.recent.slice(-3), [this.index, sample]];
-    if (this.end !== null && this.end[0] === this.index - 1) { this.afterEndS = sample.t_s; }
+    if (this.end !== null && this.end[0] === this.index - 1) { this.afterEnd = sample; }
     if (this.recent.length < 2) { return false; }
     const before = this.recent.length >= 3 ? this.recent[this.recent.length - 3] : null;
     return this.decide(before, this.recent[this.recent.length - 2], sample, floorDeg);
@@ -124,22 +147,29 @@ class HoldFinder {
   }
 
   sampleAt(index) {
+    if (index === -1) { return this.beforeFirst; }
     const found = this.recent.find(([i]) => i === index);
     return found === undefined ? null : found[1];
   }
 
-  count(current, previous) {
-    const index = current[0];
+  count(current, previousIn) {
+    const [index, sample] = current;
     const started = this.end === null
-      || (index !== this.end[0] + 1 && !this.bridgesTo(current[1], previous));
-    if (started) { this.start = current; }
-    this.end = current;
-    this.countedTo = index;
+      || (index !== this.end[0] + 1 && !this.bridgesTo(sample, previousIn));
     const following = this.sampleAt(index + 1);
-    this.afterEndS = following === null ? null : following.t_s;
+    const previous = previousIn === null ? this.sampleAt(index - 1) : previousIn;
+    if (started) {
+      this.start = current;
+      this.startS = sample.t_s - reachS(sample, previous, following);
+    }
+    this.end = current;
+    this.beforeEnd = previous;
+    this.afterEnd = following;
+    this.countedTo = index;
     if (this.best === null || this.lengthS > this.bestS) {
       this.best = [this.start[0], index];
       this.bestS = this.lengthS;
+      this.bestSpan = [this.startS, this.endS];
     }
     return started;
   }
@@ -147,11 +177,11 @@ class HoldFinder {
   // The glitch between the run's last sample and a steady one at atS, from halfway
   // after the one to halfway before the other, in whole milliseconds.
   glitchMs(beforeS, atS) {
-    return wholeMs((beforeS + atS) / 2.0 - (this.end[1].t_s + this.afterEndS) / 2.0);
+    return wholeMs((beforeS + atS) / 2.0 - (this.end[1].t_s + this.afterEnd.t_s) / 2.0);
   }
 
   bridgesTo(sample, previous) {
-    if (this.end === null || previous === null || this.afterEndS === null) { return false; }
+    if (this.end === null || previous === null || this.afterEnd === null) { return false; }
     if (this.glitchMs(previous.t_s, sample.t_s) >= wholeMs(HOLD_BRIDGE_S)) { return false; }
     const end = this.end[1];
     const gapS = sample.t_s - end.t_s;
@@ -161,7 +191,7 @@ class HoldFinder {
 
   // Ends the run once no later steady sample could bridge back to it.
   dropRunPastBridge(previousS, nowS) {
-    if (this.end === null || this.afterEndS === null) { return; }
+    if (this.end === null || this.afterEnd === null) { return; }
     if (this.glitchMs(previousS, nowS) >= wholeMs(HOLD_BRIDGE_S)) {
       this.start = null;
       this.end = null;
@@ -187,9 +217,8 @@ function measureRep(index, samples, baselineDeg) {
   let holdStartS = null;
   let holdEndS = null;
   let romDeg = peak.angle - baselineDeg;
-  if (best !== null) {
-    holdStartS = samples[best[0]].t_s;
-    holdEndS = samples[best[1]].t_s;
+  if (best !== null && finder.bestSpan !== null) {
+    [holdStartS, holdEndS] = finder.bestSpan;
     holdS = holdEndS - holdStartS;
   }
   const held = isHeld(holdS);
@@ -253,6 +282,7 @@ export class RepCounter {
     this.returnMin = null;
     this.restMinDeg = null;
     this.hold = new HoldFinder();
+    this.last = null; // the sample fed before this one
   }
 
   // Completed reps, counting one that is already on its way back.
@@ -281,6 +311,7 @@ export class RepCounter {
     } else {
       this.returning(sample, events);
     }
+    this.last = sample;
     return events;
   }
 
@@ -327,7 +358,7 @@ export class RepCounter {
     this.restMinDeg = null;
     this.current = [sample];
     this.peakDeg = sample.angle;
-    this.hold = new HoldFinder();
+    this.hold = new HoldFinder(this.last);
     this.hold.add(sample, this.peakDeg - HOLD_BAND_DEG);
     events.push(event("rep_started", sample));
   }
