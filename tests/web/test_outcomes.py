@@ -290,7 +290,13 @@ def test_rom_per_stage_over_weeks_on_history_clinician_page_and_api(clinic: Clin
         (first, "1 supine", "hip flexion", "87.5"),
         (second, "1 supine", "hip flexion", "95.0"),
     ]
-    physio = clinic.client("clinician_a").get(f"/clinic/patients/{clinic.patient_a}").text
+    # The timeline shows 14 days a page: the first sessions are on the page of their day.
+    page_of_first = (first_day + timedelta(days=1)).date().isoformat()
+    physio = (
+        clinic.client("clinician_a")
+        .get(f"/clinic/patients/{clinic.patient_a}?before={page_of_first}")
+        .text
+    )
     assert 'id="rom"' in physio and "87.5" in physio
     assert "ROM per rep (hip flexion): 80.0°, 85.0°, 90.0° — median 85.0°, 2 of 3 held" in physio
     weeks = clinic.api("patient_a").get("/api/v1/me/rom").json()

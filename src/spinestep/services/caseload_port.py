@@ -1,14 +1,17 @@
-"""The reads behind a clinician's caseload screens (patient list, alerts), one statement each.
+"""The reads behind a clinician's screens (patient list, alerts, a patient's timeline).
 
-Every method reads about all the clinician's patients at once, so the dashboard costs a
-fixed number of statements whatever the caseload (no query per patient). The store
-implements it in ``spinestep.store.caseload``.
+Every caseload method reads about all the clinician's patients at once, so the dashboard
+costs a fixed number of statements whatever the caseload (no query per patient); the
+timeline methods read one window of one patient's history, so a page costs the same
+whatever the length of the history. The store implements it in
+``spinestep.store.caseload``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 from spinestep.domain.model import Urgency
@@ -17,7 +20,20 @@ from spinestep.services.records import (
     PatientRecord,
     ProgrammeEvent,
     RedFlagReport,
+    StoredDecision,
 )
+
+
+class TimelineFilter(StrEnum):
+    """What a patient's timeline shows: everything, or one kind of event."""
+
+    ALL = "all"
+    DECISIONS = "decisions"
+    #: Stop decisions, sessions stopped early and pauses.
+    STOPS = "stops"
+    FLAGS = "flags"
+    #: Programme changes: prescriptions, stage and settings changes, pauses, resumes...
+    PLAN = "plan"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,4 +91,17 @@ class CaseloadQueries(Protocol):
 
     def events(self, clinician_id: int) -> list[ProgrammeEvent]:
         """Programme events (pauses, resumes, completions...) of the clinician's patients."""
+        ...
+
+    def newest_before(
+        self, patient_id: int, before: datetime | None, shown: TimelineFilter
+    ) -> datetime | None:
+        """The instant of the patient's newest timeline item of the kinds ``shown`` before
+        ``before`` (None: at any time), or None when there is none."""
+        ...
+
+    def decisions_between(
+        self, patient_id: int, since: datetime, until: datetime
+    ) -> list[StoredDecision]:
+        """The patient's decisions made in ``[since, until)``, oldest first."""
         ...

@@ -1,8 +1,9 @@
-"""The caseload reads of ``spinestep.services.caseload_port``: one statement per method.
+"""The reads of ``spinestep.services.caseload_port``: one statement per method.
 
-Each statement selects the clinician's patients by ``patients.clinician_id`` (indexed)
-and reaches their rows through the patient indexes of each table, so its cost grows with
-the caseload and the window asked about, never with a patient's whole history.
+Each caseload statement selects the clinician's patients by ``patients.clinician_id``
+(indexed) and reaches their rows through the patient indexes of each table, so its cost
+grows with the caseload and the window asked about, never with a patient's whole
+history. The timeline statements use the (patient, time) indexes the same way.
 """
 
 from __future__ import annotations
@@ -14,10 +15,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from spinestep.domain.model import Decision
-from spinestep.services.caseload_port import CaseloadPatient, CaseloadSession, CaseloadStop
-from spinestep.services.records import ProgrammeEvent, RedFlagReport
+from spinestep.services.caseload_port import (
+    CaseloadPatient,
+    CaseloadSession,
+    CaseloadStop,
+    TimelineFilter,
+)
+from spinestep.services.records import EventKind, ProgrammeEvent, RedFlagReport, StoredDecision
 from spinestep.store.repositories import (
     SqlAssignmentRepository,
+    SqlDecisionRepository,
     SqlEventRepository,
     SqlPatientRepository,
     SqlRedFlagRepository,
@@ -128,3 +135,54 @@ class SqlCaseloadQueries:
     def events(self, clinician_id: int) -> list[ProgrammeEvent]:
         statement = sa.select(EventRow).where(EventRow.patient_id.in_(_caseload(clinician_id)))
         return SqlEventRepository(self._session)._all(statement.order_by(EventRow.at, EventRow.id))
+
+    def newest_before(
+        self, patient_id: int, before: datetime | None, shown: TimelineFilter
+    ) -> datetime | None:
+        newest = [
+            sa.select(sa.func.max(column).label("at")).where(owner == patient_id, *extra)
+            for column, owner, extra in _timeline_sources(shown)
+        ]
+        if before is not None:
+            newest = [
+                select.where(column < before)
+                for select, (column, _, _) in zip(newest, _timeline_sources(shown), strict=True)
+            ]
+        union = sa.union_all(*newest).subquery()
+        found: datetime | None = self._session.execute(
+            sa.select(sa.func.max(union.c.at))
+        ).scalar_one()
+        return found
+
+    def decisions_between(
+        self, patient_id: int, since: datetime, until: datetime
+    ) -> list[StoredDecision]:
+        statement = sa.select(DecisionRow).where(
+            DecisionRow.patient_id == patient_id,
+            DecisionRow.made_at >= since,
+            DecisionRow.made_at < until,
+        )
+        return SqlDecisionRepository(self._session)._all(
+            statement.order_by(DecisionRow.made_at, DecisionRow.id)
+        )
+
+
+def _timeline_sources(shown: TimelineFilter) -> list[tuple[Any, Any, tuple[Any, ...]]]:
+    """(instant column, patient column, conditions) of each kind of item ``shown`` lists."""
+    sessions = (SessionRow.at_utc, SessionRow.patient_id)
+    decisions = (DecisionRow.made_at, DecisionRow.patient_id)
+    events = (EventRow.at, EventRow.patient_id)
+    flags = (RedFlagRow.reported_at, RedFlagRow.patient_id)
+    if shown is TimelineFilter.DECISIONS:
+        return [(*decisions, ())]
+    if shown is TimelineFilter.STOPS:
+        return [
+            (*decisions, (DecisionRow.decision == Decision.STOP,)),
+            (*sessions, (SessionRow.completed.is_(False),)),
+            (*events, (EventRow.kind == EventKind.PAUSE,)),
+        ]
+    if shown is TimelineFilter.FLAGS:
+        return [(*flags, ())]
+    if shown is TimelineFilter.PLAN:
+        return [(*events, ())]
+    return [(*sessions, ()), (*decisions, ()), (*events, ()), (*flags, ())]

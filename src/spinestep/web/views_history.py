@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from spinestep.services.views import HistoryView, RomWeek, TodayView
+from spinestep.domain.kinematics import MIN_DETECTED_FRACTION
+from spinestep.domain.model import Decision, Urgency
+from spinestep.domain.redflags import RED_FLAGS
+from spinestep.services.caseload_port import TimelineFilter
+from spinestep.services.records import EventKind
+from spinestep.services.timeline import TimelinePage
+from spinestep.services.views import HistoryView, RomWeek, SessionView, TodayView
 from spinestep.web.charts import Series, bar_chart, line_chart, step_chart
+from spinestep.web.present import decision_out
 
 ADHERENCE_DAYS = 14
 STAGE_COLOURS = ("#1f6f7f", "#a4161a", "#6a4c93", "#c98a00")
@@ -79,8 +87,32 @@ def rom_values(weeks: tuple[RomWeek, ...]) -> dict[str, Any]:
     return {"rom_chart": chart, "rom_rows": rows}
 
 
+def uncounted_reason(motion: dict[str, Any]) -> str | None:
+    """Why the camera counted no repetition and measured no range of motion (in the
+    clinician's words), or None when it did."""
+    reps = motion.get("reps") or 0
+    rom = [value for value in motion.get("rom_deg") or [] if value is not None]
+    if motion.get("side_view") is not False and reps > 0 and rom:
+        return None
+    detected = motion.get("detected_fraction")
+    reasons = []
+    if isinstance(detected, int | float) and detected < MIN_DETECTED_FRACTION:
+        reasons.append(
+            f"a person was in view in only {math.floor(detected * 100)} % of the frames "
+            f"({round(MIN_DETECTED_FRACTION * 100)} % needed)"
+        )
+    if motion.get("side_view") is False:
+        reasons.append("the patient was not filmed side-on")
+    if not reasons and reps == 0:
+        reasons.append("no repetition was seen")
+    if not reasons:
+        reasons.append("no range of motion could be measured")
+    return "; ".join(reasons)
+
+
 def motion_summary(motion: dict[str, Any] | None) -> dict[str, Any] | None:
-    """ROM per repetition of a session saved with a motion analysis (for the timeline)."""
+    """ROM per repetition of a session saved with a motion analysis (for the timeline),
+    or why the camera could not count (``uncounted``)."""
     if not motion:
         return None
     rom = [f"{value:.1f}" for value in motion.get("rom_deg") or [] if value is not None]
@@ -91,6 +123,7 @@ def motion_summary(motion: dict[str, Any] | None) -> dict[str, Any] | None:
         "median": None if median is None else f"{median:.1f}",
         "held": motion.get("held_count"),
         "reps": motion.get("reps"),
+        "uncounted": uncounted_reason(motion),
     }
 
 
@@ -141,4 +174,155 @@ def history_values(view: HistoryView, today: TodayView | None, now: datetime) ->
         "stage_chart": stage_chart,
         "adherence_chart": adherence_chart,
         "adherence_text": adherence_text(today),
+    }
+
+
+#: The timeline's filters, in the order of their links (messages do not exist yet).
+TIMELINE_FILTERS = (
+    (TimelineFilter.ALL, "Everything"),
+    (TimelineFilter.DECISIONS, "Decisions"),
+    (TimelineFilter.STOPS, "Stops"),
+    (TimelineFilter.FLAGS, "Red flags"),
+    (TimelineFilter.PLAN, "Plan changes"),
+)
+
+
+def _session_item(s: SessionView, zone: str) -> dict[str, Any]:
+    return {
+        "kind": "session",
+        "at": s.at,
+        "when": s.at.astimezone(ZoneInfo(zone)).strftime("%H:%M"),
+        "s": {
+            "stage": s.stage,
+            "pain_before": s.pain_before,
+            "pain_during": s.pain_during,
+            "pain_after": s.pain_after,
+            "location_before": s.location_before.code,
+            "location_after": s.location_after.code,
+            "effort": s.effort.value,
+            "completed": s.completed,
+            "motion": motion_summary(s.motion),
+        },
+    }
+
+
+def _routine(item: dict[str, Any]) -> bool:
+    """A completed session, or a decision to stay with nothing urgent: the day summary's."""
+    if item["kind"] == "session":
+        return bool(item["s"]["completed"])
+    if item["kind"] == "decision":
+        return bool(item["routine"])
+    return False
+
+
+def _shown(item: dict[str, Any], shown: TimelineFilter) -> bool:
+    kind: str = item["kind"]
+    if shown is TimelineFilter.ALL:
+        return True
+    if shown is TimelineFilter.DECISIONS:
+        return kind == "decision"
+    if shown is TimelineFilter.STOPS:
+        return bool(
+            (kind == "decision" and item["d"].decision == Decision.STOP.value)
+            or (kind == "session" and not item["s"]["completed"])
+            or (kind == "event" and item["code"] == EventKind.PAUSE.value)
+        )
+    if shown is TimelineFilter.FLAGS:
+        return kind == "flag"
+    return kind == "event"
+
+
+def _range(values: list[int]) -> str:
+    low, high = min(values), max(values)
+    return str(low) if low == high else f"{low}–{high}"
+
+
+def day_summary(routine: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """One line for a day's completed sessions and decisions to stay, with the sessions."""
+    sessions = [i for i in routine if i["kind"] == "session"]
+    stays = sum(1 for i in routine if i["kind"] == "decision")
+    if not sessions and not stays:
+        return None
+    parts = []
+    if sessions:
+        stages = sorted({i["s"]["stage"] for i in sessions})
+        efforts = Counter(i["s"]["effort"] for i in sessions)
+        count = len(sessions)
+        parts.append(
+            f"{count} {'session' if count == 1 else 'sessions'} completed at stage "
+            f"{', '.join(str(n) for n in stages)}: pain before "
+            f"{_range([i['s']['pain_before'] for i in sessions])}, after "
+            f"{_range([i['s']['pain_after'] for i in sessions])}; effort "
+            + ", ".join(f"{n} {effort}" for effort, n in sorted(efforts.items()))
+        )
+    if stays:
+        parts.append(f"{stays} {'decision' if stays == 1 else 'decisions'} to stay")
+    return {"text": "; ".join(parts), "sessions": sorted(sessions, key=lambda i: i["at"])}
+
+
+def timeline_values(page: TimelinePage) -> dict[str, Any]:
+    """The page's items grouped by local day (newest first): the items that need a look one
+    by one, and (showing everything) the day's routine sessions and decisions to stay as
+    one summary line that opens to the sessions."""
+    zone = ZoneInfo(page.time_zone)
+    items: list[dict[str, Any]] = [_session_item(s, page.time_zone) for s in page.sessions]
+    for d in page.decisions:
+        items.append(
+            {
+                "kind": "decision",
+                "at": d.made_at,
+                "d": decision_out(d),
+                "routine": d.decision is Decision.STAY and d.urgency is Urgency.NONE,
+            }
+        )
+    for e in page.events:
+        items.append(
+            {
+                "kind": "event",
+                "at": e.at,
+                "code": e.kind.value,
+                "e": {"kind": e.kind.value.replace("_", " "), "reason": e.reason, "note": e.note},
+            }
+        )
+    for f in page.flags:
+        flag = RED_FLAGS.get(f.code)
+        items.append(
+            {
+                "kind": "flag",
+                "at": f.reported_at,
+                "f": {
+                    "question": f.code if flag is None else flag.question,
+                    "urgency": "routine" if flag is None else flag.urgency.value,
+                    "resolved": f.resolved_at is not None,
+                },
+            }
+        )
+    by_day: dict[date, list[dict[str, Any]]] = {}
+    for item in items:
+        if _shown(item, page.shown):
+            item["when"] = item["at"].astimezone(zone).strftime("%H:%M")
+            by_day.setdefault(item["at"].astimezone(zone).date(), []).append(item)
+    days = []
+    for day in sorted(by_day, reverse=True):
+        found = by_day[day]
+        collapse = page.shown is TimelineFilter.ALL
+        routine = [i for i in found if collapse and _routine(i)]
+        single = [i for i in found if not (collapse and _routine(i))]
+        single.sort(key=lambda i: (i["at"], 0 if i["kind"] == "session" else 1), reverse=True)
+        days.append(
+            {
+                "label": day.strftime("%a %d %b %Y"),
+                "iso": day.isoformat(),
+                "summary": day_summary(routine),
+                "entries": single,
+            }
+        )
+    return {
+        "timeline_days": days,
+        "timeline_filter": page.shown.value,
+        "timeline_filters": [(f.value, label) for f, label in TIMELINE_FILTERS],
+        "timeline_older": None if page.older_before is None else page.older_before.isoformat(),
+        "timeline_span": None
+        if page.first_day is None or page.last_day is None
+        else (page.first_day.strftime("%d %b %Y"), page.last_day.strftime("%d %b %Y")),
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,7 +11,8 @@ from fastapi.responses import Response
 
 from spinestep.domain.model import Phase, RuleSettings
 from spinestep.errors import Conflict, InvalidInput, NotFound
-from spinestep.services import clinician, dashboard, portal, programme
+from spinestep.services import clinician, dashboard, programme, timeline
+from spinestep.services.caseload_port import TimelineFilter
 from spinestep.services.deciding import rule_settings
 from spinestep.services.questionnaire_tracking import questionnaire_history, questionnaires_due
 from spinestep.services.views import TodayView
@@ -24,10 +25,10 @@ from spinestep.web.clinic_actions import (
 )
 from spinestep.web.context import WebContext
 from spinestep.web.pages import CheckedForm, PagesDep, redirect
-from spinestep.web.present import decision_out, plan_out
+from spinestep.web.present import plan_out
 from spinestep.web.questionnaire_views import due_page_values, history_page_values
 from spinestep.web.routers.patient_account_pages import protocol_choices
-from spinestep.web.views_history import history_values, local_when, motion_summary
+from spinestep.web.views_history import history_values, local_when, timeline_values
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,10 +76,36 @@ def _today_or_none(ctx: WebContext, scope: PatientScope) -> TodayView | None:
         return None
 
 
-def _patient_values(ctx: WebContext, scope: PatientScope) -> dict[str, Any]:
+def timeline_query(request: Request) -> tuple[date | None, TimelineFilter]:
+    """The timeline page asked for: ``before`` (a local date) and ``show`` (a filter)."""
+    raw_before = request.query_params.get("before", "")
+    raw_show = request.query_params.get("show", "") or TimelineFilter.ALL.value
+    try:
+        shown = TimelineFilter(raw_show)
+    except ValueError:
+        choices = ", ".join(f.value for f in TimelineFilter)
+        raise InvalidInput("show", f"must be one of {choices}") from None
+    if not raw_before:
+        return None, shown
+    try:
+        before = date.fromisoformat(raw_before)
+    except ValueError:
+        raise InvalidInput("before", "must be a date written 2026-12-31") from None
+    if len(raw_before) != 10 or not 2 <= before.year <= 9998:
+        raise InvalidInput("before", "must be a date written 2026-12-31")
+    return before, shown
+
+
+def _patient_values(
+    ctx: WebContext,
+    scope: PatientScope,
+    before: date | None = None,
+    shown: TimelineFilter = TimelineFilter.ALL,
+) -> dict[str, Any]:
     actor = scope.principal.actor
     today = _today_or_none(ctx, scope)
-    history = programme.history(ctx.services, actor, scope.patient_id)
+    history = timeline.recent_history(ctx.services, actor, scope.patient_id)
+    page = timeline.timeline_page(ctx.services, actor, scope.patient_id, before=before, shown=shown)
     zone = scope.patient.time_zone
     flags = [
         {
@@ -90,51 +117,6 @@ def _patient_values(ctx: WebContext, scope: PatientScope) -> dict[str, Any]:
         for f in clinician.red_flags(ctx.services, actor, scope.patient_id)
         if f.resolved_at is None
     ]
-    timeline: list[dict[str, Any]] = []
-    for s in history.sessions:
-        timeline.append(
-            {
-                "kind": "session",
-                "at": s.at,
-                "when": _when(s.at, zone),
-                "s": {
-                    "stage": s.stage,
-                    "pain_before": s.pain_before,
-                    "pain_during": s.pain_during,
-                    "pain_after": s.pain_after,
-                    "location_before": s.location_before.code,
-                    "location_after": s.location_after.code,
-                    "effort": s.effort.value,
-                    "completed": s.completed,
-                    "motion": motion_summary(s.motion),
-                },
-            }
-        )
-    for d in history.decisions:
-        timeline.append(
-            {
-                "kind": "decision",
-                "at": d.made_at,
-                "when": _when(d.made_at, zone),
-                "d": decision_out(d),
-            }
-        )
-    for e in portal.programme_events(ctx.services, actor, scope.patient_id):
-        timeline.append(
-            {
-                "kind": "event",
-                "at": e.at,
-                "when": _when(e.at, zone),
-                "e": {
-                    "kind": e.kind.value.replace("_", " "),
-                    "reason": e.reason,
-                    "note": e.note,
-                },
-            }
-        )
-    timeline.sort(
-        key=lambda item: (item["at"], 0 if item["kind"] == "session" else 1), reverse=True
-    )
     values = history_values(history, today, ctx.clock.now()) if history.sessions else {}
     with ctx.uow() as uow:
         assignment = uow.assignments.current_for(scope.patient_id)
@@ -156,7 +138,7 @@ def _patient_values(ctx: WebContext, scope: PatientScope) -> dict[str, Any]:
         "patient": {"id": scope.patient_id, "display_name": scope.patient.display_name},
         "plan": None if today is None else plan_out(today, []),
         "flags": flags,
-        "timeline": timeline[:200],
+        **timeline_values(page),
         "protocols": protocol_choices(),
         "max_stages": 4,
         "settings": settings,
@@ -182,6 +164,8 @@ def _patient_page(
     notice: str | None = None,
     error: str | None = None,
     status_code: int = 200,
+    before: date | None = None,
+    shown: TimelineFilter = TimelineFilter.ALL,
 ) -> Response:
     return pages.render(
         request,
@@ -189,18 +173,23 @@ def _patient_page(
         status_code=status_code,
         notice=notice,
         error=error,
-        **_patient_values(ctx, scope),
+        **_patient_values(ctx, scope, before, shown),
     )
 
 
 @router.get("/clinic/patients/{patient_id}")
 def patient_page(request: Request, scope: CareTeam, ctx: Ctx, pages: PagesDep) -> Response:
+    """The patient page; its timeline shows one page of days (``before``, ``show``)."""
     notice = {
         "plan": "The programme was saved.",
         "resolved": "The red flag was resolved.",
         "resumed": "The programme was resumed.",
     }.get(request.query_params.get("done", ""))
-    return _patient_page(request, ctx, scope, pages, notice=notice)
+    try:
+        before, shown = timeline_query(request)
+    except InvalidInput as error:
+        return _patient_page(request, ctx, scope, pages, error=str(error), status_code=422)
+    return _patient_page(request, ctx, scope, pages, notice=notice, before=before, shown=shown)
 
 
 @router.post("/clinic/patients/{patient_id}/plan")

@@ -1,0 +1,105 @@
+"""A patient's timeline for their clinician, one page of local days at a time.
+
+A page holds the ``PAGE_DAYS`` local days (the patient's time zone) that end on the day
+of the newest item before the page's cursor, so it skips stretches without activity and
+costs the same reads whatever the length of the history: the newest item before the
+cursor, the sessions, decisions, events and red flags of the window (all through the
+patient's time indexes), and whether anything older exists. ``recent_history`` gives
+the charts their last ``CHART_DAYS`` of sessions, also bounded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from spinestep.services.access import audit_read, load_patient
+from spinestep.services.caseload_port import TimelineFilter
+from spinestep.services.context import Actor, ServiceContext
+from spinestep.services.local_days import day_bounds
+from spinestep.services.records import ProgrammeEvent, RedFlagReport
+from spinestep.services.rom_trend import rom_weeks, stage_ids_of
+from spinestep.services.views import DecisionView, HistoryView, SessionView
+
+PAGE_DAYS = 14
+CHART_DAYS = 90
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePage:
+    """The items of local days ``first_day``..``last_day`` (None: nothing to show), and the
+    cursor of the next, older page (None: nothing older)."""
+
+    time_zone: str
+    shown: TimelineFilter
+    first_day: date | None
+    last_day: date | None
+    sessions: tuple[SessionView, ...]
+    decisions: tuple[DecisionView, ...]
+    events: tuple[ProgrammeEvent, ...]
+    flags: tuple[RedFlagReport, ...]
+    older_before: date | None
+
+
+def timeline_page(
+    ctx: ServiceContext,
+    actor: Actor,
+    patient_id: int,
+    *,
+    before: date | None = None,
+    shown: TimelineFilter = TimelineFilter.ALL,
+) -> TimelinePage:
+    """The page of the timeline that ends on the newest day with an item before the local
+    date ``before`` (None: the newest page); audited as a read of the history."""
+    with ctx.uow() as uow:
+        patient = load_patient(uow, actor, patient_id)
+        zone = ZoneInfo(patient.time_zone)
+        cursor = None if before is None else day_bounds(zone, before)[0]
+        newest = uow.caseload.newest_before(patient_id, cursor, shown)
+        if newest is None:
+            audit_read(uow, ctx.clock, actor, "patient.history", patient_id)
+            uow.commit()
+            return TimelinePage(patient.time_zone, shown, None, None, (), (), (), (), None)
+        last_day = newest.astimezone(zone).date()
+        first_day = last_day - timedelta(days=PAGE_DAYS - 1)
+        since, until = day_bounds(zone, first_day)[0], day_bounds(zone, last_day)[1]
+        sessions = uow.sessions.for_patient(patient_id, since, until)
+        decisions = uow.caseload.decisions_between(patient_id, since, until)
+        events = [e for e in uow.events.for_patient(patient_id) if since <= e.at < until]
+        flags = [f for f in uow.red_flags.for_patient(patient_id) if since <= f.reported_at < until]
+        older = uow.caseload.newest_before(patient_id, since, shown)
+        audit_read(uow, ctx.clock, actor, "patient.history", patient_id)
+        uow.commit()
+    return TimelinePage(
+        time_zone=patient.time_zone,
+        shown=shown,
+        first_day=first_day,
+        last_day=last_day,
+        sessions=tuple(SessionView.of(s) for s in sessions),
+        decisions=tuple(DecisionView.of(d) for d in decisions),
+        events=tuple(events),
+        flags=tuple(flags),
+        older_before=None if older is None else first_day,
+    )
+
+
+def recent_history(ctx: ServiceContext, actor: Actor, patient_id: int) -> HistoryView:
+    """The sessions of the last ``CHART_DAYS`` days (oldest first) and their ROM per stage
+    and week, for the charts of the patient page; ``decisions`` and ``pain_trend`` are left
+    empty (the timeline shows the decisions). Audited as a read of the history."""
+    since: datetime = ctx.clock.now() - timedelta(days=CHART_DAYS)
+    with ctx.uow() as uow:
+        patient = load_patient(uow, actor, patient_id)
+        sessions = uow.sessions.for_patient(patient_id, since, None)
+        stage_ids = stage_ids_of(uow, patient_id)
+        audit_read(uow, ctx.clock, actor, "patient.history", patient_id)
+        uow.commit()
+    return HistoryView(
+        patient_id=patient_id,
+        time_zone=patient.time_zone,
+        sessions=tuple(SessionView.of(s) for s in sessions),
+        decisions=(),
+        pain_trend=(),
+        rom_trend=rom_weeks(sessions, stage_ids, patient.time_zone),
+    )
