@@ -162,3 +162,21 @@ def test_the_analysis_reports_the_median_range_and_the_held_reps() -> None:
     analysis = RepAnalysis(0.0, (held, quick, also_held))
     assert analysis.held_count == 2
     assert analysis.rom_deg_median == pytest.approx(50.0)
+
+
+def test_one_frame_near_the_peak_between_frames_without_a_person_is_no_hold() -> None:
+    # Nothing either side to measure its speed against: it cannot count as steady.
+    samples = [
+        AngleSample(0.0, 0.0),
+        AngleSample(0.1, 30.0),
+        AngleSample(0.2, None, detected=False),
+        AngleSample(0.3, 60.0),
+        AngleSample(0.4, None, detected=False),
+        AngleSample(0.5, 30.0),
+        AngleSample(0.6, 0.0),
+    ]
+    rep = measure_rep(1, samples, baseline_deg=0.0)
+    assert rep.peak_deg == 60.0
+    assert rep.hold_s == 0.0
+    assert not rep.held
+    assert rep.detected_fraction == pytest.approx(5 / 7)
