@@ -62,6 +62,7 @@ import {
 
 const bench = {
   latencies: [], processMs: [], errors: [], analysed: 0, firstAt: null, lastAt: null,
+  angles: [],
 };
 window.bench = bench;
 bench.auto = () => ({ renderer: webglRenderer(), backend: chooseBackend() });
@@ -89,6 +90,7 @@ bench.start = async (model, backend) => {
         angle = primaryAngle(frame.landmarks, "standing", facing, frame.width, frame.height);
         visibility = meanVisibility(frame.landmarks);
       }
+      bench.angles.push(angle === null ? null : Math.round(angle));
       counter.update({
         t_ms: frame.t_ms, angle: smoother.smooth(frame.t_ms, angle),
         detected: angle !== null, visibility,
@@ -108,7 +110,7 @@ bench.start = async (model, backend) => {
 
 bench.reset = () => {
   Object.assign(bench.runner.stats, { cameraFrames: 0, droppedFrames: 0, analysedFrames: 0 });
-  Object.assign(bench, { latencies: [], processMs: [], analysed: 0, firstAt: null });
+  Object.assign(bench, { latencies: [], processMs: [], analysed: 0, firstAt: null, angles: [] });
 };
 
 bench.finish = () => {
@@ -120,6 +122,7 @@ bench.finish = () => {
     analysed: bench.analysed,
     seconds: (bench.lastAt - bench.firstAt) / 1000,
     count: document.getElementById("count").textContent,
+    angles: bench.angles,
     errors: bench.errors,
     captureClock: bench.captureClock,
   };
@@ -291,6 +294,10 @@ def run_browser_model(
             "p95": round(percentile(result["processMs"], 0.95)),
         },
         "live_count": int(result["count"]),
+        "person_found_share": round(
+            sum(a is not None for a in result["angles"]) / max(1, len(result["angles"])), 3
+        ),
+        "trunk_angles": result["angles"],
         "memory": memory,
         "requests_off_the_app": len(offsite),
     }

@@ -205,7 +205,9 @@ def open_session(context: BrowserContext, server: LiveServer) -> PoseSession:
     page_html = (
         '<!doctype html><html><head><meta charset="utf-8"><title>pose runner</title>'
         f'<script type="module" src="{HARNESS_SCRIPT}"></script></head>'
-        '<body><video width="480" height="320"></video></body></html>'
+        # The element's layout size differs from the camera's frames (480x320), as on a
+        # page whose style sizes the preview: landmarks must follow the frame.
+        '<body><video width="200" height="300"></video></body></html>'
     )
 
     def answer(route: Route) -> None:

@@ -213,7 +213,15 @@ class WasmBackend {
     }
     const width = image.videoWidth || image.naturalWidth || image.width;
     const height = image.videoHeight || image.naturalHeight || image.height;
-    const poses = await this.detector.estimatePoses(image, { maxPoses: 1, flipHorizontal: false });
+    // pose-detection sizes a video by its width/height attributes (the element's layout
+    // size, often unset), not by the frame: hand it the frame's pixels instead.
+    const frame = image instanceof HTMLVideoElement ? window.tf.browser.fromPixels(image) : image;
+    let poses;
+    try {
+      poses = await this.detector.estimatePoses(frame, { maxPoses: 1, flipHorizontal: false });
+    } finally {
+      if (frame !== image) frame.dispose();
+    }
     if (!poses.length || !poses[0].keypoints || poses[0].keypoints.length < 33) return null;
     return poses[0].keypoints.slice(0, 33).map((k) => ({
       x: k.x / width,
