@@ -8,12 +8,15 @@ two-process check, with ``spinestep serve``, is ``test_processes_serve.py``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
+from typer.testing import CliRunner
 
+from spinestep.cli.main import build_app
 from spinestep.services.clinician import adjust
 from spinestep.services.context import Actor
 from spinestep.services.records import Role
@@ -122,3 +125,39 @@ def test_signing_out_in_one_app_ends_the_session_in_the_other(
     token = form_token(here.get("/today").text)
     assert here.post("/logout", data={"csrf_token": token}).status_code == 303
     assert there.get("/today").status_code == 303
+
+
+def test_serve_with_workers_hands_uvicorn_a_factory_that_builds_the_app_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    from spinestep.cli import web as web_cli
+
+    started: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.update(options, app=app))
+    monkeypatch.setenv("SPINESTEP_DATA_DIR", str(tmp_path / "data"))
+    for name in ("DATABASE_URL", "HOST", "PORT", "SECRET_KEY"):  # restored after the test
+        monkeypatch.setenv(f"SPINESTEP_{name}", "")
+        monkeypatch.delenv(f"SPINESTEP_{name}")
+    url = f"sqlite:///{tmp_path / 'served.db'}"
+    args = ["serve", "--port", "8123", "--database-url", url, "--workers", "3"]
+    result = CliRunner().invoke(build_app(), [*args, "--read-cache-s", "5"])
+    assert result.exit_code == 0, result.output
+    assert "running at http://127.0.0.1:8123/" in result.stdout
+    assert (started["workers"], started["factory"], started["proxy_headers"]) == (3, True, False)
+    module, _, name = str(started["app"]).partition(":")
+    assert module == web_cli.__name__
+    # The workers find the command line's database and port in the environment; the
+    # secret key was made once, before they start, so all of them sign cookies alike.
+    assert os.environ["SPINESTEP_DATABASE_URL"] == url
+    assert os.environ["SPINESTEP_PORT"] == "8123"
+    assert (tmp_path / "data" / "secret_key").exists()
+    worker = getattr(web_cli, name)()
+    assert TestClient(worker).get("/api/v1/health").status_code == 200
+
+
+def test_serve_refuses_a_worker_count_out_of_range() -> None:
+    result = CliRunner().invoke(build_app(), ["serve", "--workers", "0"])
+    assert result.exit_code == 2
+    assert "--workers" in result.output
