@@ -183,6 +183,16 @@ class CameraCoach {
       this.stop();
     });
     window.addEventListener("pagehide", () => this.stop());
+    // Pose libraries that read the element's width and height attributes (TF.js) need
+    // them to be the camera's picture size; CSS still decides the size shown.
+    const size = () => {
+      if (this.video.videoWidth && this.video.videoHeight) {
+        this.video.width = this.video.videoWidth;
+        this.video.height = this.video.videoHeight;
+      }
+    };
+    this.video.addEventListener("loadedmetadata", size);
+    this.video.addEventListener("resize", size);
     this.root.hidden = false;
   }
 
