@@ -97,7 +97,7 @@ def registry() -> Iterator[tuple[str, dict[str, bytes]]]:
 
 
 def tarball_path() -> str:
-    return assets.tarball_url("http://x").removeprefix("http://x")
+    return str(assets.tarball_url("http://x")).removeprefix("http://x")
 
 
 def closed_port_url() -> str:
