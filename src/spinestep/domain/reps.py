@@ -129,9 +129,8 @@ def _steady_across(
     before: AngleSample | None, sample: AngleSample, after: AngleSample | None
 ) -> bool:
     """Central difference: the change from the sample before to the sample after (the
-    sample itself stands in for a neighbour that is missing or has no angle)."""
-    if sample.angle_deg is None:
-        return False
+    sample itself stands in for a neighbour that is missing or has no angle). ``sample``
+    has an angle: the caller has found it near the peak."""
     left = before if before is not None and before.angle_deg is not None else sample
     right = after if after is not None and after.angle_deg is not None else sample
     return _steady(left, right)
@@ -142,8 +141,8 @@ def _reach_s(at: AngleSample, outside: AngleSample | None, inside: AngleSample |
     to the sample outside the run; when there is none or it has no angle, half the
     interval to the sample on the other side; at most half of ``HOLD_BRIDGE_S``."""
     neighbour = outside if outside is not None and outside.angle_deg is not None else inside
-    if neighbour is None:
-        return 0.0
+    # A counted sample is steady against a neighbour with an angle, so one side has one.
+    assert neighbour is not None
     return min(abs(neighbour.t_s - at.t_s) / 2.0, HOLD_BRIDGE_S / 2.0)
 
 
@@ -196,18 +195,15 @@ class _HoldFinder:
         """Take the next sample; True when a run (a hold) has started."""
         self._index += 1
         self._recent = [*self._recent[-3:], (self._index, sample)]
-        if self._end is not None and self._end[0] == self._index - 1:
-            self._after_end = sample
         if len(self._recent) < 2:
             return False
         before = self._recent[-3] if len(self._recent) >= 3 else None
         return self._decide(before, self._recent[-2], sample, floor_deg)
 
     def finish(self, floor_deg: float) -> None:
-        """Decide the last sample (nothing follows it)."""
-        if self._recent:
-            before = self._recent[-2] if len(self._recent) >= 2 else None
-            self._decide(before, self._recent[-1], None, floor_deg)
+        """Decide the last sample (nothing follows it); at least one sample was fed."""
+        before = self._recent[-2] if len(self._recent) >= 2 else None
+        self._decide(before, self._recent[-1], None, floor_deg)
 
     def _decide(
         self,
@@ -275,8 +271,9 @@ class _HoldFinder:
 
     def _bridges_to(self, sample: AngleSample, previous: AngleSample | None) -> bool:
         end = self._end
-        if end is None or previous is None or self._after_end is None:
-            return False
+        # Only a run already counted can be bridged to, and it was counted with the samples
+        # on both sides of its end; a sample counted after it has the one before it.
+        assert end is not None and previous is not None and self._after_end is not None
         if self._glitch_ms(previous.t_s, sample.t_s) >= whole_ms(HOLD_BRIDGE_S):
             return False
         assert end[1].angle_deg is not None and sample.angle_deg is not None
@@ -445,10 +442,9 @@ class RepCounter:
         start_s = self._current[0].t_s
         before = [s for s in self._pre if s.angle_deg is not None and s.t_s <= start_s]
         resting = [s for s in before if s.angle_deg is not None and s.angle_deg <= band]
-        if resting:
-            start_s = resting[-1].t_s
-        elif before:
-            start_s = before[0].t_s
+        # The last moment at rest, else the oldest remembered (``before`` holds at least the
+        # rep's first sample, remembered when it came).
+        start_s = resting[-1].t_s if resting else before[0].t_s
         window = [s for s in self._pre if start_s <= s.t_s < self._current[0].t_s]
         window += [s for s in self._current if s.t_s <= end_s]
         rep = measure_rep(len(self.reps) + 1, window, baseline)
