@@ -5,8 +5,9 @@ new one. Rows are written straight through the repositories."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from spinestep.services.records import (
     StoredDecision,
     StoredSession,
 )
+from spinestep.store.tables import SessionRow
 from spinestep.web.views_history import motion_summary
 from tests.web.support import Clinic, TestClient, build_clinic
 
@@ -338,8 +340,6 @@ def test_a_filter_skips_to_the_newest_item_of_its_kind_and_pages_on(clinic: Clin
     [
         ("before=yesterday", "before"),
         ("before=2026-13-01", "before"),
-        ("before=9999-12-31", "before"),
-        ("before=0001-01-01", "before"),
         ("before=20261201", "before"),
         ("show=messages", "show"),
     ],
@@ -351,6 +351,39 @@ def test_a_bad_timeline_query_re_renders_the_page_with_what_is_wrong(
     assert page.status_code == 422
     assert f"{path}: must be" in page.text
     assert 'id="timeline"' in page.text
+
+
+@pytest.mark.parametrize("before", ["0001-01-01", "0001-01-15", "9999-12-31"])
+def test_a_timeline_page_at_the_calendars_ends_opens(clinic: Clinic, before: str) -> None:
+    programme = _programme(clinic, clinic.patient_a)
+    with clinic.engine.begin() as connection:  # as restored from a backup of before the checks
+        connection.execute(
+            sa.insert(SessionRow).values(
+                uuid=str(uuid.uuid4()),
+                patient_id=clinic.patient_a,
+                assignment_id=programme,
+                at_utc=datetime(1, 1, 1, tzinfo=UTC),
+                at_offset_min=0,
+                stage=1,
+                completed=True,
+                reps=10,
+                effort=Effort.EASY,
+                pain_before=1,
+                pain_during=1,
+                pain_after=1,
+                location_before=Location.BACK,
+                location_after=Location.BACK,
+                stopped_early=False,
+                created_at=datetime(1, 1, 1, tzinfo=UTC),
+            )
+        )
+    doctor = clinic.client("clinician_a")
+    page = doctor.get(f"/clinic/patients/{clinic.patient_a}?before={before}")
+    assert page.status_code == 200
+    oldest = doctor.get(f"/clinic/patients/{clinic.patient_a}?before=0001-01-20")
+    assert oldest.status_code == 200
+    assert "session at stage 1: pain 1 → 1 → 1" in oldest.text
+    assert _older(oldest.text) is None
 
 
 def test_messages_are_not_a_filter_yet(clinic: Clinic) -> None:

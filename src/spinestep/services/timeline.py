@@ -11,7 +11,7 @@ the charts their last ``CHART_DAYS`` of sessions, also bounded.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from spinestep.services.access import audit_read, load_patient
@@ -24,6 +24,10 @@ from spinestep.services.views import DecisionView, HistoryView, SessionView
 
 PAGE_DAYS = 14
 CHART_DAYS = 90
+#: The days every zone can show whole (rows stored before instants were checked may lie
+#: at the calendar's ends; the store reads them as these days).
+_FIRST_DAY, _LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
+_EARLIEST, _LATEST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,20 +59,26 @@ def timeline_page(
     with ctx.uow() as uow:
         patient = load_patient(uow, actor, patient_id)
         zone = ZoneInfo(patient.time_zone)
+        if before is not None:
+            before = min(max(before, _FIRST_DAY), _LAST_DAY)
         cursor = None if before is None else day_bounds(zone, before)[0]
         newest = uow.caseload.newest_before(patient_id, cursor, shown)
         if newest is None:
             audit_read(uow, ctx.clock, actor, "patient.history", patient_id)
             uow.commit()
             return TimelinePage(patient.time_zone, shown, None, None, (), (), (), (), None)
-        last_day = newest.astimezone(zone).date()
-        first_day = last_day - timedelta(days=PAGE_DAYS - 1)
+        last_day = min(max(newest.astimezone(zone).date(), _FIRST_DAY), _LAST_DAY)
+        first_day = last_day - timedelta(days=min(PAGE_DAYS - 1, (last_day - _FIRST_DAY).days))
         since, until = day_bounds(zone, first_day)[0], day_bounds(zone, last_day)[1]
+        if first_day == _FIRST_DAY:  # the calendar's first page holds everything before it
+            since = _EARLIEST
+        if last_day == _LAST_DAY:
+            until = _LATEST
         sessions = uow.sessions.for_patient(patient_id, since, until)
         decisions = uow.caseload.decisions_between(patient_id, since, until)
         events = [e for e in uow.events.for_patient(patient_id) if since <= e.at < until]
         flags = [f for f in uow.red_flags.for_patient(patient_id) if since <= f.reported_at < until]
-        older = uow.caseload.newest_before(patient_id, since, shown)
+        older = None if since == _EARLIEST else uow.caseload.newest_before(patient_id, since, shown)
         audit_read(uow, ctx.clock, actor, "patient.history", patient_id)
         uow.commit()
     return TimelinePage(

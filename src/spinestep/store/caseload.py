@@ -28,6 +28,7 @@ from spinestep.store.repositories import (
     SqlEventRepository,
     SqlPatientRepository,
     SqlRedFlagRepository,
+    _with_offset,
 )
 from spinestep.store.tables import (
     AssignmentRow,
@@ -82,7 +83,7 @@ class SqlCaseloadQueries:
             CaseloadPatient(
                 patient=patients._to_record(patient),
                 assignment=None if assignment is None else assignments._to_record(assignment),
-                last_session_at=last_at,
+                last_session_at=None if last_at is None else _with_offset(last_at, 0),
                 regressed=bool(went_back),
             )
             for patient, assignment, last_at, went_back in self._session.execute(statement)
@@ -152,7 +153,8 @@ class SqlCaseloadQueries:
         found: datetime | None = self._session.execute(
             sa.select(sa.func.max(union.c.at))
         ).scalar_one()
-        return found
+        # Rows stored before instants were checked may lie at the calendar's ends.
+        return None if found is None else _with_offset(found, 0)
 
     def decisions_between(
         self, patient_id: int, since: datetime, until: datetime
