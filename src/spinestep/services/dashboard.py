@@ -229,11 +229,18 @@ def attention_list(ctx: ServiceContext, actor: Actor) -> tuple[AttentionRow, ...
     flags_of: dict[int, list[RedFlagReport]] = defaultdict(list)
     for flag in flags:
         flags_of[flag.patient_id].append(flag)
+    # Each instant in the patient's own zone once: the adherence's day of a session is
+    # then read without converting it again (``astimezone`` to the same zone is free).
+    zone_of = {
+        e.assignment.id: ZoneInfo(e.patient.time_zone) for e in caseload if e.assignment is not None
+    }
     marks_of: dict[int, list[SessionMark]] = defaultdict(list)
-    current = {e.assignment.id for e in caseload if e.assignment is not None}
     for s in recent:
-        if s.assignment_id in current:
-            marks_of[s.assignment_id].append(SessionMark(s.at, s.completed, s.stage))
+        zone = zone_of.get(s.assignment_id)
+        if zone is not None:
+            marks_of[s.assignment_id].append(
+                SessionMark(s.at.astimezone(zone), s.completed, s.stage)
+            )
     events_of: dict[int, list[ProgrammeEvent]] = defaultdict(list)
     for event in events:
         events_of[event.patient_id].append(event)

@@ -128,9 +128,10 @@ class SqlCaseloadQueries:
             .where(SessionRow.patient_id.in_(_caseload(clinician_id)), SessionRow.at_utc >= since)
             .order_by(SessionRow.at_utc, SessionRow.id)
         )
+        rows = self._session.connection().execute(statement)  # Core: no ORM cost per row
         return [
             CaseloadSession(patient_id, assignment_id, at, completed, stage)
-            for patient_id, assignment_id, at, completed, stage in self._session.execute(statement)
+            for patient_id, assignment_id, at, completed, stage in rows
         ]
 
     def events(self, clinician_id: int) -> list[ProgrammeEvent]:
