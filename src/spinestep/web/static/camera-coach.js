@@ -49,6 +49,8 @@ export const PROMPT_SETTLE_MS = 1000;
 export const SEEN_WINDOW_MS = 4000;
 export const MIN_SEEN_FRACTION = 0.7;
 export const MIN_CORE_VISIBILITY = 0.5;
+// Live counting takes the median of this many frames before the 1€ filter.
+export const SPIKE_WINDOW = 7;
 // The server analyses at most this many frames (ten minutes at 30 frames/s).
 export const MAX_FRAMES = 18000;
 // A restarted camera (after the tab was hidden) continues the series after this gap.
@@ -154,6 +156,7 @@ class CameraCoach {
     this.runner = null;
     this.counter = new RepCounter();
     this.smoother = new LiveSmoother();
+    this.recent = []; // the last angles counted, for despiked()
     this.frames = []; // sent: [t_ms, angle, visibility, yaw, vote] from the baseline on
     this.pending = []; // the still run that may become the baseline
     this.statuses = []; // [t_ms, status] over the last PROMPT_SETTLE_MS
@@ -212,6 +215,7 @@ class CameraCoach {
     this.shown = null;
     this.offsetMs = this.lastT < 0 ? 0 : this.lastT + RESTART_GAP_MS;
     this.smoother = new LiveSmoother();
+    this.recent = [];
     this.showLive(true);
     this.status(MESSAGES.loading);
     this.runner = new PoseRunner({
@@ -395,12 +399,22 @@ class CameraCoach {
   // Feeds the live counter: a frame whose view is wrong is not counted.
   count(frame) {
     const usable = frame.angle !== null && this.viewOk !== false;
-    const angle = usable ? this.smoother.smooth(frame.t, frame.angle) : null;
+    const angle = usable ? this.smoother.smooth(frame.t, this.despiked(frame.angle)) : null;
     const events = this.counter.update({
       t_ms: frame.t, angle, detected: usable, visibility: frame.visibility,
     });
     for (const event of events) { this.announce(event); }
     this.showHold();
+  }
+
+  // The median of the last SPIKE_WINDOW angles: up to three frames read far off (the
+  // pose tracker still looking where the body was) neither start a repetition nor set
+  // its peak, which would leave the real hold outside "within 10° of the peak".
+  despiked(angle) {
+    this.recent.push(angle);
+    if (this.recent.length > SPIKE_WINDOW) { this.recent.shift(); }
+    const sorted = [...this.recent].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)];
   }
 
   announce(event) {
