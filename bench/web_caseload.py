@@ -218,9 +218,13 @@ def _serve(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit(f"the server did not start:\n{(workdir / 'server.log').read_text()}")
 
 
-def run_backend(name: str, url: str, workdir: Path, seconds: float) -> dict[str, Any]:
+def run_backend(
+    name: str, url: str, workdir: Path, seconds: float, *, load: bool = True
+) -> dict[str, Any]:
     started = time.perf_counter()
-    if name == "sqlite":
+    if not load:
+        pass
+    elif name == "sqlite":
         load_sqlite(url.removeprefix("sqlite:///"), datetime.now(UTC))
     else:
         load_postgres(url, datetime.now(UTC))
@@ -238,6 +242,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--seconds", type=float, default=10.0, help="wrk run per page")
+    parser.add_argument(
+        "--loaded-url", help="a PostgreSQL database web_data loaded (within the hour): no load"
+    )
     args = parser.parse_args()
     if not Path(WRK).exists():
         raise SystemExit("wrk is missing: install the Debian package 'wrk'")
@@ -251,11 +258,15 @@ def main() -> None:
     }
     workdir = Path(tempfile.mkdtemp(prefix="spinestep-bench-caseload-"))
     try:
-        if args.backend in ("sqlite", "both"):
+        if args.loaded_url:
+            out["postgresql"] = run_backend(
+                "postgresql", args.loaded_url, workdir, args.seconds, load=False
+            )
+        elif args.backend in ("sqlite", "both"):
             out["sqlite"] = run_backend(
                 "sqlite", f"sqlite:///{workdir / 'bench.db'}", workdir, args.seconds
             )
-        if args.backend in ("postgresql", "both"):
+        if args.backend in ("postgresql", "both") and not args.loaded_url:
             with throwaway_postgres() as url:
                 out["postgresql"] = run_backend("postgresql", url, workdir, args.seconds)
     finally:
