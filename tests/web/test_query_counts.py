@@ -24,18 +24,19 @@ from spinestep.services.records import (
 from tests.support.stored import add_easy_session_and_stay
 from tests.web.support import Clinic, TestClient, build_clinic
 
-# Today page: in one unit of work the stored browser session of the cookie (a signed-in
-# cookie counts only while its session is stored), the account, its patient profile and
-# whether the onboarding questions were answered; then in one more the patient, the programme,
+# Today page: one statement for the stored browser session of the cookie (a signed-in
+# cookie counts only while its session is stored) joined with the account, its patient
+# profile and whether the onboarding questions were answered; then in one more unit of
+# work the patient, the programme,
 # the last 8 days of sessions (today's and the 7-day adherence), the latest decision,
 # the red flags, the programme's events (has the decision been replaced? pauses for
 # adherence), the last 30 days of screenings, the clinician's name and the
 # questionnaires taken.
-TODAY_PAGE_MAX = 13
-# /me/plan: the token with its account (one join) and the profile; then the patient,
+TODAY_PAGE_MAX = 10
+# /me/plan: the token with its account and profile (one join); then the patient,
 # the programme, the sessions, the latest decision, the red flags, the events, the
 # screenings and the clinician's name.
-ME_PLAN_MAX = 10
+ME_PLAN_MAX = 9
 
 
 @pytest.fixture

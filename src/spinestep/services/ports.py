@@ -65,6 +65,12 @@ class ApiTokenRepository(Protocol):
         """The token with this hash and its account, in one lookup (None if either is gone)."""
         ...
 
+    def with_account(
+        self, token_hash: str
+    ) -> tuple[ApiTokenRecord, UserRecord, PatientRecord | None] | None:
+        """The token, its account and the account's patient profile, in one statement."""
+        ...
+
     def for_user(self, user_id: int) -> list[ApiTokenRecord]: ...
     def update(self, token: ApiTokenRecord) -> None: ...
 
@@ -193,6 +199,14 @@ class IdempotencyRepository(Protocol):
 class BrowserSessionRepository(Protocol):
     def add(self, session: BrowserSessionRecord) -> BrowserSessionRecord: ...
     def find(self, nonce_hash: str) -> BrowserSessionRecord | None: ...
+    def signed_in(
+        self, nonce_hash: str
+    ) -> tuple[BrowserSessionRecord, UserRecord, PatientRecord | None, bool] | None:
+        """The session, its account, the account's patient profile and whether that
+        profile's onboarding questions were answered, in one statement (every page
+        request of a signed-in browser starts with this)."""
+        ...
+
     def end(self, nonce_hash: str) -> None:
         """Delete the session with this nonce hash (nothing if there is none)."""
         ...

@@ -166,6 +166,30 @@ class SqlApiTokenRepository(_Repository[ApiTokenRecord, ApiTokenRow]):
         token, user = found
         return self._to_record(token), SqlUserRepository(self._session)._to_record(user)
 
+    def with_account(
+        self, token_hash: str
+    ) -> tuple[ApiTokenRecord, UserRecord, PatientRecord | None] | None:
+        statement = (
+            sa.select(ApiTokenRow, UserRow, PatientRow)
+            .join(UserRow, UserRow.id == ApiTokenRow.user_id)
+            .outerjoin(PatientRow, PatientRow.user_id == UserRow.id)
+            .where(ApiTokenRow.token_hash == token_hash)
+            .order_by(PatientRow.id)
+            .limit(1)
+        )
+        found = self._session.execute(statement).first()
+        if found is None:
+            return None
+        token, user, patient = found
+        profile = (
+            None if patient is None else SqlPatientRepository(self._session)._to_record(patient)
+        )
+        return (
+            self._to_record(token),
+            SqlUserRepository(self._session)._to_record(user),
+            profile,
+        )
+
     def for_user(self, user_id: int) -> list[ApiTokenRecord]:
         statement = sa.select(ApiTokenRow).where(ApiTokenRow.user_id == user_id)
         return self._all(statement.order_by(ApiTokenRow.id))
@@ -440,6 +464,39 @@ class SqlBrowserSessionRepository(_Repository[BrowserSessionRecord, BrowserSessi
     def find(self, nonce_hash: str) -> BrowserSessionRecord | None:
         return self._one(
             sa.select(BrowserSessionRow).where(BrowserSessionRow.nonce_hash == nonce_hash)
+        )
+
+    def signed_in(
+        self, nonce_hash: str
+    ) -> tuple[BrowserSessionRecord, UserRecord, PatientRecord | None, bool] | None:
+        onboarded = (
+            sa.select(ScreeningRow.id)
+            .where(
+                ScreeningRow.patient_id == PatientRow.id,
+                ScreeningRow.source == FlagSource.ONBOARDING,
+            )
+            .exists()
+        )
+        statement = (
+            sa.select(BrowserSessionRow, UserRow, PatientRow, onboarded)
+            .join(UserRow, UserRow.id == BrowserSessionRow.user_id)
+            .outerjoin(PatientRow, PatientRow.user_id == UserRow.id)
+            .where(BrowserSessionRow.nonce_hash == nonce_hash)
+            .order_by(PatientRow.id)
+            .limit(1)
+        )
+        found = self._session.execute(statement).first()
+        if found is None:
+            return None
+        session, user, patient, answered = found
+        profile = (
+            None if patient is None else SqlPatientRepository(self._session)._to_record(patient)
+        )
+        return (
+            self._to_record(session),
+            SqlUserRepository(self._session)._to_record(user),
+            profile,
+            bool(answered),
         )
 
     def end(self, nonce_hash: str) -> None:

@@ -19,8 +19,7 @@ from starlette.requests import HTTPConnection
 
 from spinestep.services import browser_sessions
 from spinestep.services.passwords import token_hash
-from spinestep.services.ports import UnitOfWork
-from spinestep.services.records import FlagSource, PatientRecord, UserRecord
+from spinestep.services.records import PatientRecord, UserRecord
 from spinestep.web.context import WebContext
 from spinestep.web.principal import Principal
 from spinestep.web.security import SESSION_COOKIE, BrowserSession, wall_now
@@ -48,14 +47,15 @@ def _principal(user: UserRecord | None) -> Principal | None:
     return Principal(user.id, user.role, user.display_name, user.email, None)
 
 
-def _account(uow: UnitOfWork, user: UserRecord | None, *, pages: bool = False) -> Account | None:
+def _account(
+    user: UserRecord, profile: PatientRecord | None, onboarded: bool | None = None
+) -> Account | None:
+    """The account of an active ``user``; ``profile`` and ``onboarded`` count for patients only."""
     principal = _principal(user)
     if principal is None:
         return None
-    profile = uow.patients.by_user(principal.user_id) if principal.is_patient else None
-    onboarded = None
-    if pages and profile is not None and profile.id is not None:
-        onboarded = uow.screenings.any_from(profile.id, FlagSource.ONBOARDING)
+    if not principal.is_patient or profile is None:
+        return Account(principal, None, None)
     return Account(principal, profile, onboarded)
 
 
@@ -95,10 +95,13 @@ def _cookie_lookup(ctx: WebContext, conn: HTTPConnection) -> _CookieLookup | Non
 
     def load() -> Account | None:
         with ctx.uow() as uow:
-            stored = uow.browser_sessions.find(key)
-            if not browser_sessions.is_live(stored, user_id, wall_now()):
-                return None
-            return _account(uow, uow.users.get(user_id), pages=True)
+            found = uow.browser_sessions.signed_in(key)
+        if found is None:
+            return None
+        stored, user, profile, onboarded = found
+        if not browser_sessions.is_live(stored, user_id, wall_now()):
+            return None
+        return _account(user, profile, onboarded)
 
     return _CookieLookup(session, load)
 
@@ -111,11 +114,11 @@ def _token_lookup(ctx: WebContext, conn: HTTPConnection) -> Callable[[], TokenEn
 
     def load() -> TokenEntry:
         with ctx.uow() as uow:
-            found = uow.tokens.with_user(digest)
-            if found is None or found[0].revoked_at is not None:
-                return None
-            record, user = found
-            account = _account(uow, user)
+            found = uow.tokens.with_account(digest)
+        if found is None or found[0].revoked_at is not None:
+            return None
+        record, user, profile = found
+        account = _account(user, profile)
         return None if account is None else (account, record.expires_at)
 
     return load
