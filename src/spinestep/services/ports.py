@@ -61,10 +61,6 @@ class UserRepository(Protocol):
 class ApiTokenRepository(Protocol):
     def add(self, token: ApiTokenRecord) -> ApiTokenRecord: ...
     def by_hash(self, token_hash: str) -> ApiTokenRecord | None: ...
-    def with_user(self, token_hash: str) -> tuple[ApiTokenRecord, UserRecord] | None:
-        """The token with this hash and its account, in one lookup (None if either is gone)."""
-        ...
-
     def with_account(
         self, token_hash: str
     ) -> tuple[ApiTokenRecord, UserRecord, PatientRecord | None] | None:

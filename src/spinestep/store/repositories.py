@@ -153,19 +153,6 @@ class SqlApiTokenRepository(_Repository[ApiTokenRecord, ApiTokenRow]):
     def by_hash(self, token_hash: str) -> ApiTokenRecord | None:
         return self._one(sa.select(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash))
 
-    def with_user(self, token_hash: str) -> tuple[ApiTokenRecord, UserRecord] | None:
-        statement = (
-            sa.select(ApiTokenRow, UserRow)
-            .join(UserRow, UserRow.id == ApiTokenRow.user_id)
-            .where(ApiTokenRow.token_hash == token_hash)
-            .limit(1)
-        )
-        found = self._session.execute(statement).first()
-        if found is None:
-            return None
-        token, user = found
-        return self._to_record(token), SqlUserRepository(self._session)._to_record(user)
-
     def with_account(
         self, token_hash: str
     ) -> tuple[ApiTokenRecord, UserRecord, PatientRecord | None] | None:
