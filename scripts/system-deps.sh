@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs (as root) or checks (otherwise) the system programs the tests need:
-# PostgreSQL server binaries, Chromium, poppler (pdftotext), fonts, and wrk for the
-# web benchmark. Never skips silently.
+# PostgreSQL server binaries, Chromium, poppler (pdftotext), ffmpeg (the motion tests
+# make their test clips with it), fonts, and wrk for the web benchmark. Never skips
+# silently.
 set -euo pipefail
 
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)  # bench/web.py
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
 
