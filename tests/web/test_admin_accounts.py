@@ -2,7 +2,7 @@
 ``test_password_reset_links.py``).
 
 Pages and API alike, on SQLite and PostgreSQL (the ``clinic`` fixture). Every client is
-warmed up first, so a refusal after a change shows the read cache was emptied by it.
+warmed up first, so a refusal after a change shows that nothing read before it is kept.
 """
 
 from __future__ import annotations

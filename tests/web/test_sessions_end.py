@@ -1,9 +1,8 @@
 """Browser sessions end on the server: signing out, a password change, a reset, a deactivation.
 
 A signed-in cookie counts only while its stored session exists, so a copy of the cookie
-(another tab, a stolen one) stops working with it. On SQLite and PostgreSQL, with the
-read cache on (the default): each client is warmed first, so a refusal also shows that
-the cache keeps nothing that outlives the session.
+(another tab, a stolen one) stops working with it. On SQLite and PostgreSQL; each client
+is warmed first, so a refusal also shows that nothing read before outlives the session.
 """
 
 from __future__ import annotations
