@@ -2,9 +2,9 @@
 
 Every request reads the database (the app keeps nothing between requests). The SQL
 statements of one request are counted (a SQLAlchemy cursor event) for a patient with 5
-sessions and one with 500 (each session with its red-flag check and its decision, as the app stores
-them): the counts must be equal, so no statement per session (N+1) can creep back, and
-at most the reads listed below by hand.
+sessions and one with 500 (each session with its red-flag check and its decision, as
+the app stores them): the counts must be equal, so no statement per session (N+1) can
+creep back, and at most the reads listed below by hand.
 """
 
 from __future__ import annotations
