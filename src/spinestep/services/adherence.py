@@ -275,14 +275,26 @@ def adherence_in(
     if events is None:
         events = uow.events.for_patient(assignment.patient_id)
     mine = marks(s for s in sessions if s.assignment_id == assignment.id)
+    return programme_adherence(assignment, time_zone, now, mine, events)
+
+
+def programme_adherence(
+    assignment: AssignmentRecord,
+    time_zone: str,
+    now: datetime,
+    sessions: Sequence[SessionMark],
+    events: Sequence[ProgrammeEvent],
+) -> Adherence:
+    """The 7-day adherence of ``assignment`` from its sessions' marks and the patient's
+    events (those of other programmes are left out), for callers that read them already."""
     own_events = [e for e in events if e.assignment_id == assignment.id]
     return seven_days(
         now=now,
         time_zone=time_zone,
         started_at=programme_start(assignment),
         paused=paused_intervals(own_events, assignment),
-        sessions=mine,
-        sessions_per_day_at=planned_per_day(assignment, own_events, mine, time_zone),
+        sessions=sessions,
+        sessions_per_day_at=planned_per_day(assignment, own_events, sessions, time_zone),
     )
 
 

@@ -22,12 +22,8 @@ from spinestep.domain.redflags import RED_FLAGS
 from spinestep.errors import PermissionDenied
 from spinestep.services.access import audit
 from spinestep.services.adherence import (
-    Adherence,
     SessionMark,
-    paused_intervals,
-    planned_per_day,
-    programme_start,
-    seven_days,
+    programme_adherence,
     window_start,
 )
 from spinestep.services.caseload_port import CaseloadPatient
@@ -115,25 +111,6 @@ def _clinician_id(actor: Actor) -> int:
     return actor.user_id
 
 
-def _adherence(
-    assignment: AssignmentRecord,
-    time_zone: str,
-    now: datetime,
-    sessions: Sequence[SessionMark],
-    events: Sequence[ProgrammeEvent],
-) -> Adherence:
-    """``services.adherence`` on values read for the whole caseload at once."""
-    own_events = [e for e in events if e.assignment_id == assignment.id]
-    return seven_days(
-        now=now,
-        time_zone=time_zone,
-        started_at=programme_start(assignment),
-        paused=paused_intervals(own_events, assignment),
-        sessions=sessions,
-        sessions_per_day_at=planned_per_day(assignment, own_events, sessions, time_zone),
-    )
-
-
 def _falling(
     assignment: AssignmentRecord,
     time_zone: str,
@@ -142,8 +119,10 @@ def _falling(
     events: Sequence[ProgrammeEvent],
 ) -> tuple[int | None, bool]:
     """The 7-day adherence and whether it is falling."""
-    week = _adherence(assignment, time_zone, now, sessions, events)
-    before = _adherence(assignment, time_zone, now - ADHERENCE_WINDOW, sessions, events).percent
+    week = programme_adherence(assignment, time_zone, now, sessions, events)
+    before = programme_adherence(
+        assignment, time_zone, now - ADHERENCE_WINDOW, sessions, events
+    ).percent
     adherence = week.percent
     active = assignment.status is not ProgrammeStatus.PAUSED and assignment.clearance
     falling = (
