@@ -154,18 +154,7 @@ def history_values(view: HistoryView, today: TodayView | None, now: datetime) ->
         [day.strftime("%d") for day, _ in days],
     )
     sessions = [
-        {
-            "when": local_when(s.at, view.time_zone),
-            "stage": s.stage,
-            "pain_before": s.pain_before,
-            "pain_during": s.pain_during,
-            "pain_after": s.pain_after,
-            "location_before": s.location_before.code,
-            "location_after": s.location_after.code,
-            "effort": s.effort.value,
-            "completed": s.completed,
-        }
-        for s in view.sessions
+        {"when": local_when(s.at, view.time_zone), **_session_values(s)} for s in view.sessions
     ]
     return {
         **rom_values(view.rom_trend),
@@ -187,22 +176,26 @@ TIMELINE_FILTERS = (
 )
 
 
+def _session_values(s: SessionView) -> dict[str, Any]:
+    """What a session shows in a history table or the timeline, beside its time."""
+    return {
+        "stage": s.stage,
+        "pain_before": s.pain_before,
+        "pain_during": s.pain_during,
+        "pain_after": s.pain_after,
+        "location_before": s.location_before.code,
+        "location_after": s.location_after.code,
+        "effort": s.effort.value,
+        "completed": s.completed,
+    }
+
+
 def _session_item(s: SessionView, zone: str) -> dict[str, Any]:
     return {
         "kind": "session",
         "at": s.at,
         "when": s.at.astimezone(ZoneInfo(zone)).strftime("%H:%M"),
-        "s": {
-            "stage": s.stage,
-            "pain_before": s.pain_before,
-            "pain_during": s.pain_during,
-            "pain_after": s.pain_after,
-            "location_before": s.location_before.code,
-            "location_after": s.location_after.code,
-            "effort": s.effort.value,
-            "completed": s.completed,
-            "motion": motion_summary(s.motion),
-        },
+        "s": {**_session_values(s), "motion": motion_summary(s.motion)},
     }
 
 
