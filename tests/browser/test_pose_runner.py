@@ -57,6 +57,15 @@ harness.start = async (options) => {
   });
   const started = harness.runner.start({ facingMode: "user" });
   const ok = await started;
+  harness.resetCalls = 0;
+  if (ok) {
+    const pose = harness.runner.pose;
+    const reset = pose.reset.bind(pose);
+    pose.reset = () => {
+      harness.resetCalls += 1;
+      reset();
+    };
+  }
   if (ok && options.slowMs) {
     const pose = harness.runner.pose;
     const estimate = pose.estimate.bind(pose);
@@ -146,13 +155,38 @@ def camera_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def camera_browser(playwright: Playwright, camera_video: Path) -> Iterator[Browser]:
+def smooth_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 30 fps y4m without a cut: the upright photo panning slowly to and fro (4 s, so
+    the loop joins smoothly), as when the phone sways or the person shifts."""
+    out = tmp_path_factory.mktemp("smooth") / "pan.y4m"
+    upright = MEDIA / "Standing_Toe_Touches_0.jpg"
+    pan = (
+        f"scale={WIDTH + 24}:{HEIGHT + 16},setsar=1,"
+        f"crop={WIDTH}:{HEIGHT}:x='12+12*sin(2*PI*t/4)':y=8,fps=30,format=yuv420p"
+    )
+    subprocess.run(
+        [
+            "ffmpeg", "-loglevel", "error", "-y",
+            "-framerate", "30", "-loop", "1", "-t", "4", "-i", str(upright),
+            "-vf", pan, "-f", "yuv4mpegpipe", str(out),
+        ],
+        check=True,
+    )  # fmt: skip
+    return out
+
+
+def launch_with_camera(playwright: Playwright, video: Path) -> Browser:
     args = [
         *CHROMIUM_ARGS,
         "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={camera_video}",
+        f"--use-file-for-fake-video-capture={video}",
     ]
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+
+
+@pytest.fixture(scope="module")
+def camera_browser(playwright: Playwright, camera_video: Path) -> Iterator[Browser]:
+    browser = launch_with_camera(playwright, camera_video)
     yield browser
     browser.close()
 
@@ -234,6 +268,49 @@ def granted(camera_browser: Browser, server: LiveServer) -> Iterator[PoseSession
     context = camera_browser.new_context(permissions=["camera"])
     yield open_session(context, server)
     context.close()
+
+
+@pytest.fixture
+def smooth(playwright: Playwright, smooth_video: Path, server: LiveServer) -> Iterator[PoseSession]:
+    browser = launch_with_camera(playwright, smooth_video)
+    try:
+        yield open_session(browser.new_context(permissions=["camera"]), server)
+    finally:
+        browser.close()
+
+
+def test_a_cut_in_the_picture_resets_tracking_and_still_frames_do_not(
+    granted: PoseSession,
+) -> None:
+    # The camera cuts between the upright and the bent photo every second; between the
+    # cuts the picture does not change.
+    assert granted.start(model="lite")
+    granted.wait_for("harness.frames.length >= 2 && harness.frames.at(-1).t_ms >= 5000")
+    granted.value("harness.runner.stop()")
+    stats = granted.value("harness.runner.stats")
+    span_ms = granted.value("harness.frames.at(-1).t_ms - harness.frames[0].t_ms")
+    resets = granted.value("harness.resetCalls")
+    print(
+        f"cut clip: {stats['resets']} resets in {stats['analysedFrames']} analysed frames "
+        f"over {span_ms} ms; cut check {stats['cutCheckMs'] / stats['analysedFrames']:.2f} ms/frame"
+    )
+    assert resets == stats["resets"]  # each one reached the pose backend
+    assert resets >= 2
+    # At most one reset per cut: the still frames between the cuts never reset.
+    assert resets <= span_ms // 1000 + 1
+
+
+def test_smooth_movement_does_not_reset_tracking(smooth: PoseSession) -> None:
+    assert smooth.start(model="lite")
+    smooth.wait_for("harness.frames.length >= 10 && harness.frames.at(-1).t_ms >= 5000")
+    smooth.value("harness.runner.stop()")
+    stats = smooth.value("harness.runner.stats")
+    print(
+        f"smooth clip: {stats['analysedFrames']} analysed frames; "
+        f"cut check {stats['cutCheckMs'] / stats['analysedFrames']:.2f} ms/frame"
+    )
+    assert stats["resets"] == 0 and smooth.value("harness.resetCalls") == 0
+    assert any(frame["landmarks"] for frame in smooth.value("harness.frames"))
 
 
 @pytest.mark.parametrize("backend", ["wasm", "mediapipe"])
