@@ -129,6 +129,8 @@ def make_app(
         hasher=hasher,
         login_policy=kwargs.pop("login_policy", DEFAULT_POLICY),
     )
+    if kwargs:
+        raise TypeError(f"make_app: unknown options {sorted(kwargs)}")
     return app, ServiceContext(uow=uow, clock=clock, hasher=hasher), engine
 
 

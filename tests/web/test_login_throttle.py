@@ -321,5 +321,5 @@ def test_serve_leaves_forwarded_headers_to_the_app(
     started: dict[str, object] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.update(options))
     monkeypatch.setenv("SPINESTEP_DATA_DIR", str(tmp_path / "data"))
-    serve(host=None, port=None, database_url=f"sqlite:///{tmp_path / 's.db'}", read_cache_s=0.0)
+    serve(host=None, port=None, database_url=f"sqlite:///{tmp_path / 's.db'}")
     assert started["proxy_headers"] is False

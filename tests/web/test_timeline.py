@@ -35,7 +35,7 @@ OLDER = re.compile(r'<a rel="next" href="([^"]+)"')
 
 @pytest.fixture
 def clinic(tmp_path: Path, database_url: str) -> Iterator[Clinic]:
-    built = build_clinic(tmp_path, database_url, read_cache_s=0)
+    built = build_clinic(tmp_path, database_url)
     yield built
     built.close()
 
