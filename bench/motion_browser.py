@@ -33,17 +33,19 @@ import argparse
 import json
 import os
 import resource
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, Page, Route, sync_playwright
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from serving import start_serve
 
 ROOT = Path(__file__).resolve().parents[1]
 MEDIA = ROOT / "tests" / "data" / "media"
@@ -150,40 +152,8 @@ def make_videos(workdir: Path) -> tuple[Path, Path]:
     return y4m, mp4
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def start_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = dict(
-        os.environ,
-        SPINESTEP_DATABASE_URL=f"sqlite:///{workdir / 'bench.db'}",
-        SPINESTEP_SECRET_KEY="bench-motion-browser",
-        SPINESTEP_DATA_DIR=str(workdir / "data"),
-    )
-    log = (workdir / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "spinestep", "serve", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/api/v1/health", timeout=1):
-                return process, base
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"the server did not start:\n{(workdir / 'server.log').read_text()}")
+    return start_serve(f"sqlite:///{workdir / 'bench.db'}", "bench-motion-browser", workdir)
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -23,12 +23,10 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 from pg import throwaway_postgres
+from serving import start_serve
 from spinestep.web.security import BrowserSession, SessionSigner
 from web_data import PATIENTS, SESSIONS_PER_PATIENT, TOKENS, bench_token, load_postgres, load_sqlite
 
@@ -113,13 +112,6 @@ end
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _credentials(workdir: Path) -> dict[str, Path]:
     signer = SessionSigner(SECRET.encode())
     far = int(time.time()) + 24 * 3600
@@ -139,41 +131,7 @@ def _credentials(workdir: Path) -> dict[str, Path]:
 
 
 def _start_server(url: str, workdir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = dict(
-        os.environ,
-        SPINESTEP_DATABASE_URL=url,
-        SPINESTEP_SECRET_KEY=SECRET,
-        SPINESTEP_DATA_DIR=str(workdir / "data"),
-    )
-    log = (workdir / "server.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "spinestep",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/api/v1/health", timeout=1):
-                return process, base
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"the server did not start:\n{(workdir / 'server.log').read_text()}")
+    return start_serve(url, SECRET, workdir, "--workers", str(workers))
 
 
 def _wrk(url: str, kind: str, credentials: Path, requests: int, script: Path) -> dict[str, Any]:

@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 from pg import throwaway_postgres
+from serving import start_serve
 from spinestep.web.security import SESSION_COOKIE, BrowserSession, SessionSigner
 from web_data import (
     CLINICIANS,
@@ -186,36 +186,8 @@ def measure(base: str, secret: str, workdir: Path, seconds: float = 10.0) -> dic
     return results
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _serve(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = dict(
-        os.environ,
-        SPINESTEP_DATABASE_URL=url,
-        SPINESTEP_SECRET_KEY=SECRET,
-        SPINESTEP_DATA_DIR=str(workdir / "data"),
-    )
-    log = (workdir / "server.log").open("wb")
-    command = [sys.executable, "-m", "spinestep", "serve", "--port", str(port)]
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/api/v1/health", timeout=1):
-                return process, base
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"the server did not start:\n{(workdir / 'server.log').read_text()}")
+    return start_serve(url, SECRET, workdir)
 
 
 def run_backend(
