@@ -13,7 +13,11 @@ balancer with several processes. ``--workers N`` starts ``spinestep serve --work
 Prints requests/s and p50/p99 latency per endpoint and backend, then one JSON object as
 the last line. Targets: Today and /me/plan at least 35 % of the ceiling's requests/s on
 SQLite and 20 % on PostgreSQL, p99 under 100 ms, no error answers.
-Usage: ``python bench/web.py [--requests N] [--backend sqlite|postgresql|both] [--workers N]``.
+The same server then serves the clinician's screens of ``bench/web_caseload.py``
+(patient list, alerts, patient pages, a 5,000-session FHIR export) for
+``--caseload-seconds`` each (0 leaves them out).
+Usage: ``python bench/web.py [--requests N] [--backend sqlite|postgresql|both] [--workers N]
+[--caseload-seconds S]``.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import web_caseload
 from pg import throwaway_postgres
 from serving import start_serve
 from spinestep.web.security import BrowserSession, SessionSigner
@@ -188,7 +193,9 @@ def _wrk(url: str, kind: str, credentials: Path, requests: int, script: Path) ->
     }
 
 
-def run_backend(name: str, url: str, workdir: Path, requests: int, workers: int) -> dict[str, Any]:
+def run_backend(
+    name: str, url: str, workdir: Path, requests: int, workers: int, caseload_s: float
+) -> dict[str, Any]:
     now = datetime.now(UTC)
     started = time.perf_counter()
     if name == "sqlite":
@@ -221,6 +228,9 @@ def run_backend(name: str, url: str, workdir: Path, requests: int, workers: int)
                 f"{figures['non_2xx']} non-2xx)",
                 flush=True,
             )
+        if caseload_s > 0:
+            print(f"{name:<10} the clinician's screens (bench/web_caseload.py)", flush=True)
+            results["caseload"] = web_caseload.measure(base, SECRET, workdir, caseload_s)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -251,6 +261,12 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=1, help="server processes (spinestep serve --workers)"
     )
+    parser.add_argument(
+        "--caseload-seconds",
+        type=float,
+        default=5.0,
+        help="seconds per clinician screen (bench/web_caseload.py); 0 leaves them out",
+    )
     args = parser.parse_args()
     if args.requests < 1 or not 1 <= args.workers <= 64:
         parser.error("--requests must be at least 1 and --workers 1-64")
@@ -270,12 +286,17 @@ def main() -> None:
     try:
         if args.backend in ("sqlite", "both"):
             out["sqlite"] = run_backend(
-                "sqlite", f"sqlite:///{workdir / 'bench.db'}", workdir, args.requests, args.workers
+                "sqlite",
+                f"sqlite:///{workdir / 'bench.db'}",
+                workdir,
+                args.requests,
+                args.workers,
+                args.caseload_seconds,
             )
         if args.backend in ("postgresql", "both"):
             with throwaway_postgres() as url:
                 out["postgresql"] = run_backend(
-                    "postgresql", url, workdir, args.requests, args.workers
+                    "postgresql", url, workdir, args.requests, args.workers, args.caseload_seconds
                 )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
