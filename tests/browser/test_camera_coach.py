@@ -333,3 +333,55 @@ def test_with_the_camera_refused_the_page_says_so_and_the_manual_counter_saves_t
     sessions = stored(database_url, patient_id)
     assert len(sessions) == 1
     assert sessions[0].reps == 1 and sessions[0].motion is None
+
+
+def dark_y4m(out: Path, seconds: float) -> Path:
+    """A y4m video in which the camera sees nothing at all (a black picture)."""
+    width, height = VIDEO_SIZE
+    done = subprocess.run(
+        [
+            "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "lavfi", "-i", f"color=c=black:s={width}x{height}:r={VIDEO_FPS}:d={seconds}",
+            "-vf", "format=yuv420p", "-f", "yuv4mpegpipe", str(out),
+        ],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.mark.parametrize(("stage", "hands_over"), [(1, True), (3, False)])
+def test_lying_down_a_camera_that_cannot_see_hands_over_to_the_manual_counter(
+    playwright: Playwright, tmp_path: Path, stage: int, hands_over: bool
+) -> None:
+    # Knees to chest is done lying down, where the camera often sees the hips and knees
+    # badly: after a few seconds seen poorly the page hands over to the manual counter.
+    # Standing, the same picture only asks the person to step into view.
+    video = dark_y4m(tmp_path / "dark.y4m", 10.0)
+    database_url = f"sqlite:///{tmp_path / 'spinestep.db'}"
+    clinic = build_clinic(tmp_path, database_url)
+    plan = f"/api/v1/patients/{clinic.patient_a}/plan"
+    moved = clinic.api("clinician_a").patch(plan, json={"current_stage": stage, "dose": DOSE})
+    assert moved.status_code == 200, moved.text
+    clinic.close()
+
+    with live_server(database_url, tmp_path) as server, camera_browser(playwright, video) as chrome:
+        page = phone(chrome, server.url, camera=True).new_page()
+        sign_in(page, server.url, clinic.emails["patient_a"])
+        to_exercise(page)
+        page.get_by_role("button", name="Use the camera").click()
+        expect(page.locator("#camera-live")).to_be_visible(timeout=COUNT_TIMEOUT_MS)
+        if hands_over:
+            expect(page.locator("#camera-message")).to_contain_text(
+                "cannot see you well enough lying down", timeout=COUNT_TIMEOUT_MS
+            )
+            expect(page.locator("#camera-live")).to_be_hidden()
+            expect(page.locator("#rep-trainer")).to_be_visible()
+            assert page.evaluate("document.querySelector('video')?.srcObject?.active") in (
+                None,
+                False,
+            )
+        else:
+            page.wait_for_timeout(8_000)  # longer than the lying-down window of 4 s
+            expect(page.locator("#camera-live")).to_be_visible()
+            expect(page.locator("#camera-message")).not_to_contain_text("lying down")
