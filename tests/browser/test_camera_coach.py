@@ -154,6 +154,9 @@ def to_exercise(page: Page) -> None:
 
 def finish_session(page: Page) -> None:
     expect(page.get_by_role("heading", name="How was it?", exact=True)).to_be_visible()
+    # The rest countdown is shown by a deferred script: once the document has loaded it
+    # has run, so the countdown is on screen (and hides the later questions) or absent.
+    page.wait_for_load_state("domcontentloaded")
     skip = page.locator("#rest-skip")
     if skip.is_visible():
         skip.click()

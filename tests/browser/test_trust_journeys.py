@@ -59,6 +59,7 @@ def guided_session(page: Page, pain: tuple[int, int, int], where_after: str, eff
     page.get_by_label("Repetitions done").fill("10")
     page.get_by_role("button", name="I have finished").click()
     expect(page.get_by_role("heading", name="How was it?", exact=True)).to_be_visible()
+    page.wait_for_load_state("domcontentloaded")  # the rest countdown's script has run
     skip = page.locator("#rest-skip")
     if skip.is_visible():
         skip.click()

@@ -106,5 +106,12 @@ def test_a_common_word_repeated_is_refused(word: str, times: int) -> None:
     assert is_common(word * times)
 
 
+def test_a_common_word_that_is_itself_a_repetition_is_refused_repeated() -> None:
+    # "bambam" is common and is "bam" twice: four times "bam" is still "bambam" twice.
+    assert is_common("bambam") and not is_common("bam")
+    assert is_common("bambam" * 2)
+    assert is_common("Bambam" * 3 + "!")
+
+
 def test_the_list_is_the_large_one() -> None:
     assert len(common_passwords()) > 25_000

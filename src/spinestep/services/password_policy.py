@@ -54,13 +54,15 @@ def _strip_where(text: str, letters_only: bool = False) -> str:
     return text[start:end]
 
 
-def _repeated_unit(text: str) -> str:
-    """The shortest ``unit`` with ``text == unit * k`` (``text`` itself when none)."""
+def _repeated_units(text: str) -> set[str]:
+    """Every ``unit`` with ``text == unit * k`` for some k ≥ 2 ("bambam" * 2 gives "bam"
+    and "bambam"); empty when ``text`` is not a repetition."""
     length = len(text)
-    for size in range(1, length // 2 + 1):
-        if length % size == 0 and text[:size] * (length // size) == text:
-            return text[:size]
-    return text
+    return {
+        text[:size]
+        for size in range(1, length // 2 + 1)
+        if length % size == 0 and text[:size] * (length // size) == text
+    }
 
 
 def _candidates(password: str) -> set[str]:
@@ -68,8 +70,8 @@ def _candidates(password: str) -> set[str]:
     cores = {lowered, _strip_where(lowered), _strip_where(lowered, letters_only=True)}
     found = set(cores)
     for core in cores:
-        unit = _repeated_unit(core)
-        found |= {unit, _strip_where(unit), _strip_where(unit, letters_only=True)}
+        for unit in _repeated_units(core):
+            found |= {unit, _strip_where(unit), _strip_where(unit, letters_only=True)}
     return {word for word in found if len(word) >= _SHORTEST_LOOKUP}
 
 
