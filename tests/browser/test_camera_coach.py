@@ -30,14 +30,13 @@ from urllib.parse import parse_qs
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 
-from spinestep.domain.kinematics import ExerciseStage, Facing
-from spinestep.motion.series import analyze_angle_series
 from spinestep.store import open_store
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.server import live_server
 from tests.browser.test_journeys import PHONE, sign_in
 from tests.browser.test_trust_journeys import safety_check
 from tests.web.support import build_clinic
+from tests.web.test_motion_series_parse import expected_metrics
 
 pytestmark = [pytest.mark.browser, pytest.mark.motion]
 
@@ -257,7 +256,7 @@ def test_the_camera_counts_reps_and_holds_live_and_the_server_agrees_with_analyz
     assert len(sessions) == 1
     motion = sessions[0].motion
     assert motion is not None, "the session keeps the server's count"
-    assert motion == recount_of(sent)
+    assert motion == expected_metrics(sent)
     assert motion["reps"] == truth["rep_count"]
     assert motion["held_count"] == truth["held_count"]
     assert motion["side_view"] is True
@@ -265,23 +264,6 @@ def test_the_camera_counts_reps_and_holds_live_and_the_server_agrees_with_analyz
     for mine, theirs in zip(motion["rom_deg"], truth["reps"], strict=True):
         assert mine == pytest.approx(theirs["rom_deg"], abs=ROM_TOLERANCE_DEG)
     assert sessions[0].reps == len(HOLDS_S)
-
-
-def recount_of(sent: dict[str, Any]) -> dict[str, Any]:
-    """What the server must store for the series the page sent: ``analyze_angle_series``
-    (the code of ``spinestep analyze``) called here on the same frames."""
-    frames = sent["frames"]
-    analysis = analyze_angle_series(
-        ExerciseStage(sent["stage"]),
-        [f[0] / 1000 for f in frames],
-        [f[1] for f in frames],
-        [f[2] for f in frames],
-        [f[1] is not None for f in frames],
-        [f[3] for f in frames],
-        [f[4] for f in frames],
-        facing=None if sent["facing"] is None else Facing(sent["facing"]),
-    )
-    return dict(analysis.to_session_metrics())
 
 
 def test_a_front_view_clip_is_refused_nothing_is_counted_and_the_page_says_why(
