@@ -402,3 +402,12 @@ class CalendarFeedRow(Base):
     patient_id: Mapped[int] = mapped_column(_patient_fk(), unique=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime]
+
+
+# Feature tables kept in their own modules; imported here so that ``Base.metadata`` is whole
+# wherever the tables are used.
+from spinestep.store import tables_care as _tables_care  # noqa: E402
+from spinestep.store import tables_reminders as _tables_reminders  # noqa: E402
+from spinestep.store import tables_wording as _tables_wording  # noqa: E402
+
+__all__ = ["_tables_care", "_tables_reminders", "_tables_wording"]
