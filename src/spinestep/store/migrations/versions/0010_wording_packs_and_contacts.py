@@ -1,5 +1,5 @@
-"""Questionnaire wording packs: the item and option texts of an instrument, loaded
-from a versioned, checksummed file.
+"""Questionnaire wording packs (the item and option texts of an instrument, loaded from a
+versioned, checksummed file) and the care team's contact details (clinic and clinicians).
 
 Revision ID: 0010
 Revises: 0009

@@ -1,5 +1,5 @@
-"""Care team: clinic and clinician contact details, and secure message threads
-between a patient and their care team.
+"""Secure messages: threads between a patient and their care team, and who has read
+what.
 
 Revision ID: 0009
 Revises: 0008
