@@ -406,8 +406,8 @@ class CalendarFeedRow(Base):
 
 # Feature tables kept in their own modules; imported here so that ``Base.metadata`` is whole
 # wherever the tables are used.
-from spinestep.store import tables_care as _tables_care  # noqa: E402
+from spinestep.store import tables_clinic as _tables_clinic  # noqa: E402
+from spinestep.store import tables_messages as _tables_messages  # noqa: E402
 from spinestep.store import tables_reminders as _tables_reminders  # noqa: E402
-from spinestep.store import tables_wording as _tables_wording  # noqa: E402
 
-__all__ = ["_tables_care", "_tables_reminders", "_tables_wording"]
+__all__ = ["_tables_clinic", "_tables_messages", "_tables_reminders"]

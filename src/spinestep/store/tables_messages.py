@@ -1,3 +1,4 @@
-"""Tables of the care team : contact details and secure messages (created by their migration)."""
+"""Tables of the secure messages between a patient and their care team (created by their
+migration)."""
 
 from __future__ import annotations
