@@ -69,6 +69,13 @@ class SessionLimitReached(SpinestepError):
     exit_code = 9
 
 
+class MessageLimitReached(SpinestepError):
+    """A message refused because its author already sent the most allowed in this clock
+    hour (``services.messages``); nothing was stored."""
+
+    exit_code = 9
+
+
 class Conflict(SpinestepError):
     """The request clashes with what is stored (e.g. a duplicate account)."""
 

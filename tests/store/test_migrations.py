@@ -37,6 +37,10 @@ EXPECTED_TABLES = {
     "installation",  # 0007
     "reminder_slots",  # 0008
     "calendar_feeds",  # 0008
+    "message_threads",  # 0009
+    "messages",  # 0009
+    "message_reads",  # 0009
+    "message_sends",  # 0009
 }
 
 

@@ -54,3 +54,16 @@ def terminal_safe(text: str) -> str:
     if not any(_refused(char) for char in text):
         return text
     return "".join(f"\\u{ord(char):04x}" if _refused(char) else char for char in text)
+
+
+def clean_paragraphs(value: str, path: str, *, max_chars: int) -> str:
+    """A longer text someone wrote (a message): ``value`` in NFC with line ends made
+    ``\\n`` and surrounding whitespace removed, refused (InvalidInput naming ``path``)
+    when empty, longer than ``max_chars`` or holding a control or formatting character
+    other than a line break or tab."""
+    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    if any(_refused(char) for char in text if char not in "\n\t"):
+        raise InvalidInput(path, "must not contain control or formatting characters")
+    if not text or len(text) > max_chars:
+        raise InvalidInput(path, f"must be 1-{max_chars} characters")
+    return text

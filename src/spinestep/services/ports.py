@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Protocol
 
 from spinestep.services.caseload_port import CaseloadQueries
+from spinestep.services.messages_port import MessageRepository
 from spinestep.services.records import (
     ApiTokenRecord,
     AssignmentRecord,
@@ -272,6 +273,8 @@ class UnitOfWork(Protocol):
     calendar_feeds: CalendarFeedRepository
     #: Reads about a clinician's whole caseload at once (the dashboard).
     caseload: CaseloadQueries
+    #: Secure messages between the patient and their care team.
+    messages: MessageRepository
 
     def lock_accounts(self) -> None:
         """Start this unit of work as the one writer about accounts until it ends.

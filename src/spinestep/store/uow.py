@@ -20,9 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from spinestep.errors import Conflict, StorageError
 from spinestep.services import ports
 from spinestep.services.caseload_port import CaseloadQueries
+from spinestep.services.messages_port import MessageRepository
 from spinestep.services.ports import UnitOfWorkFactory
 from spinestep.store.caseload import SqlCaseloadQueries
 from spinestep.store.engine import make_engine, migrate
+from spinestep.store.messages_repo import SqlMessageRepository
 from spinestep.store.repositories import (
     SqlApiTokenRepository,
     SqlAssignmentRepository,
@@ -79,6 +81,7 @@ class SqlUnitOfWork:
     reminder_slots: ports.ReminderSlotRepository
     calendar_feeds: ports.CalendarFeedRepository
     caseload: CaseloadQueries
+    messages: MessageRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -108,6 +111,7 @@ class SqlUnitOfWork:
         self.reminder_slots = SqlReminderSlotRepository(session)
         self.calendar_feeds = SqlCalendarFeedRepository(session)
         self.caseload = SqlCaseloadQueries(session)
+        self.messages = SqlMessageRepository(session)
         return self
 
     def __exit__(
