@@ -156,16 +156,30 @@ def _profile_loader(request: Request, principal: Principal) -> Callable[[], Pati
 
 
 def own_profile(request: Request, principal: Principal) -> PatientScope | None:
-    """The patient profile of a patient account, or None before onboarding created it."""
+    """The patient profile of a patient account, or None before onboarding created it
+    (read from the database: for ``def`` handlers, which run in a worker thread)."""
+    known = known_profile(request, principal)
+    if known is not None:
+        return known
     patient = _profile_loader(request, principal)()
     return None if patient is None else PatientScope(principal, patient)
 
 
-async def aown_profile(request: Request, principal: Principal) -> PatientScope | None:
+def known_profile(request: Request, principal: Principal) -> PatientScope | None:
+    """The profile read with the account earlier in this request (no database work), if any."""
     known: PatientRecord | None = getattr(request.state, "profile", None)
     if known is not None and known.user_id == principal.user_id:
         return PatientScope(principal, known, getattr(request.state, "onboarded", None))
-    patient = _profile_loader(request, principal)()
+    return None
+
+
+async def aown_profile(request: Request, principal: Principal) -> PatientScope | None:
+    """``own_profile`` for async code: the profile read with the account, or read now in a
+    worker thread (never on the event loop)."""
+    known = known_profile(request, principal)
+    if known is not None:
+        return known
+    patient = await anyio.to_thread.run_sync(_profile_loader(request, principal))
     return None if patient is None else PatientScope(principal, patient)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from spinestep.services import browser_sessions
@@ -147,13 +148,13 @@ def principal_from_cookie(ctx: WebContext, conn: HTTPConnection) -> Principal | 
 async def aaccount_from_cookie(ctx: WebContext, conn: HTTPConnection) -> Account | None:
     """The account of the cookie, for async handlers.
 
-    Read inline, not in a worker thread: a few indexed reads cost less than the hop,
-    and several server processes (``spinestep serve --workers``) give the concurrency.
+    Read in a worker thread: the database driver blocks, and the event loop must stay
+    free for the other requests while it waits.
     """
     lookup = _cookie_lookup(ctx, conn)
     if lookup is None:
         return None
-    return lookup.result(lookup.load())
+    return lookup.result(await run_in_threadpool(lookup.load))
 
 
 def principal_from_token(ctx: WebContext, conn: HTTPConnection) -> Principal | None:
@@ -164,8 +165,8 @@ def principal_from_token(ctx: WebContext, conn: HTTPConnection) -> Principal | N
 
 
 async def aaccount_from_token(ctx: WebContext, conn: HTTPConnection) -> Account | None:
-    """The account of the bearer token, for async handlers (read inline, as above)."""
+    """The account of the bearer token, for async handlers (read in a worker thread)."""
     lookup = _token_lookup(ctx, conn)
     if lookup is None:
         return None
-    return _token_result(ctx, lookup())
+    return _token_result(ctx, await run_in_threadpool(lookup))

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spinestep.errors import (
@@ -84,11 +85,12 @@ def error_body(code: str, message: str, path: str | None = None) -> dict[str, An
     return {"error": body}
 
 
-def _page(request: Request, status: int, message: str) -> Response:
+async def _page(request: Request, status: int, message: str) -> Response:
+    """The error page, rendered in a worker thread (it may read the signed-in account)."""
     pages = getattr(request.app.state, "pages", None)
     if pages is None:
         return Response(message, status_code=status, media_type="text/plain")
-    response: Response = pages.error_page(request, status, message)
+    response: Response = await run_in_threadpool(pages.error_page, request, status, message)
     return response
 
 
@@ -105,7 +107,7 @@ async def spinestep_error_handler(request: Request, exc: Exception) -> Response:
         return JSONResponse(error_body(code, message, path), status_code=status)
     if isinstance(exc, ScreeningRequired):  # back to the safety check, which says why
         return Response(status_code=303, headers={"location": SCREENING_REQUIRED_PAGE})
-    return _page(request, status, message)
+    return await _page(request, status, message)
 
 
 def _location(loc: Sequence[Any]) -> str:
@@ -124,7 +126,7 @@ async def validation_error_handler(request: Request, exc: Exception) -> Response
     message = f"{path}: {first.get('msg', 'invalid')}"
     if is_api(request):
         return JSONResponse(error_body("invalid_input", message, path), status_code=422)
-    return _page(request, 422, message)
+    return await _page(request, 422, message)
 
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
@@ -136,7 +138,7 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
         return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers)
     if exc.status_code == 401 and not is_api(request):
         return Response(status_code=303, headers={"location": "/login"})
-    response = _page(request, exc.status_code, message)
+    response = await _page(request, exc.status_code, message)
     if headers:
         response.headers.update(headers)
     return response

@@ -75,7 +75,7 @@ def own_today(ctx: WebContext, scope: PatientScope) -> TodayView:
     return programme.today(ctx.services, scope.principal.actor, scope.patient_id)
 
 
-async def aonboarded(ctx: WebContext, scope: PatientScope) -> bool:
+def onboarded(ctx: WebContext, scope: PatientScope) -> bool:
     """Whether the onboarding questions were answered (read with the account if it was)."""
     if scope.onboarded is not None:
         return scope.onboarded

@@ -67,7 +67,7 @@ def _questions(ctx: Ctx, scope: PatientSelf) -> list[QuestionOut]:
 
 
 @router.get("/api/v1/me/plan", response_model=PlanOut, responses=_PATIENT_ERRORS)
-async def my_plan(scope: PatientSelf, ctx: Ctx) -> Response:
+def my_plan(scope: PatientSelf, ctx: Ctx) -> Response:
     """Today: stage, instructions, dose, sessions done today of those planned, pause state."""
     body = plan_out(own_today(ctx, scope), SESSION_FLAGS).model_dump_json().encode()
     return Response(body, media_type="application/json")

@@ -20,7 +20,7 @@ from spinestep.web.access import (
     PatientAccount,
     PatientScope,
     PatientSelf,
-    aown_profile,
+    own_profile,
     web_context,
 )
 from spinestep.web.body_limit import DEFAULT_LIMIT_BYTES
@@ -28,7 +28,7 @@ from spinestep.web.context import WebContext
 from spinestep.web.motion_series import MotionSeries
 from spinestep.web.notify import notify_clinician
 from spinestep.web.pages import Pages, PagesDep, read_checked_form, redirect
-from spinestep.web.patient_actions import aonboarded, own_today
+from spinestep.web.patient_actions import onboarded, own_today
 from spinestep.web.present import decision_out, plan_out
 from spinestep.web.questionnaire_views import due_json
 from spinestep.web.session_check import REQUIRED_NOTICE, page_values, submit_check
@@ -73,25 +73,23 @@ def figure_alt(stage_id: str) -> str:
 
 
 @router.get("/today")
-async def today_page(request: Request, principal: PatientAccount) -> Response:
+def today_page(request: Request, principal: PatientAccount) -> Response:
+    # A plain ``def``: the reads run in a worker thread, never on the event loop.
     ctx = web_context(request)
     pages: Pages = request.app.state.pages
-    scope = await aown_profile(request, principal)
-    if scope is None or not await aonboarded(ctx, scope):
+    scope = own_profile(request, principal)
+    if scope is None or not onboarded(ctx, scope):
         return redirect("/onboarding")
-
-    def main_html() -> str:
-        today, due = portal.today_and_due(ctx.services, scope.principal.actor, scope.patient_id)
-        now = ctx.clock.now()
-        return pages.env.get_template("patient/today_main.html").render(
-            due=[d for d in due_json(due, now) if d["due_now"]],
-            plan=None if today is None else plan_out(today, []),
-            self_managed=scope.patient.self_managed,
-            can_start=today is not None and today.can_exercise,
-            figure_alt="" if today is None else figure_alt(today.stage_definition.id),
-        )
-
-    return pages.render(request, "patient/today.html", main=main_html())
+    today, due = portal.today_and_due(ctx.services, scope.principal.actor, scope.patient_id)
+    now = ctx.clock.now()
+    main = pages.env.get_template("patient/today_main.html").render(
+        due=[d for d in due_json(due, now) if d["due_now"]],
+        plan=None if today is None else plan_out(today, []),
+        self_managed=scope.patient.self_managed,
+        can_start=today is not None and today.can_exercise,
+        figure_alt="" if today is None else figure_alt(today.stage_definition.id),
+    )
+    return pages.render(request, "patient/today.html", main=main)
 
 
 def _carried(form: FormData | None, names: tuple[str, ...]) -> dict[str, str]:
