@@ -1,0 +1,99 @@
+"""A slow database read in one request does not hold up the others.
+
+The services and the store are synchronous, so the web app must do their work in worker
+threads, never on the event loop: while one patient's Today page (or plan) waits on the
+database, a trivial request of anyone else is answered. The slow read is a repository
+call patched to wait until the test lets it go; the other request is the health check,
+sent on the same server (one event loop) while the first one is still waiting.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from spinestep.store.repositories import (
+    SqlApiTokenRepository,
+    SqlBrowserSessionRepository,
+    SqlSessionRepository,
+)
+from tests.web.support import Clinic, TestClient, build_clinic
+
+#: Generous bound for the other request (it takes milliseconds when nothing blocks).
+ANSWER_WITHIN_S = 20.0
+
+
+@pytest.fixture
+def clinic(tmp_path: Path, database_url: str) -> Iterator[Clinic]:
+    built = build_clinic(tmp_path, database_url)
+    yield built
+    built.close()
+
+
+class Gate:
+    """Holds every call of one repository method until ``release``."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.released = threading.Event()
+
+    def wrap(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        def held(*args: Any, **kwargs: Any) -> Any:
+            self.entered.set()
+            self.released.wait(ANSWER_WITHIN_S * 2)
+            return method(*args, **kwargs)
+
+        return held
+
+
+def _client(clinic: Clinic, url: str) -> TestClient:
+    return clinic.client("patient_a") if not url.startswith("/api/") else clinic.api("patient_a")
+
+
+# The held read: the request's credential (read by the access rule) or the Today read
+# (read by the handler), for the page and for the API.
+CASES = [
+    ("/today", SqlBrowserSessionRepository, "signed_in"),
+    ("/today", SqlSessionRepository, "for_patient"),
+    ("/api/v1/me/plan", SqlApiTokenRepository, "with_account"),
+    ("/api/v1/me/plan", SqlSessionRepository, "for_patient"),
+]
+
+
+@pytest.mark.parametrize(("url", "repository", "method"), CASES)
+def test_a_slow_read_does_not_hold_up_another_request(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch, url: str, repository: type, method: str
+) -> None:
+    client = _client(clinic, url)
+    gate = Gate()
+    monkeypatch.setattr(repository, method, gate.wrap(getattr(repository, method)))
+    answers: dict[str, httpx.Response] = {}
+
+    def slow() -> None:
+        answers["slow"] = client.get(url)
+
+    def trivial() -> None:
+        answers["trivial"] = client.get("/api/v1/health")
+
+    with client:  # one portal: every request is served by the same event loop
+        first = threading.Thread(target=slow)
+        first.start()
+        try:
+            assert gate.entered.wait(ANSWER_WITHIN_S), "the slow read was never reached"
+            second = threading.Thread(target=trivial)
+            second.start()
+            second.join(ANSWER_WITHIN_S)
+            answered_while_held = not second.is_alive() and not gate.released.is_set()
+        finally:
+            gate.released.set()
+            first.join(ANSWER_WITHIN_S * 3)
+            if "second" in locals():
+                second.join(ANSWER_WITHIN_S)
+    assert answered_while_held, "the other request waited for the slow read"
+    assert answers["trivial"].status_code == 200
+    assert answers["slow"].status_code == 200, answers["slow"].text
