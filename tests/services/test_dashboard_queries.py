@@ -22,6 +22,7 @@ from spinestep.services import dashboard
 from spinestep.services.adherence import adherence_in
 from spinestep.services.context import Actor, FixedClock, ServiceContext
 from spinestep.services.dashboard import Attention
+from spinestep.services.messages_port import MessageRecord, ThreadRecord
 from spinestep.services.passwords import Argon2PasswordHasher
 from spinestep.services.records import (
     AssignmentRecord,
@@ -41,8 +42,9 @@ from tests.support.stored import add_easy_session_and_stay
 NOW = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)
 CREATED = NOW - timedelta(days=40)
 #: Reads of the patient list: patients with programme, last session and regression;
-#: open flags; sessions of the last 15 days; programme events; then the audit entry.
-LIST_STATEMENTS = 5
+#: open flags; sessions of the last 15 days; programme events; unread messages per
+#: patient; then the audit entry.
+LIST_STATEMENTS = 6
 #: Reads of the alerts: the patients' names, flags and stops of 30 days; the audit entry.
 ALERT_STATEMENTS = 4
 
@@ -138,6 +140,15 @@ def _decision(
         uow.commit()
 
 
+def _patient_message(store: Store, patient_id: int, at: datetime) -> None:
+    """A message from the patient (no account: the author is gone) that nobody has read."""
+    with store.ctx.uow() as uow:
+        thread = uow.messages.add_thread(ThreadRecord(patient_id, "A question", None, at, at))
+        assert thread.id is not None
+        uow.messages.add(MessageRecord(thread.id, patient_id, None, Role.PATIENT, "Hello", at))
+        uow.commit()
+
+
 def _count(store: Store, call: object) -> tuple[int, object]:
     seen: list[str] = []
 
@@ -174,8 +185,13 @@ def test_attention_order_puts_flags_then_stops_regressions_and_falling_adherence
     old_regress, old_programme = _patient(store, doctor, "Old regress")
     _decision(store, old_regress, old_programme, Decision.REGRESS, NOW - timedelta(days=9))
     waiting, _ = _patient(store, doctor, "Waiting", sessions_per_day=0, clearance=False)
+    writing, _ = _patient(store, doctor, "Writing")
+    _patient_message(store, writing, NOW - timedelta(days=4))
+    _patient_message(store, writing, NOW - timedelta(days=3))
+    _patient_message(store, paused, NOW - timedelta(hours=1))  # the stop still comes first
     other = _clinician(store, "other@clinic.example")
-    _patient(store, other, "Someone else's")
+    elsewhere, _ = _patient(store, other, "Someone else's")
+    _patient_message(store, elsewhere, NOW - timedelta(hours=1))
 
     rows = dashboard.attention_list(store.ctx, doctor)
 
@@ -186,6 +202,7 @@ def test_attention_order_puts_flags_then_stops_regressions_and_falling_adherence
         (urgent, Attention.FLAG_URGENT, "urgent red flag open"),
         (review, Attention.FLAG_REVIEW, "red flag awaiting review"),
         (paused, Attention.STOPPED, "programme paused after a stop"),
+        (writing, Attention.UNREAD_MESSAGES, "unread messages"),
         (regressed, Attention.REGRESSED, "moved back a stage this week"),
         (lapsing, Attention.FALLING_ADHERENCE, "fewer sessions than planned"),
         (steady, Attention.NONE, "on track"),
@@ -193,6 +210,8 @@ def test_attention_order_puts_flags_then_stops_regressions_and_falling_adherence
         (waiting, Attention.NONE, "awaiting your clearance"),
     ]
     by_id = {r.patient_id: r for r in rows}
+    assert (by_id[writing].unread_messages, by_id[paused].unread_messages) == (2, 1)
+    assert by_id[steady].unread_messages == 0
     assert by_id[steady].last_session_at == NOW - timedelta(hours=1)
     assert by_id[waiting].last_session_at is None
     assert by_id[waiting].adherence_7d_percent is None
@@ -247,6 +266,8 @@ def test_the_patient_list_costs_the_same_few_statements_for_3_and_40_patients(
             _flag(store, patient, "history_of_cancer", NOW - timedelta(days=1))
         if n % 7 == 0:
             _decision(store, patient, programme, Decision.REGRESS, NOW - timedelta(days=1))
+        if n % 3 == 0:
+            _patient_message(store, patient, NOW - timedelta(hours=n))
     dashboard.attention_list(store.ctx, small)  # warm: pools and compiled statements
 
     few, small_rows = _count(store, lambda: dashboard.attention_list(store.ctx, small))

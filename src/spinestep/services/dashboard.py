@@ -1,7 +1,8 @@
 """The clinician's dashboard: who needs attention first, and the alert list (web helper).
 
 Ordering (most urgent first): an open emergency flag; an open urgent flag (same-day or
-urgent referral); another open flag awaiting review; a stop or pause; a regression;
+urgent referral); another open flag awaiting review; a stop or pause (the safety
+items); then a message from the patient the clinician has not read; a regression;
 falling adherence (below 50 % over the last 7 days, or below the 7 days before; both by
 ``services.adherence``, the one definition every screen shows; only once the programme
 was active on at least 3 of the 7 days). Within a level, the most recent last session
@@ -28,6 +29,7 @@ from spinestep.services.adherence import (
 )
 from spinestep.services.caseload_port import CaseloadPatient
 from spinestep.services.context import Actor, ServiceContext
+from spinestep.services.messages import caseload_unread
 from spinestep.services.records import (
     AssignmentRecord,
     ProgrammeEvent,
@@ -48,10 +50,12 @@ class Attention(IntEnum):
     NONE = 0
     FALLING_ADHERENCE = 1
     REGRESSED = 2
-    STOPPED = 3
-    FLAG_REVIEW = 4
-    FLAG_URGENT = 5
-    FLAG_EMERGENCY = 6
+    #: Unread messages about the patient: after the safety items, before a regression.
+    UNREAD_MESSAGES = 3
+    STOPPED = 4
+    FLAG_REVIEW = 5
+    FLAG_URGENT = 6
+    FLAG_EMERGENCY = 7
 
     @property
     def label(self) -> str:
@@ -59,6 +63,7 @@ class Attention(IntEnum):
             Attention.NONE: "on track",
             Attention.FALLING_ADHERENCE: "adherence falling",
             Attention.REGRESSED: "regressed",
+            Attention.UNREAD_MESSAGES: "unread messages",
             Attention.STOPPED: "stopped",
             Attention.FLAG_REVIEW: "clinician review",
             Attention.FLAG_URGENT: "urgent referral",
@@ -72,6 +77,7 @@ class Attention(IntEnum):
             Attention.NONE: "none",
             Attention.FALLING_ADHERENCE: "soon",
             Attention.REGRESSED: "regress",
+            Attention.UNREAD_MESSAGES: "message",
             Attention.STOPPED: "stop",
             Attention.FLAG_REVIEW: "clinician_review",
             Attention.FLAG_URGENT: "urgent_referral",
@@ -92,6 +98,8 @@ class AttentionRow:
     adherence_7d_percent: int | None
     time_zone: str
     phase: Phase | None = None
+    #: Messages about the patient the clinician has not read.
+    unread_messages: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +143,7 @@ def _falling(
 
 
 def _level(
-    entry: CaseloadPatient, flags: Sequence[RedFlagReport], falling: bool
+    entry: CaseloadPatient, flags: Sequence[RedFlagReport], falling: bool, unread: int = 0
 ) -> tuple[Attention, str]:
     assignment = entry.assignment
     urgencies = {RED_FLAGS[f.code].urgency for f in flags if f.code in RED_FLAGS}
@@ -147,6 +155,8 @@ def _level(
         return Attention.FLAG_REVIEW, "red flag awaiting review"
     if assignment is not None and assignment.status is ProgrammeStatus.PAUSED:
         return Attention.STOPPED, "programme paused after a stop"
+    if unread:
+        return Attention.UNREAD_MESSAGES, "unread message" if unread == 1 else "unread messages"
     if entry.regressed:
         return Attention.REGRESSED, "moved back a stage this week"
     if falling:
@@ -166,13 +176,14 @@ def _row(
     sessions: Sequence[SessionMark],
     events: Sequence[ProgrammeEvent],
     now: datetime,
+    unread: int = 0,
 ) -> AttentionRow:
     patient, assignment = entry.patient, entry.assignment
     assert patient.id is not None
     adherence, falling = None, False
     if assignment is not None:
         adherence, falling = _falling(assignment, patient.time_zone, now, sessions, events)
-    attention, reason = _level(entry, flags, falling)
+    attention, reason = _level(entry, flags, falling, unread)
     return AttentionRow(
         patient_id=patient.id,
         display_name=patient.display_name,
@@ -185,16 +196,18 @@ def _row(
         adherence_7d_percent=adherence,
         time_zone=patient.time_zone,
         phase=None if assignment is None else assignment.phase,
+        unread_messages=unread,
     )
 
 
 def attention_list(ctx: ServiceContext, actor: Actor) -> tuple[AttentionRow, ...]:
     """The clinician's own patients, the ones needing attention first.
 
-    Five reads about the whole caseload, whatever its size (``CaseloadQueries``): the
+    Six reads about the whole caseload, whatever its size (``CaseloadQueries``): the
     patients with their programme, last session and any regression this week; the open
     red flags; the sessions of the last 15 days (both adherence windows); the programme
-    events; then the audit entry. Adherence is the one of ``services.adherence``.
+    events; the clinician's unread messages per patient; then the audit entry. Adherence
+    is the one of ``services.adherence``.
     """
     clinician_id = _clinician_id(actor)
     now = ctx.clock.now()
@@ -203,6 +216,7 @@ def attention_list(ctx: ServiceContext, actor: Actor) -> tuple[AttentionRow, ...
         flags = uow.caseload.open_flags(clinician_id)
         recent = uow.caseload.sessions_since(clinician_id, window_start(now - ADHERENCE_WINDOW))
         events = uow.caseload.events(clinician_id)
+        unread = caseload_unread(uow, clinician_id)
         audit(uow, ctx.clock, actor, "patient.list", None)
         uow.commit()
     flags_of: dict[int, list[RedFlagReport]] = defaultdict(list)
@@ -235,6 +249,7 @@ def attention_list(ctx: ServiceContext, actor: Actor) -> tuple[AttentionRow, ...
                 marks_of.get(assignment_id, []) if assignment_id is not None else [],
                 events_of.get(patient_id, []),
                 now,
+                unread.get(patient_id, 0),
             )
         )
     floor = datetime.min.replace(tzinfo=ZoneInfo("UTC"))
