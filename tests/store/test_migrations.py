@@ -41,6 +41,12 @@ EXPECTED_TABLES = {
     "messages",  # 0009
     "message_reads",  # 0009
     "message_sends",  # 0009
+    "clinic_contacts",  # 0010
+    "clinician_contacts",  # 0010
+    "wording_packs",  # 0010
+    "questionnaire_wording_shown",  # 0010
+    "reminder_choices",  # 0011
+    "reminders_sent",  # 0011
 }
 
 

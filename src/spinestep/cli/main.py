@@ -53,7 +53,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": (_COACH, "Show past sessions with their decisions and the pain trend."),
     "resume": (_COACH, "Resume a paused programme after a clinician has assessed you."),
     "init": (_COACH, "Set up your profile and programme."),
-    "questionnaire": (_RECORDS, "Outcome questionnaires: record one, what is due, the change."),
+    "questionnaire": (
+        _RECORDS,
+        "Outcome questionnaires: record one, what is due, the change, wording packs.",
+    ),
     "decide": (_RULES, "Decide what the patient does next (JSON in, JSON out)."),
     "score": ("spinestep.cli.score", "Score a questionnaire or a change (JSON)."),
     "protocols": (_RULES, "List, show and check exercise programmes (protocol files)."),
@@ -68,6 +71,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": (_WEB, "Start the web app (SQLite, or SPINESTEP_DATABASE_URL)."),
     "demo": (_WEB, "Fill an empty database with a demo clinic."),
     "user": (_WEB, "Manage accounts of the web app."),
+    "send-reminders": (
+        "spinestep.cli.reminder_mail",
+        "Send the e-mail reminders due now (for cron).",
+    ),
 }
 
 #: Exit statuses that are not those of a ``SpinestepError`` (docs/cli.md lists them all).

@@ -18,6 +18,7 @@ from typing import Any
 
 import typer
 
+from spinestep.cli import wording_cli
 from spinestep.domain.scoring import Bothersomeness, Instrument
 from spinestep.errors import InvalidInput
 from spinestep.services.context import Actor, ServiceContext
@@ -161,6 +162,7 @@ def build(open_context: ContextFactory, pick_patient: PatientPicker) -> typer.Ty
             for line in history_lines(found):
                 typer.echo(line)
 
+    app.add_typer(wording_cli.build(open_context), name="wording")
     return app
 
 

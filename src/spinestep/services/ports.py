@@ -14,6 +14,7 @@ from typing import Protocol
 
 from spinestep.services.caseload_port import CaseloadQueries
 from spinestep.services.messages_port import MessageRepository
+from spinestep.services.clinic_port import ClinicRepository
 from spinestep.services.records import (
     ApiTokenRecord,
     AssignmentRecord,
@@ -36,6 +37,7 @@ from spinestep.services.records import (
     StoredSession,
     UserRecord,
 )
+from spinestep.services.reminder_ports import ReminderRepository
 
 
 class Clock(Protocol):
@@ -271,10 +273,13 @@ class UnitOfWork(Protocol):
     installation: InstallationRepository
     reminder_slots: ReminderSlotRepository
     calendar_feeds: CalendarFeedRepository
+    reminders: ReminderRepository
     #: Reads about a clinician's whole caseload at once (the dashboard).
     caseload: CaseloadQueries
     #: Secure messages between the patient and their care team.
     messages: MessageRepository
+    #: The care team's contact details and the questionnaire wording packs.
+    clinic: ClinicRepository
 
     def lock_accounts(self) -> None:
         """Start this unit of work as the one writer about accounts until it ends.

@@ -26,6 +26,7 @@ from spinestep.services.questionnaire_scores import (
 )
 from spinestep.services.record_types import Answers, QuestionnaireEntry, SessionEntry
 from spinestep.services.records import AssignmentRecord, StoredQuestionnaire
+from spinestep.services.wording_packs import check_shown_pack
 
 CHOOSABLE = (Instrument.ODI, Instrument.RMDQ)
 
@@ -36,8 +37,13 @@ def record_questionnaire(
     patient_id: int,
     answers: Answers,
     taken_at: datetime | None = None,
+    wording_pack_id: int | None = None,
 ) -> QuestionnaireEntry:
-    """Score and store one completed questionnaire (PSFS keeps its activity names)."""
+    """Score and store one completed questionnaire (PSFS keeps its activity names).
+
+    ``wording_pack_id`` names the wording pack the questions were shown from (stored with
+    the response); None when they were read from the paper form.
+    """
     result = score_answers(answers)
     now = ctx.clock.now()
     when = now if taken_at is None else check_instant(taken_at, "taken_at", now)
@@ -55,6 +61,11 @@ def record_questionnaire(
                 score=result.to_json(),
             )
         )
+        if wording_pack_id is not None:
+            assert stored.id is not None
+            pack = check_shown_pack(uow.clinic.get_pack(wording_pack_id), instrument)
+            assert pack.id is not None
+            uow.clinic.mark_shown(stored.id, pack.id)
         audit(uow, ctx.clock, actor, "questionnaire.record", patient_id)
         uow.commit()
     return QuestionnaireEntry(id=str(stored.id), taken_at=when, answers=answers)

@@ -22,9 +22,12 @@ from spinestep.services import ports
 from spinestep.services.caseload_port import CaseloadQueries
 from spinestep.services.messages_port import MessageRepository
 from spinestep.services.ports import UnitOfWorkFactory
+from spinestep.services.reminder_ports import ReminderRepository
 from spinestep.store.caseload import SqlCaseloadQueries
+from spinestep.store.clinic_repo import SqlClinicRepository
 from spinestep.store.engine import make_engine, migrate
 from spinestep.store.messages_repo import SqlMessageRepository
+from spinestep.store.reminders_repo import SqlReminderRepository
 from spinestep.store.repositories import (
     SqlApiTokenRepository,
     SqlAssignmentRepository,
@@ -80,8 +83,10 @@ class SqlUnitOfWork:
     installation: ports.InstallationRepository
     reminder_slots: ports.ReminderSlotRepository
     calendar_feeds: ports.CalendarFeedRepository
+    reminders: ReminderRepository
     caseload: CaseloadQueries
     messages: MessageRepository
+    clinic: ports.ClinicRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -110,8 +115,10 @@ class SqlUnitOfWork:
         self.installation = SqlInstallationRepository(session)
         self.reminder_slots = SqlReminderSlotRepository(session)
         self.calendar_feeds = SqlCalendarFeedRepository(session)
+        self.reminders = SqlReminderRepository(session)
         self.caseload = SqlCaseloadQueries(session)
         self.messages = SqlMessageRepository(session)
+        self.clinic = SqlClinicRepository(session)
         return self
 
     def __exit__(
