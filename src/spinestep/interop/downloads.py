@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from spinestep.interop.csv_io import decisions_csv, sessions_csv
-from spinestep.interop.fhir import bundle_json
+from spinestep.interop.fhir import bundle_bytes, gc_paused
 from spinestep.interop.ical import reminders_ics
 from spinestep.interop.pdf import report_pdf
 from spinestep.services.context import Actor, ServiceContext
@@ -25,11 +25,10 @@ class Download:
 
 
 def fhir_download(ctx: ServiceContext, actor: Actor, patient_id: int) -> Download:
-    records = load_patient_records(ctx, actor, patient_id)
-    text = bundle_json(records, ctx.clock.now())
-    return Download(
-        text.encode("utf-8"), f"spinestep-patient-{patient_id}.fhir.json", "application/fhir+json"
-    )
+    with gc_paused():  # thousands of records, then a Bundle of them: no reference cycles
+        records = load_patient_records(ctx, actor, patient_id)
+        content = bundle_bytes(records, ctx.clock.now())
+    return Download(content, f"spinestep-patient-{patient_id}.fhir.json", "application/fhir+json")
 
 
 def csv_download(
