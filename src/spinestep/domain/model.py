@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
+from spinestep.domain.demonstration import Demonstration
+
 
 class Location(IntEnum):
     """The most distant place the symptoms reach, nearest first (SPEC §3.1)."""
@@ -198,6 +200,8 @@ class StageDefinition:
     title: str
     instructions: tuple[str, ...]
     dose: Dose
+    #: How the exercise looks, drawn and animated; None when the protocol gives none.
+    demonstration: Demonstration | None = None
 
 
 @dataclass(frozen=True, slots=True)

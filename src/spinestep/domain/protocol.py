@@ -16,13 +16,25 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from spinestep.domain.demonstration import (
+    FIGURE_HEIGHT,
+    FIGURE_WIDTH,
+    Demonstration,
+    Keyframe,
+    Pose,
+    Posture,
+)
 from spinestep.domain.model import Direction, Dose, ProtocolDefinition, StageDefinition
 from spinestep.errors import ProtocolError
 
 PROTOCOL_FIELDS = ("id", "title", "direction", "description", "stages", "maintenance_stage")
 PROTOCOL_REQUIRED = ("id", "title", "direction", "stages", "maintenance_stage")
-STAGE_FIELDS = ("id", "title", "instructions", "dose")
+STAGE_FIELDS = ("id", "title", "instructions", "dose", "demonstration")
+STAGE_REQUIRED = ("id", "title", "instructions", "dose")
 DOSE_FIELDS = ("reps", "hold_s", "sessions_per_day")
+DEMONSTRATION_FIELDS = ("posture", "move_s", "move_cue", "return_cue", "keyframes")
+KEYFRAME_FIELDS = ("name", "label", "pelvis", "angles")
+ANGLE_FIELDS = ("trunk", "hip", "knee", "ankle", "shoulder", "elbow")
 
 PROTOCOL_ID_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 STAGE_ID_PATTERN = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
@@ -32,6 +44,11 @@ MAX_TEXT_CHARS = 2000
 REPS_RANGE = (1, 100)
 HOLD_S_RANGE = (0, 600)
 SESSIONS_PER_DAY_RANGE = (1, 24)
+MOVE_S_RANGE = (1, 10)
+MAX_KEYFRAMES = 6
+ANGLE_DEG_RANGE = (-180, 180)
+PELVIS_X_RANGE = (0, FIGURE_WIDTH)
+PELVIS_Y_RANGE = (0, FIGURE_HEIGHT)
 
 _PROTOCOL_ID = re.compile(PROTOCOL_ID_PATTERN)
 _STAGE_ID = re.compile(STAGE_ID_PATTERN)
@@ -170,7 +187,7 @@ def parse_protocol(text: str, source: str) -> ProtocolDefinition:
 
 
 def _stage(reader: _Reader, node: Node, path: str, number: int) -> StageDefinition:
-    fields = reader.mapping(node, path, STAGE_FIELDS, STAGE_FIELDS)
+    fields = reader.mapping(node, path, STAGE_FIELDS, STAGE_REQUIRED)
     stage_id = reader.text(fields["id"], f"{path}.id")
     if not _STAGE_ID.match(stage_id):
         raise reader.fail(
@@ -195,6 +212,11 @@ def _stage(reader: _Reader, node: Node, path: str, number: int) -> StageDefiniti
         title=reader.text(fields["title"], f"{path}.title"),
         instructions=instructions,
         dose=_dose(reader, fields["dose"], f"{path}.dose"),
+        demonstration=(
+            _demonstration(reader, fields["demonstration"], f"{path}.demonstration")
+            if "demonstration" in fields
+            else None
+        ),
     )
 
 
@@ -214,6 +236,94 @@ def _dose(reader: _Reader, node: Node, path: str) -> Dose:
     return Dose(reps, hold_min, hold_max, sessions_per_day)
 
 
+def _demonstration(reader: _Reader, node: Node, path: str) -> Demonstration:
+    fields = reader.mapping(node, path, DEMONSTRATION_FIELDS, DEMONSTRATION_FIELDS)
+    posture_text = reader.text(fields["posture"], f"{path}.posture")
+    try:
+        posture = Posture(posture_text)
+    except ValueError:
+        allowed = ", ".join(f"'{p.value}'" for p in Posture)
+        raise reader.fail(
+            fields["posture"], f"{path}.posture", f"must be one of {allowed}"
+        ) from None
+    keyframe_nodes = reader.sequence(fields["keyframes"], f"{path}.keyframes", "keyframes")
+    if not 1 <= len(keyframe_nodes) <= MAX_KEYFRAMES:
+        raise reader.fail(
+            fields["keyframes"], f"{path}.keyframes", f"must list 1-{MAX_KEYFRAMES} keyframes"
+        )
+    keyframes: list[Keyframe] = []
+    for index, keyframe_node in enumerate(keyframe_nodes):
+        keyframe = _keyframe(reader, keyframe_node, f"{path}.keyframes[{index}]")
+        if any(earlier.name == keyframe.name for earlier in keyframes):
+            raise reader.fail(
+                _field_node(keyframe_node, "name"),
+                f"{path}.keyframes[{index}].name",
+                "given twice",
+            )
+        keyframes.append(keyframe)
+    return Demonstration(
+        posture=posture,
+        move_s=reader.integer(fields["move_s"], f"{path}.move_s", *MOVE_S_RANGE),
+        move_cue=reader.text(fields["move_cue"], f"{path}.move_cue"),
+        return_cue=reader.text(fields["return_cue"], f"{path}.return_cue"),
+        keyframes=tuple(keyframes),
+    )
+
+
+def _keyframe(reader: _Reader, node: Node, path: str) -> Keyframe:
+    fields = reader.mapping(node, path, KEYFRAME_FIELDS, KEYFRAME_FIELDS)
+    name = reader.text(fields["name"], f"{path}.name")
+    if not _STAGE_ID.match(name):
+        raise reader.fail(
+            fields["name"], f"{path}.name", "must be lower-case letters and digits joined by '_'"
+        )
+    pelvis_nodes = reader.sequence(fields["pelvis"], f"{path}.pelvis", "two integers")
+    if len(pelvis_nodes) != 2:
+        raise reader.fail(fields["pelvis"], f"{path}.pelvis", "must be [x, y]")
+    angle_fields = reader.mapping(fields["angles"], f"{path}.angles", ANGLE_FIELDS, ANGLE_FIELDS)
+    angles = {
+        name: reader.integer(angle_fields[name], f"{path}.angles.{name}", *ANGLE_DEG_RANGE)
+        for name in ANGLE_FIELDS
+    }
+    pose = Pose(
+        pelvis_x=reader.integer(pelvis_nodes[0], f"{path}.pelvis[0]", *PELVIS_X_RANGE),
+        pelvis_y=reader.integer(pelvis_nodes[1], f"{path}.pelvis[1]", *PELVIS_Y_RANGE),
+        trunk_deg=angles["trunk"],
+        hip_deg=angles["hip"],
+        knee_deg=angles["knee"],
+        ankle_deg=angles["ankle"],
+        shoulder_deg=angles["shoulder"],
+        elbow_deg=angles["elbow"],
+    )
+    return Keyframe(name=name, label=reader.text(fields["label"], f"{path}.label"), pose=pose)
+
+
+def demonstration_to_json(demonstration: Demonstration) -> dict[str, Any]:
+    """A demonstration as plain JSON data, in the shape of the file format."""
+    return {
+        "posture": demonstration.posture.value,
+        "move_s": demonstration.move_s,
+        "move_cue": demonstration.move_cue,
+        "return_cue": demonstration.return_cue,
+        "keyframes": [
+            {
+                "name": keyframe.name,
+                "label": keyframe.label,
+                "pelvis": [keyframe.pose.pelvis_x, keyframe.pose.pelvis_y],
+                "angles": {
+                    "trunk": keyframe.pose.trunk_deg,
+                    "hip": keyframe.pose.hip_deg,
+                    "knee": keyframe.pose.knee_deg,
+                    "ankle": keyframe.pose.ankle_deg,
+                    "shoulder": keyframe.pose.shoulder_deg,
+                    "elbow": keyframe.pose.elbow_deg,
+                },
+            }
+            for keyframe in demonstration.keyframes
+        ],
+    }
+
+
 def _field_node(node: Node, name: str) -> Node:
     """The value node of ``name`` in a mapping that ``_Reader.mapping`` has already checked."""
     found: Node = next(value for key, value in node.value if key.value == name)
@@ -228,14 +338,18 @@ def protocol_to_json(protocol: ProtocolDefinition) -> dict[str, Any]:
         "direction": protocol.direction.value,
         "description": protocol.description,
         "maintenance_stage": protocol.maintenance_stage,
-        "stages": [
-            {
-                "number": stage.number,
-                "id": stage.id,
-                "title": stage.title,
-                "instructions": list(stage.instructions),
-                "dose": stage.dose.to_json(),
-            }
-            for stage in protocol.stages
-        ],
+        "stages": [_stage_to_json(stage) for stage in protocol.stages],
     }
+
+
+def _stage_to_json(stage: StageDefinition) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "number": stage.number,
+        "id": stage.id,
+        "title": stage.title,
+        "instructions": list(stage.instructions),
+        "dose": stage.dose.to_json(),
+    }
+    if stage.demonstration is not None:  # only when the file gives one, like the file
+        out["demonstration"] = demonstration_to_json(stage.demonstration)
+    return out
