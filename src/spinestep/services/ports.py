@@ -148,6 +148,11 @@ class SessionRepository(Protocol):
         """When the patient's most recently stored session was saved (its ``created_at``)."""
         ...
 
+    def pain_before_series(self, patient_id: int) -> list[tuple[datetime, int]]:
+        """Each session's time (at its own offset) and pain before it, oldest first (as
+        ``for_patient``): all the NPRS history needs, without the rest of the rows."""
+        ...
+
 
 class DecisionRepository(Protocol):
     def add(self, entry: StoredDecision) -> StoredDecision: ...

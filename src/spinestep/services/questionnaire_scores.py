@@ -202,6 +202,14 @@ def history(
     questionnaires: Sequence[QuestionnaireEntry], sessions: Sequence[SessionEntry]
 ) -> QuestionnaireHistory:
     """Baselines, follow-ups and verdicts of every measure the patient has."""
+    pains = [(entry.record.at, entry.record.pain_before) for entry in sessions]
+    return history_of_pains(questionnaires, pains)
+
+
+def history_of_pains(
+    questionnaires: Sequence[QuestionnaireEntry], pains: Sequence[tuple[datetime, int]]
+) -> QuestionnaireHistory:
+    """``history`` from each session's time and pain before it (all the NPRS needs)."""
     ordered = sorted(questionnaires, key=lambda q: q.taken_at)
     startback = None
     for entry in ordered:
@@ -212,7 +220,7 @@ def history(
             )
             break
     measures = []
-    nprs = _nprs_points(sessions)
+    nprs = _nprs_points(pains)
     if nprs:
         measures.append(_measure_history(Measure.NPRS, nprs))
     for measure, answer_type in (
@@ -239,17 +247,17 @@ def _measure_history(measure: Measure, points: list[ScorePoint]) -> MeasureHisto
     return MeasureHistory(measure=measure, baseline=baseline, follow_ups=follow_ups)
 
 
-def _nprs_points(sessions: Sequence[SessionEntry]) -> list[ScorePoint]:
+def _nprs_points(pains: Sequence[tuple[datetime, int]]) -> list[ScorePoint]:
     """Baseline = first session; then the most recent session of each 14-day period."""
-    ordered = sorted(sessions, key=lambda s: s.record.at)
+    ordered = sorted(pains, key=lambda pain: pain[0])
     if not ordered:
         return []
-    first = ordered[0].record
-    points = [ScorePoint(first.at, first.pain_before)]
+    first_at, first_pain = ordered[0]
+    points = [ScorePoint(first_at, first_pain)]
     by_period: dict[int, ScorePoint] = {}
-    for entry in ordered[1:]:
-        period = (entry.record.at - first.at) // FOLLOW_UP
-        by_period[period] = ScorePoint(entry.record.at, entry.record.pain_before)
+    for at, pain_before in ordered[1:]:
+        period = (at - first_at) // FOLLOW_UP
+        by_period[period] = ScorePoint(at, pain_before)
     points.extend(by_period[key] for key in sorted(by_period))
     return points
 

@@ -13,7 +13,6 @@ from spinestep.domain.scoring import Instrument
 from spinestep.errors import InvalidInput
 from spinestep.services.access import audit, audit_read, load_patient
 from spinestep.services.context import Actor, ServiceContext
-from spinestep.services.deciding import session_record
 from spinestep.services.patient_records import stored_questionnaires
 from spinestep.services.ports import Clock, UnitOfWork
 from spinestep.services.questionnaire_scores import (
@@ -21,10 +20,10 @@ from spinestep.services.questionnaire_scores import (
     QuestionnaireHistory,
     answers_to_json,
     due,
-    history,
+    history_of_pains,
     score_answers,
 )
-from spinestep.services.record_types import Answers, QuestionnaireEntry, SessionEntry
+from spinestep.services.record_types import Answers, QuestionnaireEntry
 from spinestep.services.records import AssignmentRecord, StoredQuestionnaire
 from spinestep.services.wording_packs import check_shown_pack
 
@@ -78,12 +77,10 @@ def questionnaire_history(
     with ctx.uow() as uow:
         load_patient(uow, actor, patient_id)
         entries = stored_questionnaires(uow, patient_id)
-        sessions = [
-            SessionEntry(str(s.id), session_record(s)) for s in uow.sessions.for_patient(patient_id)
-        ]
+        pains = uow.sessions.pain_before_series(patient_id)
         audit_read(uow, ctx.clock, actor, "questionnaire.history", patient_id)
         uow.commit()
-    return history(entries, sessions)
+    return history_of_pains(entries, pains)
 
 
 def questionnaires_due(

@@ -356,6 +356,17 @@ class SqlSessionRepository(_Repository[StoredSession, SessionRow]):
             statement = statement.where(SessionRow.at_utc < until)
         return self._all(statement.order_by(SessionRow.at_utc, SessionRow.id))
 
+    def pain_before_series(self, patient_id: int) -> list[tuple[datetime, int]]:
+        statement = (
+            sa.select(SessionRow.at_utc, SessionRow.at_offset_min, SessionRow.pain_before)
+            .where(SessionRow.patient_id == patient_id)
+            .order_by(SessionRow.at_utc, SessionRow.id)
+        )
+        return [
+            (_with_offset(at_utc, offset_min), pain)
+            for at_utc, offset_min, pain in self._session.execute(statement)
+        ]
+
     def last_stored_at(self, patient_id: int) -> datetime | None:
         latest = sa.select(sa.func.max(SessionRow.created_at)).where(
             SessionRow.patient_id == patient_id
