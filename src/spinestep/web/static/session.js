@@ -1,5 +1,7 @@
-// spinestep guided session: repetition counter, hold countdown and an optional beep.
+// spinestep guided session: one timed repetition at a time (hold countdown, optional beep).
 // Progressive enhancement: without JavaScript the form still works (type the reps done).
+// The follow-along mode (follow-along.js) paces whole sets; it and the camera coach
+// count into the same field and tell this script with a "spinestep:reps" event.
 (function () {
   "use strict";
   var root = document.getElementById("rep-trainer");
@@ -43,6 +45,7 @@
     if (repsField) { repsField.value = String(done); }
     beep(660, 180);
     running = false;
+    delete root.dataset.manual;
     clockEl.textContent = "";
     if (done >= target) {
       say("All " + target + " repetitions done. Well done — continue below.");
@@ -62,6 +65,7 @@
       if (!(counted >= 0)) { return; }
       done = counted;
       running = false;
+      delete root.dataset.manual;
       countEl.textContent = String(done);
       clockEl.textContent = "";
       startBtn.disabled = done >= target;
@@ -71,7 +75,12 @@
 
   startBtn.addEventListener("click", function () {
     if (running || done >= target) { return; }
+    // Counted by hand, typed into the field: go on from there.
+    var typed = repsField ? parseInt(repsField.value, 10) : NaN;
+    if (typed >= 0 && typed !== done) { done = typed; countEl.textContent = String(done); }
+    if (done >= target) { return; }
     running = true;
+    root.dataset.manual = "running";
     var remaining = Math.round(holdS * 10) / 10;
     say("Move into the position and hold.");
     beep(440, 120);
