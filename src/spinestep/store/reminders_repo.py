@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from spinestep.services.records import AssignmentRecord, DeletionStatus, ProgrammeStatus, Role
 from spinestep.services.reminder_ports import (
@@ -65,9 +65,11 @@ class SqlReminderRepository:
         choice.id = row.id
 
     def candidates(self) -> list[ReminderCandidate]:
+        newer = aliased(AssignmentRow)
         latest = (
-            sa.select(sa.func.max(AssignmentRow.id))
-            .where(AssignmentRow.patient_id == PatientRow.id)
+            sa.select(sa.func.max(newer.id))
+            .where(newer.patient_id == PatientRow.id)
+            .correlate(PatientRow)
             .scalar_subquery()
         )
         flagged = sa.exists().where(
@@ -120,9 +122,10 @@ class SqlReminderRepository:
             insert: Any = postgresql.insert(ReminderSentRow).values(values)
         else:
             insert = sqlite.insert(ReminderSentRow).values(values)
-        statement = insert.on_conflict_do_nothing(index_elements=key)
-        result = self._session.execute(statement)
-        return int(result.rowcount or 0) == 1  # type: ignore[attr-defined]
+        statement = insert.on_conflict_do_nothing(index_elements=key).returning(ReminderSentRow.id)
+        # The row comes back only when this insert went in (RETURNING: the driver's
+        # rowcount is not reliable for INSERT ... ON CONFLICT on every backend).
+        return self._session.execute(statement).first() is not None
 
     def record_outcome(
         self, patient_id: int, local_date: date, slot: str, outcome: SendOutcome
