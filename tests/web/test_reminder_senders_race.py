@@ -14,6 +14,7 @@ from pathlib import Path
 from spinestep.services.context import ServiceContext
 from spinestep.services.reminders import SendReport, send_due
 from spinestep.store.uow import open_store
+from spinestep.web.reminder_mail import ReminderMailer
 from tests.support.smtp import SmtpServer, smtp_server
 from tests.web.reminder_support import reminder_clinic
 from tests.web.support import CheapArgon2id, add_patient
@@ -25,6 +26,30 @@ EXTRA_PATIENTS = 4
 DAYS = 3
 # Stage 1's times in London in December (UTC+0): five a day.
 HOURS = (8, 11, 14, 17, 20)
+
+
+def _race(
+    contexts: list[ServiceContext],
+    mailer: ReminderMailer,
+    now: datetime,
+    reports: list[SendReport],
+    errors: list[BaseException],
+) -> None:
+    """One round: every sender runs ``send_due(now)`` at the same moment."""
+    barrier = threading.Barrier(len(contexts))
+
+    def run(ctx: ServiceContext) -> None:
+        try:
+            barrier.wait()
+            reports.append(send_due(ctx, mailer, now))
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(ctx,)) for ctx in contexts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def test_racing_senders_send_each_reminder_exactly_once(
@@ -55,20 +80,7 @@ def test_racing_senders_send_each_reminder_exactly_once(
         errors: list[BaseException] = []
         try:
             for now in rounds:
-                barrier = threading.Barrier(SENDERS)
-
-                def run(ctx: ServiceContext, now: datetime = now) -> None:
-                    try:
-                        barrier.wait()
-                        reports.append(send_due(ctx, rc.mailer, now))
-                    except BaseException as error:  # noqa: BLE001 - reported below
-                        errors.append(error)
-
-                threads = [threading.Thread(target=run, args=(ctx,)) for ctx in contexts]
-                for thread in threads:
-                    thread.start()
-                for thread in threads:
-                    thread.join()
+                _race(contexts, rc.mailer, now, reports, errors)
         finally:
             for engine in engines:
                 engine.dispose()
