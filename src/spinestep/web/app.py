@@ -17,6 +17,7 @@ from spinestep.web.errors import install_error_handlers
 from spinestep.web.headers import SecurityHeadersMiddleware
 from spinestep.web.mail import Mailer
 from spinestep.web.pages import Pages
+from spinestep.web.reminder_task import lifespan as reminder_lifespan
 from spinestep.web.routers import ROUTERS
 from spinestep.web.security import SessionSigner, load_or_create_secret
 from spinestep.web.wiring import build_backend
@@ -65,6 +66,8 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
+        # Sends the e-mail reminders due, each minute, when SMTP is configured.
+        lifespan=reminder_lifespan,
     )
     app.state.ctx = ctx
     # The page renderer sits beside the context, not in it: pages depend on the context.

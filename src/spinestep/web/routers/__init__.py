@@ -19,6 +19,7 @@ from spinestep.web.routers import (
     patient_account_pages,
     patient_pages,
     questionnaire_pages,
+    reminders,
 )
 
 # The patient's everyday routes first: routes are matched in this order.
@@ -37,4 +38,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     questionnaire_pages.router,
     download_pages.router,
     calendar_feed.router,
+    reminders.router,
 )
