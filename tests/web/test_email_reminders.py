@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from spinestep.domain.model import Effort, Location
+from spinestep.services import privacy
 from spinestep.services.context import Actor
 from spinestep.services.deciding import protocol_of
 from spinestep.services.login_throttle import ThrottlePolicy
@@ -26,7 +27,7 @@ from spinestep.services.records import (
 )
 from tests.support.smtp import SmtpServer, smtp_server
 from tests.web.reminder_support import PUBLIC_URL, ReminderClinic, reminder_clinic
-from tests.web.support import csrf_token
+from tests.web.support import add_patient, csrf_token
 
 __all__ = ["smtp_server"]
 
@@ -310,3 +311,27 @@ def test_the_quiet_period_defaults_keep_the_night_free(rc: ReminderClinic) -> No
     rc.sweep(at(0), at(23, 55))
     assert len(rc.to("patient_a")) == len(SESSION_TIMES)
     assert time(20) < time(21)  # the last time (20:00) is before the quiet period
+
+
+def test_the_export_shows_the_reminders_and_deleting_the_account_removes_them(
+    rc: ReminderClinic,
+) -> None:
+    email = "self.managed@home.example"
+    user_id, patient_id = add_patient(rc.clinic.ctx, None, email, "Sam Self")
+    rc.clinic.emails["self"] = email
+    rc.turn_on("self", mode="daily_summary")
+    rc.send(at(8))
+    assert rc.to("self") == ["Your spinestep sessions today"]
+    actor = Actor(role=Role.PATIENT, user_id=user_id)
+    data = privacy.export_patient_data(rc.clinic.ctx, actor, patient_id)
+    assert data["email_reminders"]["mode"] == "daily_summary"
+    assert data["email_reminders_sent"] == [
+        {"local_date": "2026-12-03", "slot": "summary", "claimed_at": at(8).isoformat(),
+         "outcome": "sent"}
+    ]  # fmt: skip
+    assert "hash" not in str(data["email_reminders_sent"])
+
+    assert privacy.delete_account(rc.clinic.ctx, actor, patient_id).deleted
+    with rc.clinic.ctx.uow() as uow:
+        assert uow.reminders.choice_for(patient_id) is None
+        assert uow.reminders.sent_for(patient_id) == []

@@ -68,6 +68,8 @@ def export_patient_data(ctx: ServiceContext, actor: Actor, patient_id: int) -> d
             "audit": _plain(uow.audit.for_patient(patient_id)),
             "reminders": _plain(uow.reminder_slots.for_patient(patient_id)),
             "calendar_subscription": _subscription(uow.calendar_feeds.for_patient(patient_id)),
+            "email_reminders": _plain(uow.reminders.choice_for(patient_id)),
+            "email_reminders_sent": _plain(uow.reminders.sent_for(patient_id)),
             "message_threads": _plain(uow.messages.threads_for_patient(patient_id)),
             "messages": _plain(uow.messages.for_patient(patient_id)),
         }

@@ -50,6 +50,16 @@ class ReminderChoice:
 
 
 @dataclass(frozen=True, slots=True)
+class SentReminder:
+    """A reminder claimed for the patient (what their data export shows of it)."""
+
+    local_date: date
+    slot: str
+    claimed_at: datetime
+    outcome: SendOutcome
+
+
+@dataclass(frozen=True, slots=True)
 class ReminderCandidate:
     """A patient who wants reminders and may get them now: account active, programme
     not paused and cleared, no deletion pending (the store checks those)."""
@@ -81,6 +91,10 @@ class ReminderRepository(Protocol):
     def record_outcome(
         self, patient_id: int, local_date: date, slot: str, outcome: SendOutcome
     ) -> None: ...
+
+    def sent_for(self, patient_id: int) -> list[SentReminder]:
+        """The patient's reminders still on record, oldest first."""
+        ...
 
     def patient_for_token(self, unsubscribe_hash: str) -> int | None:
         """The patient whose reminder carried the unsubscribe link with this hash."""

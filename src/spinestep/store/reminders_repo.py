@@ -17,6 +17,7 @@ from spinestep.services.reminder_ports import (
     ReminderChoice,
     ReminderMode,
     SendOutcome,
+    SentReminder,
 )
 from spinestep.store.tables import (
     AssignmentRow,
@@ -140,6 +141,19 @@ class SqlReminderRepository:
             .values(outcome=outcome)
         )
         self._session.execute(statement)
+
+    def sent_for(self, patient_id: int) -> list[SentReminder]:
+        statement = (
+            sa.select(
+                ReminderSentRow.local_date,
+                ReminderSentRow.slot,
+                ReminderSentRow.claimed_at,
+                ReminderSentRow.outcome,
+            )
+            .where(ReminderSentRow.patient_id == patient_id)
+            .order_by(ReminderSentRow.claimed_at, ReminderSentRow.id)
+        )
+        return [SentReminder(*row) for row in self._session.execute(statement)]
 
     def patient_for_token(self, unsubscribe_hash: str) -> int | None:
         statement = sa.select(ReminderSentRow.patient_id).where(
