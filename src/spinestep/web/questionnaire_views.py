@@ -1,8 +1,10 @@
 """Questionnaires in the web app: page forms read into answers, and the due list and the
 history with verdicts in the shape the pages and the API share.
 
-The wording of ODI and RMDQ items is on the paper form the clinician hands out (as in
-the terminal coach); the pages name each ODI section and number the RMDQ statements.
+Without a wording pack, the wording of ODI and RMDQ items is on the paper form the
+clinician hands out (as in the terminal coach): the pages name each ODI section and
+number the RMDQ statements. With one (``spinestep.services.wording_packs``), the pages
+show its items and options; the form's fields and their scoring stay the same.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from spinestep.domain.instants import MAX_ID
 from spinestep.domain.questionnaire_wording import (
     BOTHERSOMENESS_LABELS,
     ODI_SECTION_NAMES,
@@ -84,6 +87,13 @@ def answers_from_form(instrument: Instrument, form: FormData) -> Answers:
         items = [1 if forms.yes_no(form, f"startback_{n}") else 0 for n in range(1, 9)]
         data = {"items": items, "bothersomeness": forms.text(form, "bothersomeness", max_chars=20)}
     return answers_from_json(instrument, data)
+
+
+def shown_pack_id(form: FormData) -> int | None:
+    """The wording pack the page showed (its hidden field), or None for the paper form."""
+    if not forms.text(form, "wording_pack", max_chars=12):
+        return None
+    return forms.integer(form, "wording_pack", 1, MAX_ID, "wording pack")
 
 
 def number(value: int | Decimal | None) -> int | float | None:

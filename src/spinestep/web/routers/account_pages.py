@@ -6,19 +6,28 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from spinestep.errors import InvalidInput
+from spinestep.services import care_team
 from spinestep.web import forms
 from spinestep.web.access import Ctx, SignedIn
 from spinestep.web.account_actions import change_own_password
+from spinestep.web.care_contacts import details_json
 from spinestep.web.pages import CheckedForm, PagesDep, redirect
 
 router = APIRouter(include_in_schema=False)
+_DONE = {
+    "password": "Your password was changed.",
+    "contacts": "Your contact details were saved.",
+}
 
 
 @router.get("/account")
-def account_page(request: Request, principal: SignedIn, pages: PagesDep) -> Response:
-    done = request.query_params.get("done") == "password"
-    notice = "Your password was changed." if done else None
-    return pages.render(request, "account.html", notice=notice, error=None)
+def account_page(request: Request, principal: SignedIn, ctx: Ctx, pages: PagesDep) -> Response:
+    done = request.query_params.get("done")
+    notice = _DONE.get(done or "")
+    contacts = None
+    if principal.is_clinician:
+        contacts = details_json(care_team.own_contacts(ctx.services, principal.actor))
+    return pages.render(request, "account.html", notice=notice, error=None, contacts=contacts)
 
 
 @router.post("/account/password")

@@ -15,6 +15,7 @@ from spinestep.services import clinician, portal, privacy
 from spinestep.services.assessment import parse_assessment
 from spinestep.web import forms
 from spinestep.web.access import Ctx, PatientAccount, PatientSelf
+from spinestep.web.care_contacts import patient_team
 from spinestep.web.pages import CheckedForm, PagesDep, redirect
 from spinestep.web.patient_actions import NewProfile, onboard_account
 from spinestep.web.security import SESSION_COOKIE
@@ -99,6 +100,7 @@ def _resume_form(
         today=today.isoformat(),
         error=None if error is None else _RESUME_LABELS.get(error.path, "") + error.problem,
         error_field=None if error is None else error.path,
+        team=patient_team(ctx, scope),
     )
 
 
