@@ -31,6 +31,8 @@ PUBLIC_ROUTES = {
     "POST /api/v1/auth/token",
     "POST /api/v1/invites/accept",
     "GET /calendar/{token}.ics",  # the secret token in the path is the credential
+    "GET /manifest.webmanifest",  # installing the app: no personal data
+    "GET /sw.js",  # the service worker: what it keeps is named in web/offline.py
     "GET /reminders/unsubscribe/{token}",  # opened from a reminder e-mail; token as above
     "POST /reminders/unsubscribe/{token}",
 }

@@ -339,6 +339,11 @@ def _flag_reason(flag: RedFlag, emergency_number: str) -> str:
     return f"Red flag '{flag.code}': possible {flag.suspected}; {action}."
 
 
+def flag_guidance(flag: RedFlag, emergency_number: str) -> str:
+    """What to do at once after a "yes" to ``flag``: the message its decision gives."""
+    return _flag_message(flag, emergency_number)
+
+
 def _flag_message(top: RedFlag, emergency_number: str) -> str:
     if top.urgency is Urgency.EMERGENCY:
         return (

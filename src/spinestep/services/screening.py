@@ -16,7 +16,7 @@ question then due (``require_fresh_screening``); "stop now" is never refused.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -99,10 +99,19 @@ def monthly_due(uow: UnitOfWork, patient_id: int, now: datetime) -> tuple[RedFla
     Only the last 30 days of screenings are read: an answer older than that makes the
     question due just as no answer does, so the cost does not grow with the history.
     """
-    due: list[RedFlag] = []
     window_start = now - MONTHLY_INTERVAL
+    taken = uow.screenings.taken_after(patient_id, window_start)
+    return monthly_due_in([(t.at, t.answers) for t in reversed(taken)], now)
+
+
+def monthly_due_in(
+    screenings: Sequence[tuple[datetime, Mapping[str, object]]], now: datetime
+) -> tuple[RedFlag, ...]:
+    """``monthly_due`` from the screenings (when, answers) taken after ``now`` less 30 days,
+    newest first (all it needs: an older answer makes a question due as no answer does)."""
+    due: list[RedFlag] = []
     for flag in flags_for_monthly_check():
-        last = uow.screenings.last_asked(patient_id, flag.code, after=window_start)
+        last = next((at for at, answers in screenings if flag.code in answers), None)
         if last is None or now - last >= MONTHLY_INTERVAL:
             due.append(flag)
     return tuple(due)
@@ -201,11 +210,16 @@ def store_screening(
     assignment: AssignmentRecord | None,
     source: FlagSource,
     answers: dict[str, bool],
+    *,
+    at: datetime | None = None,
 ) -> ScreeningOutcome:
-    """Store answers and any new flags; run the rules when a flag was raised. Caller commits."""
+    """Store answers and any new flags; run the rules when a flag was raised. Caller commits.
+
+    ``at`` is when the check was taken, if not now (a check kept offline and sent later).
+    """
     assert patient.id is not None
     check_answers(answers)
-    now = clock.now()
+    now = clock.now() if at is None else at
     screening = uow.screenings.add(
         ScreeningRecord(patient_id=patient.id, at=now, source=source, answers=dict(answers))
     )

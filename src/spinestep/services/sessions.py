@@ -29,6 +29,7 @@ from spinestep.errors import Conflict, InvalidInput, ProgrammePaused, SessionLim
 from spinestep.services.access import audit, load_patient
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.deciding import current_dose, protocol_of, run_rules
+from spinestep.services.late_checks import LateCheck, store_late_check, validate_late_check
 from spinestep.services.local_days import local_day_bounds
 from spinestep.services.motion_metrics import check_motion_metrics, check_stage_matches
 from spinestep.services.ports import UnitOfWork
@@ -200,8 +201,14 @@ def record_session(
     patient_id: int,
     entry: SessionInput,
     idempotency_key: str | None = None,
+    *,
+    late_check: LateCheck | None = None,
 ) -> SessionOutcome:
     """Validate, store the session, run the rules, store and apply the decision; one commit.
+
+    ``late_check`` is the safety check of a session done offline and sent later
+    (``services.late_checks``): the session then needs its own ``at``, and its check is
+    judged at that time instead of now.
 
     With an ``idempotency_key`` this patient has used before, the first answer comes
     back and nothing is stored. Raises InvalidInput for out-of-range values (also motion
@@ -213,6 +220,10 @@ def record_session(
     """
     validate(entry, ctx.clock.now())
     key = check_idempotency_key(idempotency_key)
+    if late_check is not None:
+        if entry.at is None:
+            raise InvalidInput("at", "a session done offline needs the time it was done")
+        validate_late_check(late_check, entry.at, ctx.clock.now())
     motion = (
         None
         if entry.motion is None
@@ -236,9 +247,11 @@ def record_session(
         if motion is not None:
             stage_id = protocol_of(assignment).stage(stage_before).id
             check_stage_matches(motion, stage_id, stage_before)
-        if not entry.stopped_early:  # stop now, the safety exit, is never refused
-            require_fresh_screening(uow, patient, now)
         at = entry.at if entry.at is not None else local_now(patient, now)
+        if late_check is not None and not entry.stopped_early:  # done offline, sent now
+            store_late_check(uow, ctx.clock, actor, patient, assignment, late_check, at)
+        elif not entry.stopped_early:  # stop now, the safety exit, is never refused
+            require_fresh_screening(uow, patient, now)
         check_daily_cap(uow, patient, assignment, at, stop_now=entry.stopped_early)
         session = uow.sessions.add(
             StoredSession(

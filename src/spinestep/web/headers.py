@@ -33,6 +33,7 @@ HSTS = (b"strict-transport-security", b"max-age=31536000")
 CONTENT_SECURITY_POLICY = (
     b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
     b"script-src 'self' 'wasm-unsafe-eval'; "
+    b"worker-src 'self'; manifest-src 'self'; "
     b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 _HEADERS = [

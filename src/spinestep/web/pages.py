@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from spinestep.web.auth import browser_session, principal_from_cookie
 from spinestep.web.context import WebContext
+from spinestep.web.offline import flag_guidance, most_urgent
 from spinestep.web.principal import Principal
 from spinestep.web.security import CSRF_FIELD, SESSION_COOKIE, SESSION_LIFETIME_S, BrowserSession
 
@@ -26,6 +27,9 @@ class Pages:
             lstrip_blocks=True,
             auto_reload=False,
         )
+        # What a red-flag "yes" shows at once, even without a connection (web/offline.py).
+        self.env.globals["flag_guidance"] = flag_guidance
+        self.env.globals["most_urgent_flag"] = most_urgent
 
     def render(
         self, request: Request, template: str, status_code: int = 200, **values: Any
@@ -47,6 +51,12 @@ class Pages:
             csrf_field=CSRF_FIELD,
             csrf_token=self.ctx.signer.csrf_token(session),
             path=request.url.path,
+            # Names the patient's offline caches and unsent sessions (web/offline.py).
+            account_tag=(
+                self.ctx.signer.account_tag(principal.user_id)
+                if principal is not None and principal.is_patient
+                else None
+            ),
             **values,
         )
         response = HTMLResponse(html, status_code=status_code)

@@ -109,6 +109,7 @@ class SessionSigner:
     def __init__(self, secret: bytes) -> None:
         self._key = hashlib.sha256(b"spinestep-session|" + secret).digest()
         self._csrf_key = hashlib.sha256(b"spinestep-csrf|" + secret).digest()
+        self._offline_key = hashlib.sha256(b"spinestep-offline|" + secret).digest()
 
     def new_session(self, account_id: str | None, now_s: float | None = None) -> BrowserSession:
         now = time.time() if now_s is None else now_s
@@ -153,6 +154,12 @@ class SessionSigner:
         if session is None or not token:
             return False
         return _same(token, self.csrf_token(session))
+
+    def account_tag(self, user_id: int) -> str:
+        """An opaque, stable name of one account: the phone's offline caches and queue of
+        unsent sessions carry it, so nothing kept for one account reaches another."""
+        mac = hmac.new(self._offline_key, str(user_id).encode(), hashlib.sha256)
+        return mac.hexdigest()[:22]
 
     def _sign(self, body: str) -> str:
         return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())

@@ -16,6 +16,7 @@ from spinestep.web.routers import (
     calendar_feed,
     clinic_pages,
     download_pages,
+    offline_pages,
     patient_account_pages,
     patient_pages,
     questionnaire_pages,
@@ -39,4 +40,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     download_pages.router,
     calendar_feed.router,
     reminders.router,
+    offline_pages.router,
 )

@@ -1,0 +1,189 @@
+"""Installable and offline, in Chromium at phone size (Playwright's offline mode).
+
+After a first visit the phone keeps Today, the session pages and the guidance; a session
+done without a connection waits in IndexedDB and is sent once when the connection
+returns, and its decision shown; a red-flag "yes" offline shows what to do at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from spinestep.store.uow import open_store
+from tests.browser.axe import assert_no_blocking
+from tests.browser.server import live_server
+from tests.web.support import PASSWORD, build_clinic
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+READ_PENDING = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("spinestep-offline", 1);
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const request = open.result.transaction("pending").objectStore("pending").getAll();
+    request.onsuccess = () => { open.result.close(); resolve(request.result); };
+  };
+})"""
+PUT_PENDING = """(item) => new Promise((resolve, reject) => {
+  const open = indexedDB.open("spinestep-offline", 1);
+  open.onsuccess = () => {
+    const transaction = open.result.transaction("pending", "readwrite");
+    transaction.objectStore("pending").put(item);
+    transaction.oncomplete = () => { open.result.close(); resolve(true); };
+    transaction.onerror = () => reject(transaction.error);
+  };
+})"""
+
+
+def phone(browser: Browser) -> BrowserContext:
+    return browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+
+
+def sign_in_and_keep_pages(page: Page, url: str, email: str) -> None:
+    """Sign in and wait until the service worker has kept the patient's own pages."""
+    page.goto(f"{url}/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("data-offline-ready", "yes", timeout=20_000)
+
+
+def stored_sessions(database_url: str, patient_id: int) -> list[Any]:
+    engine, uow = open_store(database_url)
+    try:
+        with uow() as work:
+            return work.sessions.for_patient(patient_id)
+    finally:
+        engine.dispose()
+
+
+def answer_check(page: Page, answer: str) -> None:
+    for group in page.locator("fieldset").all():
+        group.locator(f"input[value={answer}]").check()
+
+
+def test_a_session_done_offline_is_stored_once_when_the_connection_returns(
+    browser: Browser, tmp_path: Path, database_url: str
+) -> None:
+    clinic = build_clinic(tmp_path, database_url)
+    patient_id, email = clinic.patient_a, clinic.emails["patient_a"]
+    clinic.close()
+    with live_server(database_url, tmp_path) as server:
+        context = phone(browser)
+        page = context.new_page()
+        sign_in_and_keep_pages(page, server.url, email)
+
+        # The safety check and "before" with a connection, then the connection goes.
+        page.get_by_role("link", name="Start a session").click()
+        expect(page.get_by_role("heading", name="Safety check", exact=True)).to_be_visible()
+        answer_check(page, "no")
+        page.get_by_role("button", name="Continue").click()
+        expect(page.get_by_role("heading", name="Before you start", exact=True)).to_be_visible()
+        page.get_by_role("radiogroup").get_by_label("3", exact=True).check()
+        page.get_by_role("radio", name="Back only").check()
+        context.set_offline(True)
+        served_before = server.log()
+        page.get_by_role("button", name="Start the exercise").click()
+
+        # The session carries on from the page the phone kept.
+        heading = page.get_by_role("heading", name="Session without a connection")
+        expect(heading).to_be_visible()
+        expect(page.locator("#offline-check")).to_be_hidden()  # answered already
+        form = page.locator("#offline-session-form")
+        expect(form.locator("input[name=pain_before][value='3']")).to_be_checked()
+        assert_no_blocking(page, "the session without a connection")
+        page.get_by_label("Repetitions done").fill("10")
+        form.locator("input[name=pain_during][value='2']").check()
+        form.locator("input[name=pain_after][value='2']").check()
+        form.locator("input[name=location_after][value=back]").check()
+        form.locator("input[name=effort][value=easy]").check()
+        page.get_by_role("button", name="Save the session on this phone").click()
+        expect(page.locator("#offline-saved")).to_contain_text("saved on this phone")
+        (pending,) = page.evaluate(READ_PENDING)
+        assert pending["fields"]["pain_during"] == "2" and pending["check_stored"] is True
+        assert pending["finished_at"][-6] in "+-"  # the local time with its offset
+        assert stored_sessions(database_url, patient_id) == []
+
+        # Today and the session's start open without a connection after a first visit.
+        page.goto(f"{server.url}/today")
+        expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
+        page.goto(f"{server.url}/session")
+        expect(page.get_by_role("heading", name="Safety check", exact=True)).to_be_visible()
+        assert server.log() == served_before  # all of it from the phone, none from the server
+
+        # Back online: the session is sent and its decision shown.
+        context.set_offline(False)
+        page.goto(f"{server.url}/today")
+        expect(page).to_have_url(f"{server.url}/decision", timeout=20_000)
+        expect(page.get_by_role("heading", name="What next", exact=True)).to_be_visible()
+        (session,) = stored_sessions(database_url, patient_id)
+        assert session.reps == 10 and session.pain_during == 2
+        assert session.at.isoformat(timespec="seconds") == pending["finished_at"]
+        assert page.evaluate(READ_PENDING) == []
+
+        # The same session sent again (a retry after a lost answer) stays one.
+        page.evaluate(PUT_PENDING, pending)
+        page.goto(f"{server.url}/today")
+        expect(page).to_have_url(f"{server.url}/decision", timeout=20_000)
+        assert len(stored_sessions(database_url, patient_id)) == 1
+        assert page.evaluate(READ_PENDING) == []
+        context.close()
+
+
+def test_a_red_flag_yes_offline_shows_what_to_do_at_once(
+    browser: Browser, tmp_path: Path, database_url: str
+) -> None:
+    clinic = build_clinic(tmp_path, database_url)
+    email = clinic.emails["patient_a"]
+    clinic.close()
+    with live_server(database_url, tmp_path) as server:
+        context = phone(browser)
+        page = context.new_page()
+        sign_in_and_keep_pages(page, server.url, email)
+        page.goto(f"{server.url}/session")
+        expect(page.get_by_role("heading", name="Safety check", exact=True)).to_be_visible()
+        guidance = page.locator("#offline-red-flag")
+        expect(guidance).to_be_hidden()
+        context.set_offline(True)
+        page.locator("input[name=flag_saddle_anaesthesia][value=yes]").check()
+        expect(guidance).to_be_visible()
+        expect(guidance.get_by_role("link", name="Call 112")).to_be_focused()
+        expect(guidance.locator("[data-guidance-for=saddle_anaesthesia]")).to_contain_text(
+            "call 112"
+        )
+        expect(guidance.locator("[data-guidance-for=new_bowel_dysfunction]")).to_be_hidden()
+        assert_no_blocking(page, "the safety check's red-flag guidance offline")
+        served_before = server.log()
+        page.goto(f"{server.url}/offline")
+        expect(page.get_by_role("heading", name="Emergency and red-flag guidance")).to_be_visible()
+        expect(page.get_by_role("link", name="Call 112").first).to_be_visible()
+        assert server.log() == served_before  # kept on the phone
+        assert_no_blocking(page, "the guidance kept on the phone")
+        context.close()
+
+
+def test_signing_out_deletes_the_kept_pages(
+    browser: Browser, tmp_path: Path, database_url: str
+) -> None:
+    clinic = build_clinic(tmp_path, database_url)
+    email = clinic.emails["patient_a"]
+    clinic.close()
+    with live_server(database_url, tmp_path) as server:
+        context = phone(browser)
+        page = context.new_page()
+        sign_in_and_keep_pages(page, server.url, email)
+        kept = "() => caches.keys().then((ks) => ks.filter((k) => k.startsWith('spinestep-pages')))"
+        assert len(page.evaluate(kept)) == 1
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+        assert page.evaluate(kept) == []
+        context.set_offline(True)
+        page.goto(f"{server.url}/today")
+        expect(page.get_by_role("heading", name="Today", exact=True)).to_have_count(0)
+        context.close()
