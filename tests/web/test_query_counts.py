@@ -17,26 +17,29 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from spinestep.services import portal
+from spinestep.services.context import Actor
 from spinestep.services.records import (
     FlagSource,
+    Role,
     ScreeningRecord,
 )
 from tests.support.stored import add_easy_session_and_stay
 from tests.web.support import Clinic, TestClient, build_clinic
 
-# Today page: one statement for the stored browser session of the cookie (a signed-in
-# cookie counts only while its session is stored) joined with the account, its patient
-# profile and whether the onboarding questions were answered; then in one more unit of
-# work the patient, the programme,
-# the last 8 days of sessions (today's and the 7-day adherence), the latest decision,
-# the red flags, the programme's events (has the decision been replaced? pauses for
-# adherence), the last 30 days of screenings, the clinician's name and the
-# questionnaires taken.
-TODAY_PAGE_MAX = 10
-# /me/plan: the token with its account and profile (one join); then the patient,
-# the programme, the sessions, the latest decision, the red flags, the events, the
-# screenings and the clinician's name.
-ME_PLAN_MAX = 9
+# The patient's hot read: one statement for the credential (the cookie's stored browser
+# session, or the token, joined with the account, its patient profile and, for a cookie,
+# whether the onboarding questions were answered); then one statement for the Today
+# view (store/patient_day.py: the patient, the programme, the clinician's name, the
+# last 8 days of sessions, the latest decision, the red flags, the programme's events,
+# the last 30 days of screenings and the questionnaires, as one UNION ALL).
+HOT_READ = 2
+# /me/plan is the hot read alone.
+ME_PLAN_MAX = HOT_READ
+# The Today page also shows the care team's contact details (the patient, the
+# clinician, the clinician's and the clinic's contact details) and the number of unread
+# messages (the patient, the count), each read by its own use case.
+TODAY_PAGE_MAX = HOT_READ + 4 + 2
 
 
 @pytest.fixture
@@ -93,7 +96,38 @@ def test_today_page_and_plan_cost_the_same_for_a_short_and_a_long_history(
         for who in ("patient_a", "patient_b")
     }
     assert page["patient_a"] == page["patient_b"] <= TODAY_PAGE_MAX
-    assert plan["patient_a"] == plan["patient_b"] <= ME_PLAN_MAX
+    assert plan["patient_a"] == plan["patient_b"] == ME_PLAN_MAX
+
+
+def test_the_today_read_is_one_statement_in_one_transaction(clinic: Clinic) -> None:
+    """The Today view and the questionnaires due: one statement, between one BEGIN and its
+    end, for a short and a long history."""
+    _add_history(clinic, clinic.patient_a, 5)
+    _add_history(clinic, clinic.patient_b, 500)
+    for user_id, patient_id in (
+        (clinic.patient_a_user, clinic.patient_a),
+        (clinic.patient_b_user, clinic.patient_b),
+    ):
+        actor = Actor(role=Role.PATIENT, user_id=user_id)
+        portal.today_and_due(clinic.ctx, actor, patient_id)  # warm
+        seen: list[str] = []
+        begins: list[object] = []
+
+        def count(*args: object) -> None:
+            seen.append(str(args[2]))
+
+        def begin(*args: object) -> None:
+            begins.append(args[0])
+
+        sa.event.listen(clinic.engine, "before_cursor_execute", count)
+        sa.event.listen(clinic.engine, "begin", begin)
+        try:
+            view, due = portal.today_and_due(clinic.ctx, actor, patient_id)
+        finally:
+            sa.event.remove(clinic.engine, "before_cursor_execute", count)
+            sa.event.remove(clinic.engine, "begin", begin)
+        assert len(seen) == 1 and len(begins) == 1
+        assert view is not None and view.patient_id == patient_id and due
 
 
 def test_the_plan_counts_only_todays_sessions_of_a_long_history(clinic: Clinic) -> None:

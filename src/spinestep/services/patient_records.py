@@ -18,7 +18,7 @@ before the rules offer sessions (the Bundle does not carry a clearance).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -154,6 +154,13 @@ def _gather(uow: UnitOfWork, patient: PatientRecord) -> PatientRecords:
 
 def stored_questionnaires(uow: UnitOfWork, patient_id: int) -> tuple[QuestionnaireEntry, ...]:
     """The patient's questionnaires (not NPRS, which comes from sessions), oldest first."""
+    return questionnaire_entries(uow.questionnaires.for_patient(patient_id))
+
+
+def questionnaire_entries(
+    stored: Iterable[StoredQuestionnaire],
+) -> tuple[QuestionnaireEntry, ...]:
+    """``stored_questionnaires`` from questionnaires already read."""
     return tuple(
         QuestionnaireEntry(
             id=str(q.id),
@@ -163,7 +170,7 @@ def stored_questionnaires(uow: UnitOfWork, patient_id: int) -> tuple[Questionnai
                 Instrument(q.instrument), {k: v for k, v in q.answers.items() if k != "instrument"}
             ),
         )
-        for q in sorted(uow.questionnaires.for_patient(patient_id), key=lambda q: q.taken_at)
+        for q in sorted(stored, key=lambda q: q.taken_at)
         if q.instrument != Instrument.NPRS.value
     )
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from spinestep.services.access import audit_read, load_patient
 from spinestep.services.context import Actor, ServiceContext
-from spinestep.services.programme import today_in
+from spinestep.services.patient_records import questionnaire_entries
+from spinestep.services.programme import read_day, today_of
 from spinestep.services.questionnaire_scores import DueItem
-from spinestep.services.questionnaire_tracking import due_in
+from spinestep.services.questionnaire_tracking import due_of
 from spinestep.services.records import FlagSource, ProgrammeEvent
 from spinestep.services.views import TodayView
 
@@ -21,18 +22,19 @@ def onboarding_screened(ctx: ServiceContext, actor: Actor, patient_id: int) -> b
 def today_and_due(
     ctx: ServiceContext, actor: Actor, patient_id: int
 ) -> tuple[TodayView | None, tuple[DueItem, ...]]:
-    """The Today page's reads in one unit of work: the Today view (None while there is no
-    programme) and the questionnaires due. The same as ``programme.today`` followed by
-    ``questionnaire_tracking.questionnaires_due``, with the patient and programme read once.
+    """The Today page's reads in one statement (``programme.read_day``): the Today view
+    (None while there is no programme) and the questionnaires due. The same as
+    ``programme.today`` followed by ``questionnaire_tracking.questionnaires_due``.
     """
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        patient = load_patient(uow, actor, patient_id)
-        assignment = uow.assignments.current_for(patient_id)
+        day = read_day(uow, actor, patient_id, now)
+        assignment = day.assignment
         view = None
         if assignment is not None:
-            view = today_in(uow, ctx.clock, actor, patient, assignment, now)
-        due = due_in(uow, ctx.clock, actor, patient_id, assignment)
+            view = today_of(uow, ctx.clock, actor, day, assignment, now)
+        audit_read(uow, ctx.clock, actor, "questionnaire.due", patient_id)
+        due = due_of(questionnaire_entries(day.questionnaires), now, assignment)
         uow.commit()
     return view, due
 

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Protocol
 
 from spinestep.services.caseload_port import CaseloadQueries
+from spinestep.services.patient_day_port import PatientDayReader
 from spinestep.services.messages_port import MessageRepository
 from spinestep.services.clinic_port import ClinicRepository
 from spinestep.services.records import (
@@ -281,6 +282,8 @@ class UnitOfWork(Protocol):
     reminders: ReminderRepository
     #: Reads about a clinician's whole caseload at once (the dashboard).
     caseload: CaseloadQueries
+    #: The patient's records for Today in one statement (the hot read).
+    patient_day: PatientDayReader
     #: Secure messages between the patient and their care team.
     messages: MessageRepository
     #: The care team's contact details and the questionnaire wording packs.

@@ -6,16 +6,17 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from spinestep.errors import NotFound
-from spinestep.services.access import audit_read, load_patient
+from spinestep.services.access import audit_read, load_patient, may_see
 from spinestep.services.adherence import adherence_in, window_start
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.deciding import protocol_of, run_rules
 from spinestep.services.instructions import stage_instructions
 from spinestep.services.local_days import local_day_bounds
+from spinestep.services.patient_day_port import PatientDay
 from spinestep.services.ports import Clock, UnitOfWork
 from spinestep.services.records import AssignmentRecord, PatientRecord, ProgrammeStatus
 from spinestep.services.rom_trend import rom_weeks, stage_ids_of
-from spinestep.services.screening import monthly_due
+from spinestep.services.screening import MONTHLY_INTERVAL, monthly_due_in
 from spinestep.services.today_story import exercise_now, pause_cause, phase_now, update_after
 from spinestep.services.views import (
     DecisionView,
@@ -38,42 +39,57 @@ def today(ctx: ServiceContext, actor: Actor, patient_id: int) -> TodayView:
     """Stage, instructions, dose, sessions done today of those planned, last decision, pause."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        patient = load_patient(uow, actor, patient_id)
-        view = today_in(uow, ctx.clock, actor, patient, _assignment(uow, patient), now)
+        day = read_day(uow, actor, patient_id, now)
+        if day.assignment is None:
+            raise NotFound(f"patient {patient_id} has no programme yet")
+        view = today_of(uow, ctx.clock, actor, day, day.assignment, now)
         uow.commit()
     return view
 
 
-def today_in(
+def read_day(uow: UnitOfWork, actor: Actor, patient_id: int, now: datetime) -> PatientDay:
+    """The patient's records for Today in one statement (``PatientDayReader``): NotFound
+    unless the patient exists and ``actor`` may see them.
+
+    The sessions read are those of the adherence window (8 days), which always holds the
+    patient's local today; the screenings those of the monthly check's 30 days.
+    """
+    day = uow.patient_day.read(patient_id, window_start(now), now - MONTHLY_INTERVAL)
+    if day is None or not may_see(actor, day.patient):
+        raise NotFound(f"no patient with id {patient_id}")
+    return day
+
+
+def today_of(
     uow: UnitOfWork,
     clock: Clock,
     actor: Actor,
-    patient: PatientRecord,
+    day: PatientDay,
     assignment: AssignmentRecord,
     now: datetime,
 ) -> TodayView:
-    """``today`` inside an open unit of work (audited; the caller commits).
+    """The Today view of the records in ``day`` (audited; the caller commits).
 
-    A fixed number of indexed reads whatever the history: the last 8 days of sessions,
-    the latest decision, the programme's events, the red flags and the last 30 days of
-    screenings. Says one story (``services.today_story``): the latest decision only
-    while it applies, the exercise and dose of now (maintenance in maintenance).
+    Says one story (``services.today_story``): the latest decision only while it
+    applies, the exercise and dose of now (maintenance in maintenance). Reads nothing
+    more, except for a paused programme whose latest decision did not pause it (older
+    data), where the pausing decision is looked up.
     """
+    patient = day.patient
     assert patient.id is not None
     patient_id = patient.id
     protocol = protocol_of(assignment)
     stage, dose = exercise_now(protocol, assignment)
     local_date, start, end = local_day_bounds(patient.time_zone, now)
-    recent = uow.sessions.for_patient(patient_id, min(start, window_start(now)), None)
+    recent = day.sessions
     done = [s for s in recent if s.completed and start <= s.at < end]
-    last = uow.decisions.latest_for(patient_id)
-    reports = uow.red_flags.for_patient(patient_id)
+    last = day.latest_decision
+    reports = day.red_flags
     flags = tuple(report.code for report in reports if report.resolved_at is None)
-    events = uow.events.for_patient(patient_id)
+    events = day.events
     own_events = [e for e in events if e.assignment_id == assignment.id]
     update = update_after(last, own_events, reports, patient)
-    due = tuple(flag.code for flag in monthly_due(uow, patient_id, now))
-    clinician = None if patient.clinician_id is None else uow.users.get(patient.clinician_id)
+    due = tuple(flag.code for flag in monthly_due_in(day.screenings, now))
     adherence = adherence_in(
         uow, assignment, patient.time_zone, now, sessions=recent, events=events
     )
@@ -113,7 +129,7 @@ def today_in(
         update=update,
         pause_decision=pause_cause(uow, assignment, last),
         adherence=adherence,
-        clinician_name=None if clinician is None else clinician.display_name,
+        clinician_name=day.clinician_name if patient.clinician_id is not None else None,
     )
 
 

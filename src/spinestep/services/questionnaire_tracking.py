@@ -113,7 +113,17 @@ def due_in(
     """``questionnaires_due`` inside an open unit of work (audited; the caller commits)."""
     entries = stored_questionnaires(uow, patient_id)
     audit_read(uow, clock, actor, "questionnaire.due", patient_id)
+    return due_of(entries, clock.now(), assignment, chosen)
+
+
+def due_of(
+    entries: tuple[QuestionnaireEntry, ...],
+    now: datetime,
+    assignment: AssignmentRecord | None,
+    chosen: Instrument | None = None,
+) -> tuple[DueItem, ...]:
+    """What is due from the questionnaires already read, by the programme's choices."""
     if chosen is None and assignment is not None:
         chosen = Instrument(assignment.outcome_measure.value)
     psfs = assignment is not None and assignment.psfs_enabled
-    return due(entries, clock.now(), chosen, psfs_enabled=psfs)
+    return due(entries, now, chosen, psfs_enabled=psfs)

@@ -20,10 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from spinestep.errors import Conflict, StorageError
 from spinestep.services import ports
 from spinestep.services.caseload_port import CaseloadQueries
+from spinestep.services.patient_day_port import PatientDayReader
 from spinestep.services.messages_port import MessageRepository
 from spinestep.services.ports import UnitOfWorkFactory
 from spinestep.services.reminder_ports import ReminderRepository
 from spinestep.store.caseload import SqlCaseloadQueries
+from spinestep.store.patient_day import SqlPatientDayReader
 from spinestep.store.clinic_repo import SqlClinicRepository
 from spinestep.store.engine import make_engine, migrate
 from spinestep.store.messages_repo import SqlMessageRepository
@@ -85,6 +87,7 @@ class SqlUnitOfWork:
     calendar_feeds: ports.CalendarFeedRepository
     reminders: ReminderRepository
     caseload: CaseloadQueries
+    patient_day: PatientDayReader
     messages: MessageRepository
     clinic: ports.ClinicRepository
 
@@ -117,6 +120,7 @@ class SqlUnitOfWork:
         self.calendar_feeds = SqlCalendarFeedRepository(session)
         self.reminders = SqlReminderRepository(session)
         self.caseload = SqlCaseloadQueries(session)
+        self.patient_day = SqlPatientDayReader(session)
         self.messages = SqlMessageRepository(session)
         self.clinic = SqlClinicRepository(session)
         return self

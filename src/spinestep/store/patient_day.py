@@ -1,0 +1,176 @@
+"""The patient's hot read (``services.patient_day_port``) as one SQL statement.
+
+One ``UNION ALL`` of a branch per kind of record: each branch fills the columns of its
+own table and leaves every other table's columns NULL (cast to the column's type, so
+PostgreSQL can type the union and SQLAlchemy converts each value as the repositories
+do). A ``kind`` column says which branch a row came from. The rows are then turned
+into records by the repositories' own conversions, so the records are the ones the
+repositories give. The branches that need "the latest" use an indexed ``LIMIT 1``
+subquery; the others are the repositories' ``WHERE`` clauses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from types import SimpleNamespace
+from typing import Any, TypeAlias
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import KeyedColumnElement
+
+from spinestep.services.patient_day_port import PatientDay
+from spinestep.store.repositories import (
+    SqlAssignmentRepository,
+    SqlDecisionRepository,
+    SqlEventRepository,
+    SqlPatientRepository,
+    SqlQuestionnaireRepository,
+    SqlRedFlagRepository,
+    SqlSessionRepository,
+)
+from spinestep.store.tables import (
+    AssignmentRow,
+    Base,
+    DecisionRow,
+    EventRow,
+    PatientRow,
+    QuestionnaireRow,
+    RedFlagRow,
+    ScreeningRow,
+    SessionRow,
+    UserRow,
+)
+
+_PATIENT_ID = sa.bindparam("patient_id", type_=sa.Integer)
+_SESSIONS_SINCE = sa.bindparam("sessions_since", type_=SessionRow.__table__.c.at_utc.type)
+_SCREENINGS_AFTER = sa.bindparam("screenings_after", type_=ScreeningRow.__table__.c.at.type)
+
+
+Column: TypeAlias = KeyedColumnElement[Any]
+Branch: TypeAlias = tuple[str, sa.FromClause, list[Column], sa.ColumnElement[bool]]
+
+
+def _columns(
+    row: type[Base], names: Sequence[str] | None = None
+) -> tuple[sa.FromClause, list[Column]]:
+    table = row.__table__
+    return table, [c for c in table.columns if names is None or c.key in names]
+
+
+def _branches() -> list[Branch]:
+    """Each branch: its kind, its table, the columns it reads and its WHERE clause."""
+    latest_assignment = (
+        sa.select(AssignmentRow.id)
+        .where(AssignmentRow.patient_id == _PATIENT_ID)
+        .order_by(AssignmentRow.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    latest_decision = (
+        sa.select(DecisionRow.id)
+        .where(DecisionRow.patient_id == _PATIENT_ID)
+        .order_by(DecisionRow.made_at.desc(), DecisionRow.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    clinician = (
+        sa.select(PatientRow.clinician_id).where(PatientRow.id == _PATIENT_ID).scalar_subquery()
+    )
+    return [
+        ("patient", *_columns(PatientRow), PatientRow.id == _PATIENT_ID),
+        ("assignment", *_columns(AssignmentRow), AssignmentRow.id == latest_assignment),
+        ("clinician", *_columns(UserRow, ("id", "display_name")), UserRow.id == clinician),
+        (
+            "session",
+            *_columns(SessionRow),
+            sa.and_(SessionRow.patient_id == _PATIENT_ID, SessionRow.at_utc >= _SESSIONS_SINCE),
+        ),
+        ("decision", *_columns(DecisionRow), DecisionRow.id == latest_decision),
+        ("red_flag", *_columns(RedFlagRow), RedFlagRow.patient_id == _PATIENT_ID),
+        ("event", *_columns(EventRow), EventRow.patient_id == _PATIENT_ID),
+        (
+            "screening",
+            *_columns(ScreeningRow, ("id", "at", "answers")),
+            sa.and_(ScreeningRow.patient_id == _PATIENT_ID, ScreeningRow.at > _SCREENINGS_AFTER),
+        ),
+        (
+            "questionnaire",
+            *_columns(QuestionnaireRow),
+            QuestionnaireRow.patient_id == _PATIENT_ID,
+        ),
+    ]
+
+
+@cache
+def _statement() -> tuple[sa.CompoundSelect[Any], dict[str, list[tuple[str, int]]]]:
+    """The union, and per kind its columns' keys and positions in a result row."""
+    branches = _branches()
+    slots: list[tuple[str, Column]] = [
+        (kind, column) for kind, _, columns, _ in branches for column in columns
+    ]
+    positions: dict[str, list[tuple[str, int]]] = {kind: [] for kind, _, _, _ in branches}
+    for index, (kind, column) in enumerate(slots, start=1):
+        positions[kind].append((column.key, index))
+    selects = []
+    for kind, table, _, where in branches:
+        values: list[sa.ColumnElement[Any]] = [sa.literal(kind, sa.String(16)).label("kind")]
+        for index, (owner, column) in enumerate(slots):
+            name = f"c{index}"
+            if owner == kind:
+                values.append(column.label(name))
+            else:
+                values.append(sa.cast(sa.null(), column.type).label(name))
+        selects.append(sa.select(*values).select_from(table).where(where))
+    return sa.union_all(*selects), positions
+
+
+class SqlPatientDayReader:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def read(
+        self, patient_id: int, sessions_since: datetime, screenings_after: datetime
+    ) -> PatientDay | None:
+        statement, positions = _statement()
+        rows = self._session.execute(
+            statement,
+            {
+                "patient_id": patient_id,
+                "sessions_since": sessions_since,
+                "screenings_after": screenings_after,
+            },
+        ).all()
+        found: dict[str, list[SimpleNamespace]] = {kind: [] for kind in positions}
+        for row in rows:
+            kind = row[0]
+            found[kind].append(SimpleNamespace(**{k: row[i] for k, i in positions[kind]}))
+        if not found["patient"]:
+            return None
+        session = self._session
+        sessions = sorted(found["session"], key=lambda r: (r.at_utc, r.id))
+        screenings = sorted(found["screening"], key=lambda r: (r.at, r.id), reverse=True)
+        return PatientDay(
+            patient=SqlPatientRepository(session)._to_record(found["patient"][0]),  # type: ignore[arg-type]
+            assignment=_first(SqlAssignmentRepository(session), found["assignment"]),
+            clinician_name=found["clinician"][0].display_name if found["clinician"] else None,
+            sessions=tuple(SqlSessionRepository(session)._to_record(r) for r in sessions),  # type: ignore[arg-type]
+            latest_decision=_first(SqlDecisionRepository(session), found["decision"]),
+            red_flags=_all(SqlRedFlagRepository(session), found["red_flag"], ("id",)),
+            events=_all(SqlEventRepository(session), found["event"], ("at", "id")),
+            screenings=tuple((r.at, r.answers) for r in screenings),
+            questionnaires=_all(
+                SqlQuestionnaireRepository(session), found["questionnaire"], ("taken_at", "id")
+            ),
+        )
+
+
+def _first(repository: Any, rows: list[SimpleNamespace]) -> Any:
+    return repository._to_record(rows[0]) if rows else None
+
+
+def _all(repository: Any, rows: list[SimpleNamespace], order: tuple[str, ...]) -> tuple[Any, ...]:
+    ordered = sorted(rows, key=lambda r: tuple(getattr(r, name) for name in order))
+    return tuple(repository._to_record(r) for r in ordered)
