@@ -101,18 +101,11 @@ def _settings(
     times: tuple[time, ...],
     active: bool,
 ) -> ReminderSettings:
-    if choice is None:
-        choice = ReminderChoice(
-            patient_id=0,
-            mode=ReminderMode.OFF,
-            quiet_start=clock_text(DEFAULT_QUIET_START),
-            quiet_end=clock_text(DEFAULT_QUIET_END),
-            updated_at=datetime.min,
-        )
+    """The settings shown; a patient who never chose has reminders off, quiet 21:00-08:00."""
     return ReminderSettings(
-        mode=choice.mode,
-        quiet_start=choice.quiet_start,
-        quiet_end=choice.quiet_end,
+        mode=ReminderMode.OFF if choice is None else choice.mode,
+        quiet_start=clock_text(DEFAULT_QUIET_START) if choice is None else choice.quiet_start,
+        quiet_end=clock_text(DEFAULT_QUIET_END) if choice is None else choice.quiet_end,
         email=email,
         time_zone=time_zone,
         session_times=tuple(clock_text(at) for at in times),
