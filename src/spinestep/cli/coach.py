@@ -1,5 +1,6 @@
-"""The terminal coach: ``screen``, ``today``, ``session``, ``history``, ``resume``, ``start``;
-``init`` lives in ``coach_init`` and ``log`` in ``coach_log``.
+"""The terminal coach: ``screen``, ``session``, ``history``, ``resume``, ``start``;
+``init`` lives in ``coach_init``, ``log`` in ``coach_log`` and ``today`` in ``coach_today``
+(the command run most often, so it imports only what it needs).
 
 Thin: the use cases live in ``spinestep.services``; this module wires the store in,
 asks questions and prints. One patient profile per local database by default (the
@@ -26,6 +27,7 @@ from spinestep.cli.coach_render import (
     today_panel,
 )
 from spinestep.cli.coach_session import GuidedSession
+from spinestep.cli.coach_today import today_command
 from spinestep.cli.coach_wiring import (
     FAST_ENV,
     INTERRUPTED_EXIT,
@@ -63,47 +65,6 @@ def screen_command(patient: PatientOption = None) -> None:
             console.print(
                 "[green]No red flags. Saved: a session may follow within 2 hours.[/green]"
             )
-
-
-def _today_json(view: TodayView) -> dict[str, object]:
-    return {
-        "patient_id": view.patient_id,
-        "local_date": view.local_date.isoformat(),
-        "time_zone": view.time_zone,
-        "protocol": view.protocol_id,
-        "stage": view.stage,
-        "stage_id": view.stage_definition.id,
-        "dose": view.dose.to_json(),
-        "sessions_done_today": view.sessions_done_today,
-        "sessions_planned": view.sessions_planned,
-        "status": view.status.value,
-        "paused": view.paused,
-        "paused_reason": view.paused_reason,
-        "open_red_flags": list(view.open_red_flags),
-        "last_decision": None if view.last_decision is None else view.last_decision.to_json(),
-        "emergency_number": view.emergency_number,
-        "phase": view.phase.value,
-        "instructions": list(view.instructions),
-        "current_decision": (
-            None if view.current_decision is None else view.current_decision.to_json()
-        ),
-        "update": None if view.update is None else view.update.to_json(),
-        "pause_decision": None if view.pause_decision is None else view.pause_decision.to_json(),
-        "adherence_7d_percent": None if view.adherence is None else view.adherence.percent,
-    }
-
-
-def today_command(
-    patient: PatientOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a panel.")] = False,
-) -> None:
-    """Show what to do today: stage, instructions, dose, sessions done, last decision."""
-    with errors(), services() as ctx:
-        view = programme.today(ctx, LOCAL, resolve_patient(ctx, patient))
-    if as_json:
-        typer.echo(json.dumps(_today_json(view), ensure_ascii=False))
-        return
-    new_console().print(today_panel(view))
 
 
 # --- session, log -----------------------------------------------------------------------
@@ -304,7 +265,6 @@ def register(app: typer.Typer) -> None:
     """Add the coach commands to the application."""
     app.command("init")(init_command)
     app.command("screen")(screen_command)
-    app.command("today")(today_command)
     app.command("session")(session_command)
     app.command("log")(log_command)
     app.command("history")(history_command)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.console import Console
 
 from spinestep.cli.output import error_line
 from spinestep.errors import NotFound, SpinestepError
 from spinestep.services import programme
 from spinestep.services.context import Actor, ServiceContext, SystemClock
 from spinestep.settings import load_settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 LOCAL = Actor.local_person()
 FAST_ENV = "SPINESTEP_FAST_COUNTDOWN"
@@ -30,6 +32,8 @@ PatientOption = Annotated[
 
 
 def new_console() -> Console:
+    from rich.console import Console  # imported by the commands that print with it
+
     return Console(highlight=False)
 
 

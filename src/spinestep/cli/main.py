@@ -46,7 +46,10 @@ _WEB = "spinestep.cli.web"
 #: module (a test checks both against the commands themselves).
 COMMANDS: dict[str, tuple[str, str]] = {
     "start": (_COACH, "Start here: set up a profile, or show today's plan."),
-    "today": (_COACH, "Show what to do today: stage, dose, sessions done, last decision."),
+    "today": (
+        "spinestep.cli.coach_today",
+        "Show what to do today: stage, dose, sessions done, last decision.",
+    ),
     "screen": (_COACH, "Answer the safety questions now (needed before a session)."),
     "session": (_COACH, "A guided session: safety check, pain, repetitions, the decision."),
     "log": (_COACH, "Record a session from options, without prompts (for scripts)."),
