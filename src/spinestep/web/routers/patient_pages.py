@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from spinestep.errors import InvalidInput, NotFound
-from spinestep.services import portal, programme, screening, sessions
+from spinestep.services import messages, portal, programme, screening, sessions
 from spinestep.services.instructions import REST_BEFORE_PAIN_AFTER_S
 from spinestep.services.sessions import SessionInput, StopNowInput
 from spinestep.services.views import TodayView
@@ -24,7 +24,9 @@ from spinestep.web.access import (
     web_context,
 )
 from spinestep.web.body_limit import DEFAULT_LIMIT_BYTES
+from spinestep.web.care_contacts import patient_team
 from spinestep.web.context import WebContext
+from spinestep.web.demonstration import demonstration_values
 from spinestep.web.motion_series import MotionSeries
 from spinestep.web.notify import notify_clinician
 from spinestep.web.pages import Pages, PagesDep, read_checked_form, redirect
@@ -88,8 +90,10 @@ def today_page(request: Request, principal: PatientAccount) -> Response:
         self_managed=scope.patient.self_managed,
         can_start=today is not None and today.can_exercise,
         figure_alt="" if today is None else figure_alt(today.stage_definition.id),
+        team=patient_team(ctx, scope),
     )
-    return pages.render(request, "patient/today.html", main=main)
+    unread = messages.unread_count(ctx.services, scope.principal.actor, scope.patient_id)
+    return pages.render(request, "patient/today.html", main=main, unread_messages=unread)
 
 
 def _carried(form: FormData | None, names: tuple[str, ...]) -> dict[str, str]:
@@ -163,6 +167,7 @@ def _render_step(
             return redirect("/today")
         values["stage"] = plan_out(today, []).stage
         values["figure_alt"] = figure_alt(today.stage_definition.id)
+        values.update(demonstration_values(today.stage_definition, today.dose))
     return pages.render(
         request,
         "patient/session.html",
@@ -307,6 +312,7 @@ def decision_page(request: Request, scope: PatientSelf, ctx: Ctx, pages: PagesDe
         update=None if today is None or today.current_decision is not None else today.update,
         emergency_number=scope.patient.emergency_number.value,
         camera_refused=request.query_params.get("camera") == CAMERA_REFUSED,
+        team=patient_team(ctx, scope),
     )
 
 
