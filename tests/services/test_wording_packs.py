@@ -118,3 +118,24 @@ def test_deleting_the_patient_deletes_what_was_shown_but_keeps_the_pack(
     with ctx.uow() as uow:
         assert uow.clinic.shown_packs([int(entry.id)]) == {}
         assert uow.clinic.get_pack(pack.id or 0) is not None
+
+
+def test_the_patients_export_says_which_pack_each_answer_was_shown_from(
+    ctx: ServiceContext,
+) -> None:
+    patient_id = onboard(ctx, LOCAL)
+    pack = wording_packs.load_pack(ctx, LOCAL, pack_text("odi", version=5)).pack
+    at_home = record_questionnaire(
+        ctx, LOCAL, patient_id, OdiAnswers((1,) * 10), wording_pack_id=pack.id
+    )
+    record_questionnaire(ctx, LOCAL, patient_id, RmdqAnswers((2,)))  # from the paper form
+    exported = privacy.export_patient_data(ctx, LOCAL, patient_id)
+    assert exported["questionnaire_wording"] == [
+        {
+            "questionnaire_id": int(at_home.id),
+            "instrument": "odi",
+            "language": "en",
+            "pack_version": 5,
+            "checksum": pack.checksum,
+        }
+    ]

@@ -10,12 +10,14 @@ from typing import Any
 from spinestep.errors import NotFound, PermissionDenied
 from spinestep.services.access import audit, audit_read, load_patient, require_role
 from spinestep.services.context import Actor, ServiceContext
+from spinestep.services.ports import UnitOfWork
 from spinestep.services.records import (
     AuditEntry,
     CalendarFeedRecord,
     DeletionRequest,
     DeletionStatus,
     Role,
+    StoredQuestionnaire,
 )
 
 EXPORT_FORMAT = "spinestep-export/1"
@@ -41,11 +43,27 @@ def _subscription(feed: CalendarFeedRecord | None) -> dict[str, str] | None:
     return None if feed is None else {"created_at": feed.created_at.isoformat()}
 
 
+def _wording_shown(uow: UnitOfWork, entries: list[StoredQuestionnaire]) -> list[dict[str, Any]]:
+    """Which wording pack each questionnaire answered at home was shown from."""
+    shown = uow.clinic.shown_packs([e.id for e in entries if e.id is not None])
+    return [
+        {
+            "questionnaire_id": response_id,
+            "instrument": pack.instrument,
+            "language": pack.language,
+            "pack_version": pack.pack_version,
+            "checksum": pack.checksum,
+        }
+        for response_id, pack in sorted(shown.items())
+    ]
+
+
 def export_patient_data(ctx: ServiceContext, actor: Actor, patient_id: int) -> dict[str, Any]:
     """Every record held about the patient (and their account, without secrets), as JSON."""
     with ctx.uow() as uow:
         patient = load_patient(uow, actor, patient_id)
         user = None if patient.user_id is None else uow.users.get(patient.user_id)
+        questionnaires = uow.questionnaires.for_patient(patient_id)
         data: dict[str, Any] = {
             "format": EXPORT_FORMAT,
             "exported_at": ctx.clock.now().isoformat(),
@@ -64,7 +82,8 @@ def export_patient_data(ctx: ServiceContext, actor: Actor, patient_id: int) -> d
             "decisions": _plain(uow.decisions.for_patient(patient_id)),
             "red_flags": _plain(uow.red_flags.for_patient(patient_id)),
             "screenings": _plain(uow.screenings.for_patient(patient_id)),
-            "questionnaires": _plain(uow.questionnaires.for_patient(patient_id)),
+            "questionnaires": _plain(questionnaires),
+            "questionnaire_wording": _wording_shown(uow, questionnaires),
             "audit": _plain(uow.audit.for_patient(patient_id)),
             "reminders": _plain(uow.reminder_slots.for_patient(patient_id)),
             "calendar_subscription": _subscription(uow.calendar_feeds.for_patient(patient_id)),
