@@ -97,6 +97,7 @@ def test_a_session_done_offline_is_stored_once_when_the_connection_returns(
         expect(page.locator("#offline-check")).to_be_hidden()  # answered already
         form = page.locator("#offline-session-form")
         expect(form.locator("input[name=pain_before][value='3']")).to_be_checked()
+        expect(page.locator("#demo .demo-animated svg")).to_be_visible()  # the demonstration
         assert_no_blocking(page, "the session without a connection")
         page.get_by_label("Repetitions done").fill("10")
         form.locator("input[name=pain_during][value='2']").check()
@@ -119,7 +120,7 @@ def test_a_session_done_offline_is_stored_once_when_the_connection_returns(
 
         # Back online: the session is sent and its decision shown.
         context.set_offline(False)
-        page.goto(f"{server.url}/today")
+        page.goto(f"{server.url}/today", wait_until="commit")  # it moves on by itself
         expect(page).to_have_url(f"{server.url}/decision", timeout=20_000)
         expect(page.get_by_role("heading", name="What next", exact=True)).to_be_visible()
         (session,) = stored_sessions(database_url, patient_id)
@@ -129,7 +130,7 @@ def test_a_session_done_offline_is_stored_once_when_the_connection_returns(
 
         # The same session sent again (a retry after a lost answer) stays one.
         page.evaluate(PUT_PENDING, pending)
-        page.goto(f"{server.url}/today")
+        page.goto(f"{server.url}/today", wait_until="commit")  # it moves on by itself
         expect(page).to_have_url(f"{server.url}/decision", timeout=20_000)
         assert len(stored_sessions(database_url, patient_id)) == 1
         assert page.evaluate(READ_PENDING) == []

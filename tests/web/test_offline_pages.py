@@ -106,6 +106,8 @@ def test_the_offline_pages_are_the_patients_own(clinic: Clinic) -> None:
     html = clinic.client("patient_a").get("/session/offline").text
     assert 'id="offline-session-form"' in html
     assert 'name="pain_before"' in html and 'name="effort"' in html
+    assert 'id="demo" class="demo" data-demo=' in html  # the demonstration, kept with it
+    assert '<script type="module" src="/static/offline-demo.js"></script>' in html
 
 
 def test_the_safety_check_holds_the_guidance_for_a_yes_without_a_connection(

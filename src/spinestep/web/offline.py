@@ -41,6 +41,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 SHELL_ASSETS = (
     "/static/app.css",
     "/static/offline.js",
+    "/static/offline-demo.js",
     "/static/session.js",
     "/static/rest.js",
     "/static/favicon.svg",

@@ -16,6 +16,7 @@ from spinestep.services import sessions
 from spinestep.services.sessions import StopNowInput
 from spinestep.web import forms, offline
 from spinestep.web.access import Anyone, Ctx, PatientSelf
+from spinestep.web.demonstration import demonstration_values
 from spinestep.web.errors import error_body, status_for
 from spinestep.web.notify import notify_clinician
 from spinestep.web.pages import CheckedForm, PagesDep
@@ -83,9 +84,15 @@ def offline_session_page(
     except NotFound:
         today = None
     number = scope.patient.emergency_number.value
+    demo = (
+        demonstration_values(today.stage_definition, today.dose)
+        if today is not None
+        else {"demonstration": None}
+    )
     return pages.render(
         request,
         "patient/session_offline.html",
+        **demo,
         stage=None if today is None else plan_out(today, []).stage,
         can_start=today is not None and today.can_exercise,
         emergency_number=number,
