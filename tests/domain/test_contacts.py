@@ -17,7 +17,9 @@ def test_details_are_tidied_and_empty_ones_left_out() -> None:
 
 
 def test_nothing_given_is_empty() -> None:
-    assert check_contact_details(None, " ", None).empty
+    details = check_contact_details(None, " ", None)
+    assert details.empty
+    assert details.phone_link is None
 
 
 @pytest.mark.parametrize(

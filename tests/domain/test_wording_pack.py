@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from importlib import resources
+from typing import Any
 
 import jsonschema
 import pytest
@@ -156,3 +158,38 @@ def test_the_schema_accepts_a_test_pack_and_refuses_a_wrong_one() -> None:
     jsonschema.validate(pack_document("rmdq"), schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**pack_document("odi"), "instrument": "startback"}, schema)
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (lambda d: d.update(items="ten items"), "items"),
+        (lambda d: d["items"].__setitem__(4, "Test item 5"), "items[4]"),
+        (lambda d: d["items"][1].update(options="0-5"), "items[1].options"),
+        (lambda d: d["items"][1]["options"].__setitem__(2, 2), "items[1].options[2]"),
+        (lambda d: d["items"][0].update(note="x"), "items[0]"),
+    ],
+)
+def test_items_and_options_of_the_wrong_shape_are_refused(
+    change: Callable[[dict[str, Any]], None], path: str
+) -> None:
+    document = pack_document("odi")
+    change(document)
+    assert _refused(resealed(document)).path == path
+
+
+def test_a_pack_larger_than_the_limit_is_refused_before_parsing() -> None:
+    error = _refused("# padding\n" * 30_000)
+    assert error.path == "pack" and "KiB" in error.problem
+
+
+def test_the_stored_content_holds_every_item_and_option() -> None:
+    content = parse_pack(pack_text("rmdq")).content_json()
+    assert len(content["items"]) == 24
+    assert content["items"][23] == {
+        "text": "Test item 24",
+        "options": [
+            {"score": 0, "text": "Test option 24.0 v1"},
+            {"score": 1, "text": "Test option 24.1 v1"},
+        ],
+    }

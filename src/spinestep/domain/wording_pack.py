@@ -168,12 +168,10 @@ def read_document(text: str) -> dict[str, Any]:
         raise InvalidInput("pack", f"is larger than {MAX_PACK_BYTES // 1024} KiB")
     try:
         document = yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
         where = "" if mark is None else f" at line {mark.line + 1}"
         raise InvalidInput("pack", f"is not valid YAML{where}") from None
-    except yaml.YAMLError:
-        raise InvalidInput("pack", "is not valid YAML") from None
     if not isinstance(document, dict):
         raise InvalidInput("pack", "must be a YAML mapping of " + ", ".join(FIELDS))
     return document
