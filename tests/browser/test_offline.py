@@ -141,7 +141,7 @@ def test_a_red_flag_yes_offline_shows_what_to_do_at_once(
     browser: Browser, tmp_path: Path, database_url: str
 ) -> None:
     clinic = build_clinic(tmp_path, database_url)
-    email = clinic.emails["patient_a"]
+    patient_id, email = clinic.patient_a, clinic.emails["patient_a"]
     clinic.close()
     with live_server(database_url, tmp_path) as server:
         context = phone(browser)
@@ -160,12 +160,27 @@ def test_a_red_flag_yes_offline_shows_what_to_do_at_once(
         )
         expect(guidance.locator("[data-guidance-for=new_bowel_dysfunction]")).to_be_hidden()
         assert_no_blocking(page, "the safety check's red-flag guidance offline")
+        (kept,) = page.evaluate(READ_PENDING)  # the answer waits to be sent
+        assert kept["kind"] == "check" and kept["check"]["flag_saddle_anaesthesia"] == "yes"
         served_before = server.log()
         page.goto(f"{server.url}/offline")
         expect(page.get_by_role("heading", name="Emergency and red-flag guidance")).to_be_visible()
         expect(page.get_by_role("link", name="Call 112").first).to_be_visible()
         assert server.log() == served_before  # kept on the phone
         assert_no_blocking(page, "the guidance kept on the phone")
+
+        # Back online: the "yes" is sent, the programme paused, the decision shown.
+        context.set_offline(False)
+        page.goto(f"{server.url}/today", wait_until="commit")
+        expect(page).to_have_url(f"{server.url}/decision", timeout=20_000)
+        expect(page.locator("#decision")).to_contain_text("emergency")
+        engine, uow = open_store(database_url)
+        try:
+            with uow() as work:
+                (flag,) = work.red_flags.unresolved_for(patient_id)
+        finally:
+            engine.dispose()
+        assert flag.code == "saddle_anaesthesia"
         context.close()
 
 

@@ -248,3 +248,44 @@ def test_another_patients_tag_cannot_send_into_this_account(clinic: Clinic) -> N
     )
     assert client.post("/session/offline", data=form).status_code == 409
     assert stored_sessions(clinic) == []
+
+
+def check_form(client: TestClient, checked: datetime, **answers: str) -> dict[str, str]:
+    token, tag = page_values(client)
+    form = {"csrf_token": token, "account_tag": tag, "kind": "check", "checked_at": iso(checked)}
+    form.update({f"flag_{code}": value for code, value in answers.items()})
+    return form
+
+
+def test_a_red_flag_answered_offline_is_stored_at_its_time_and_acted_on(clinic: Clinic) -> None:
+    client = clinic.client("patient_a")
+    checked = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=40)
+    form = check_form(client, checked, saddle_anaesthesia="yes", new_bowel_dysfunction="no")
+    first = client.post("/session/offline", data=form)
+    again = client.post("/session/offline", data=form)
+    assert (first.status_code, again.status_code) == (201, 200), first.text
+    assert again.json()["replayed"] is True
+    kept = [s for s in stored_screenings(clinic) if s.at == checked]
+    assert len(kept) == 1 and kept[0].answers["saddle_anaesthesia"] is True
+    with clinic.ctx.uow() as uow:
+        (flag,) = uow.red_flags.unresolved_for(clinic.patient_a)
+    assert flag.code == "saddle_anaesthesia" and flag.reported_at == checked
+    decision = client.get("/decision").text
+    assert "emergency" in decision and "Call 112" in decision
+    today = client.get("/today").text
+    assert "Your programme is paused." in today
+
+
+@pytest.mark.parametrize("answers", [{}, {"flag_not_a_flag": "yes"}])
+def test_an_offline_check_without_known_answers_is_refused(
+    clinic: Clinic, answers: dict[str, str]
+) -> None:
+    client = clinic.client("patient_a")
+    checked = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    form = check_form(client, checked)
+    form.update(answers)
+    answer = client.post("/session/offline", data=form)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["path"] == "answers"
+    with clinic.ctx.uow() as uow:
+        assert uow.red_flags.unresolved_for(clinic.patient_a) == []

@@ -19,11 +19,13 @@ from datetime import datetime, timedelta
 
 from spinestep.domain.instants import check_instant
 from spinestep.errors import InvalidInput, ScreeningRequired
-from spinestep.services.context import Actor
+from spinestep.services.access import load_patient
+from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.ports import Clock, UnitOfWork
 from spinestep.services.records import AssignmentRecord, FlagSource, PatientRecord
 from spinestep.services.screening import (
     FRESH_FOR,
+    ScreeningOutcome,
     _with_none_started,
     check_answers,
     due_in,
@@ -109,3 +111,35 @@ def require_screening_before(uow: UnitOfWork, patient: PatientRecord, at: dateti
             f"answer the safety questions first: not answered before the session: {codes}; "
             "nothing was saved"
         )
+
+
+def record_late_screening(
+    ctx: ServiceContext, actor: Actor, patient_id: int, check: LateCheck
+) -> tuple[ScreeningOutcome, bool]:
+    """Store a safety check answered offline with a "yes" (the session ended there), at its
+    own time, and act on it as on any "yes": the flags, then the rules (R1).
+
+    The same check sent again (same instant, same answers) is stored once; the second
+    answer says ``replayed``. Raises InvalidInput for an instant out of range or answers
+    that are not red-flag codes.
+    """
+    if check.answers is None or not check.answers:
+        raise InvalidInput("answers", "the safety check's answers are missing")
+    check_answers(check.answers)
+    with ctx.uow() as uow:
+        uow.lock_patient(patient_id)
+        now = ctx.clock.now()
+        check_instant(check.at, "checked_at", now)
+        patient = load_patient(uow, actor, patient_id)
+        assert patient.id is not None
+        answers = dict(check.answers)
+        for earlier in uow.screenings.taken_after(patient.id, check.at - timedelta(seconds=1)):
+            if earlier.at == check.at and earlier.answers == answers:
+                assert earlier.id is not None
+                return ScreeningOutcome(earlier.id, (), None), True
+        assignment = uow.assignments.current_for(patient.id)
+        outcome = store_screening(
+            uow, ctx.clock, actor, patient, assignment, FlagSource.SESSION, answers, at=check.at
+        )
+        uow.commit()
+    return outcome, False

@@ -12,10 +12,11 @@ from starlette.datastructures import FormData
 from spinestep.domain.model import Urgency
 from spinestep.domain.redflags import RED_FLAGS, flags_for_session
 from spinestep.errors import InvalidInput, NotFound, SpinestepError
-from spinestep.services import sessions
+from spinestep.services import late_checks, sessions
 from spinestep.services.sessions import StopNowInput
 from spinestep.web import forms, offline
-from spinestep.web.access import Anyone, Ctx, PatientSelf
+from spinestep.web.access import Anyone, Ctx, PatientScope, PatientSelf
+from spinestep.web.context import WebContext
 from spinestep.web.demonstration import demonstration_values
 from spinestep.web.errors import error_body, status_for
 from spinestep.web.notify import notify_clinician
@@ -118,6 +119,8 @@ def receive_offline_session(scope: PatientSelf, ctx: Ctx, form: CheckedForm) -> 
             error_body("conflict", "this session was saved on the phone by another account"),
             status_code=409,
         )
+    if forms.text(form, "kind", max_chars=10) == "check":
+        return _receive_check(scope, ctx, form)
     try:
         key = sessions.check_idempotency_key(_required_key(form))
         now = ctx.clock.now()
@@ -136,6 +139,22 @@ def receive_offline_session(scope: PatientSelf, ctx: Ctx, form: CheckedForm) -> 
     return JSONResponse(
         {"decision_url": "/decision", "replayed": outcome.replayed},
         status_code=200 if outcome.replayed else 201,
+    )
+
+
+def _receive_check(scope: PatientScope, ctx: WebContext, form: FormData) -> Response:
+    """A safety check with a "yes" answered offline: stored at its time, acted on now."""
+    try:
+        check = offline.late_check(form, ctx.clock.now())
+        outcome, replayed = late_checks.record_late_screening(
+            ctx.services, scope.principal.actor, scope.patient_id, check
+        )
+    except SpinestepError as error:
+        return _send_error(error)
+    if not replayed:
+        notify_clinician(ctx, scope.patient_id, outcome.decision)
+    return JSONResponse(
+        {"decision_url": "/decision", "replayed": replayed}, status_code=200 if replayed else 201
     )
 
 

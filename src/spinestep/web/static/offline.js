@@ -105,11 +105,30 @@
     if (call) call.focus();
     return true;
   }
+  // A "yes" answered offline is also kept, to be sent (and acted on) when the connection
+  // returns; one kept check per page, replaced as the answers change.
   function watchRedFlags(form) {
+    const key = "check-" + newKey();
+    let firstYesAt = null;
     form.addEventListener("change", (event) => {
       const input = event.target;
-      if (navigator.onLine || !(input instanceof HTMLInputElement) || input.value !== "yes") return;
-      if (input.name === "combined" || input.name.startsWith("flag_")) showGuidance(yesCodes(form));
+      if (navigator.onLine || !(input instanceof HTMLInputElement)) return;
+      if (input.name !== "combined" && !input.name.startsWith("flag_")) return;
+      const codes = yesCodes(form);
+      if (input.value === "yes") showGuidance(codes);
+      const answers = {};
+      for (const [name, value] of Object.entries(fieldsOf(form))) {
+        if (name.startsWith("flag_")) answers[name] = value;
+      }
+      if (!Object.values(answers).includes("yes")) {
+        dropPending(key).catch(() => {});
+        return;
+      }
+      firstYesAt = firstYesAt || localIso(new Date());
+      keepPending({
+        idempotency_key: key, account: account, kind: "check", checked_at: firstYesAt,
+        check: answers, fields: {},
+      }).catch(() => {});
     });
   }
 
@@ -180,14 +199,15 @@
     let refused = null;
     try {
       const items = (await allPending()).filter((item) => item.account === account);
-      items.sort((a, b) => (a.finished_at < b.finished_at ? -1 : 1));
+      const when = (item) => item.finished_at || item.checked_at;
+      items.sort((a, b) => (when(a) < when(b) ? -1 : 1));
       for (const item of items) {
         const body = new URLSearchParams();
         body.set("csrf_token", token.value);
         body.set("account_tag", account);
         body.set("idempotency_key", item.idempotency_key);
         body.set("kind", item.kind);
-        body.set("finished_at", item.finished_at);
+        if (item.finished_at) body.set("finished_at", item.finished_at);
         if (item.checked_at) body.set("checked_at", item.checked_at);
         if (item.check_stored) body.set("check_stored", "yes");
         for (const [name, value] of Object.entries(item.check || {})) body.set(name, value);
