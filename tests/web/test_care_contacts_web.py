@@ -174,3 +174,28 @@ def test_changes_are_audited_without_the_details(clinic: Clinic) -> None:
     own = [e for e in entries if e.action == "contacts.clinician.update"]
     assert own[0].subject_user_id == clinic.clinician_a
     assert re.search(r"7946", repr(entries)) is None
+
+
+def test_a_self_managed_patient_sees_the_clinic_on_the_paused_and_resume_pages(
+    clinic: Clinic,
+) -> None:
+    from spinestep.services import screening
+    from spinestep.services.context import Actor
+    from spinestep.services.records import Role
+    from tests.web.support import add_patient, login
+
+    user_id, patient_id = add_patient(clinic.ctx, None, "solo@home.example", "Solo")
+    me = Actor(role=Role.PATIENT, user_id=user_id)
+    screening.record_screening(clinic.ctx, me, patient_id, {"major_trauma": True})
+    _set_all(clinic)
+    client = TestClient(clinic.app, follow_redirects=False)
+    login(client, "solo@home.example")
+    today = client.get("/today").text
+    assert "See a doctor or physiotherapist" in today
+    first, desk = _order(today, "tel:112", "tel:+442079460000")
+    assert first < desk
+    assert "Your clinician" not in today.split('id="care-contacts"', 1)[1].split("</ol>")[0]
+    resume = client.get("/resume")
+    assert resume.status_code == 200
+    first, desk = _order(resume.text, "tel:112", "tel:+442079460000")
+    assert first < desk
