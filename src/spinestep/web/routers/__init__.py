@@ -9,11 +9,13 @@ from spinestep.web.routers import (
     admin_pages,
     api_admin,
     api_auth,
+    api_care_team,
     api_clinic,
     api_me,
     api_outcomes,
     auth_pages,
     calendar_feed,
+    care_team_pages,
     clinic_pages,
     download_pages,
     offline_pages,
@@ -21,6 +23,7 @@ from spinestep.web.routers import (
     patient_pages,
     questionnaire_pages,
     reminders,
+    wording_packs,
 )
 
 # The patient's everyday routes first: routes are matched in this order.
@@ -39,6 +42,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     questionnaire_pages.router,
     download_pages.router,
     calendar_feed.router,
+    api_care_team.router,
+    care_team_pages.router,
+    wording_packs.router,
     reminders.router,
     offline_pages.router,
 )
