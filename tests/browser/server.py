@@ -30,9 +30,26 @@ class LiveServer:
         return self.log_path.read_text()
 
 
+class _PortTaken(Exception):
+    """The free port found a moment ago was taken by another process before the server bound it."""
+
+
 @contextmanager
 def live_server(database_url: str, workdir: Path) -> Iterator[LiveServer]:
-    port = free_port()
+    """``spinestep serve`` on a free port (tests may run in several xdist workers at once:
+    when another process takes the port first, the server is started again on another)."""
+    for attempt in range(3):
+        try:
+            with _live_server_on(free_port(), database_url, workdir) as server:
+                yield server
+            return
+        except _PortTaken:
+            if attempt == 2:
+                raise RuntimeError("no free port for the server after three tries") from None
+
+
+@contextmanager
+def _live_server_on(port: int, database_url: str, workdir: Path) -> Iterator[LiveServer]:
     log_path = workdir / "server.log"
     env = dict(os.environ)
     env.update(
@@ -56,6 +73,8 @@ def live_server(database_url: str, workdir: Path) -> Iterator[LiveServer]:
                     if answer.status == 200:
                         break
             except OSError:
+                if process.poll() is not None and "address already in use" in _read(log_path):
+                    raise _PortTaken from None
                 if process.poll() is not None or time.monotonic() > deadline:
                     problem = f"the server did not start:\n{log_path.read_text()}"
                     raise RuntimeError(problem) from None
@@ -68,3 +87,7 @@ def live_server(database_url: str, workdir: Path) -> Iterator[LiveServer]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _read(path: Path) -> str:
+    return path.read_text(errors="replace").lower()

@@ -93,25 +93,7 @@ def throwaway_server(initdb: Path, extra_options: str = "") -> Iterator[Postgres
         check=True,
         capture_output=True,
     )
-    port = _free_port()
-    options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off {extra_options}"
-    subprocess.run(
-        _as_server_user(
-            [
-                str(bindir / "pg_ctl"),
-                "-D",
-                str(datadir),
-                "-o",
-                options,
-                "-w",
-                "-l",
-                str(workdir / "log"),
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
+    port = _start(bindir, datadir, workdir, extra_options)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -128,6 +110,40 @@ def throwaway_server(initdb: Path, extra_options: str = "") -> Iterator[Postgres
             capture_output=True,
         )
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _start(bindir: Path, datadir: Path, workdir: Path, extra_options: str) -> int:
+    """Start the server on a free port and return the port.
+
+    Several test processes (pytest-xdist workers) start servers at once, so the port found
+    free may be taken before the server binds it: then it is started again on another.
+    """
+    log = workdir / "log"
+    for attempt in range(3):
+        port = _free_port()
+        options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        started = subprocess.run(
+            _as_server_user(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(datadir),
+                    "-o",
+                    f"{options} {extra_options}",
+                    "-w",
+                    "-l",
+                    str(log),
+                    "start",
+                ]
+            ),
+            capture_output=True,
+        )
+        if started.returncode == 0:
+            return port
+        taken = log.exists() and "already in use" in log.read_text(errors="replace")
+        if not taken or attempt == 2:
+            started.check_returncode()
+    raise AssertionError("unreachable")
 
 
 @pytest.fixture(scope="session")
