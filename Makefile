@@ -6,12 +6,19 @@ PYTHON ?= python3
 # Looked up when a recipe runs (not when make starts), so a uv installed by `make uv` is found.
 UV = $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 RUN = $(UV) run --frozen --all-extras
+# The tests run in parallel (pytest-xdist), one worker per core by default; each worker
+# has its own PostgreSQL server, live servers and temporary folders, and a test file's
+# tests stay on one worker so its module-scoped fixtures are built once.
+# `make test TEST_WORKERS=0` runs everything in one process.
+TEST_WORKERS ?= auto
+PARALLEL = -n $(TEST_WORKERS) --dist loadfile
 
-.PHONY: help uv setup system lint test test-fast run bench clean
+.PHONY: help uv setup system lint test test-quick test-fast run bench clean
 
 help:
 	@echo "make run   install and start spinestep on SQLite"
 	@echo "make test  install everything and run every check and test"
+	@echo "make test-quick  the domain and services tests on SQLite, for the inner loop"
 
 uv:
 	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || { \
@@ -35,9 +42,14 @@ lint: setup
 	$(RUN) lint-imports
 
 test: setup system lint
-	$(RUN) pytest --cov --cov-report=term-missing:skip-covered
+	$(RUN) pytest $(PARALLEL) --cov --cov-report=term-missing:skip-covered --durations=25
 	@echo "domain/ must stay at 100 % branch coverage:"
 	$(RUN) coverage report --include='*/spinestep/domain/*' --fail-under=100
+
+# The inner loop: the domain and services tests on SQLite only (PostgreSQL is deselected
+# with its marker, so no server starts), in parallel.
+test-quick: setup
+	$(RUN) pytest -q $(PARALLEL) -m "not postgres" tests/domain tests/services
 
 test-fast: setup
 	$(RUN) pytest -x -q
