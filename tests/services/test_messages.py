@@ -110,11 +110,11 @@ def test_a_patient_without_a_clinician_has_no_one_to_write_to(
         ("", "text", "subject"),
         ("x" * (messages.SUBJECT_MAX_CHARS + 1), "text", "subject"),
         ("Two\nlines", "text", "subject"),
-        ("Fine", "   ", "body"),
-        ("Fine", "y" * (messages.BODY_MAX_CHARS + 1), "body"),
-        ("Fine", "bell \x07", "body"),
-        ("Fine", "escape \x1b[31m", "body"),
-        ("Fine", "override \u202e", "body"),
+        ("Fine", "   ", "text"),
+        ("Fine", "y" * (messages.BODY_MAX_CHARS + 1), "text"),
+        ("Fine", "bell \x07", "text"),
+        ("Fine", "escape \x1b[31m", "text"),
+        ("Fine", "override \u202e", "text"),
     ],
 )
 def test_subject_and_body_are_bounded_and_printable(

@@ -39,7 +39,10 @@ OPERATIONS = _operations()
 def _token(clinic: Clinic, path: str) -> str:
     if path.startswith("/api/v1/admin"):
         user_id = clinic.admin_id
-    elif path.startswith(("/api/v1/patients", "/api/v1/alerts")) or path == "/api/v1/invites":
+    elif (
+        path.startswith(("/api/v1/patients", "/api/v1/alerts", "/api/v1/clinic/"))
+        or path == "/api/v1/invites"
+    ):
         user_id = clinic.clinician_a
     else:
         user_id = clinic.patient_a_user

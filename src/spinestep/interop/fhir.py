@@ -22,7 +22,11 @@ its R4B models cover the R4 resources used here (SPEC §7). The Bundle (type
 - per measured range of motion an Observation in UCUM ``deg`` (the session's median)
   with every motion metric as components;
 - per red flag a Flag (where it was reported; once resolved, what the review found);
-- per set of red-flag answers a ``red-flag-screening`` Observation.
+- per set of red-flag answers a ``red-flag-screening`` Observation;
+- per secure message a Communication (sender and recipient: the Patient, or the care
+  team by display; ``topic``: the conversation's subject; ``inResponseTo``: the message
+  before it; identifiers: the message's and the conversation's UUIDs). Messages are not
+  read back by ``read_bundle``.
 
 Every extension is listed in ``docs/records.md`` (Extensions); export → import → export
 gives the same Bundle apart from the ids.
@@ -59,6 +63,7 @@ from spinestep.interop.fhir_answers import answers_to_items, score_observation_v
 from spinestep.interop.fhir_narrative import with_narrative
 from spinestep.services.record_types import (
     FlagEntry,
+    MessageEntry,
     PatientRecords,
     ProgrammeChange,
     ProgrammeInfo,
@@ -214,6 +219,7 @@ class _Builder:
         out.extend(self.rom(entry) for entry in self.records.rom)
         out.extend(self.flag(index, entry) for index, entry in enumerate(self.records.flags))
         out.extend(self.screening(entry) for entry in self.records.screenings)
+        out.extend(self.communication(entry) for entry in self.records.messages)
         return out
 
     def resource(self, resource_type: str, url: str, **fields: Any) -> Json:
@@ -446,6 +452,32 @@ class _Builder:
             code=concept(c.CS_RED_FLAG, entry.code, c.own_display(entry.code)),
             subject=self.subject(),
             period=period,
+        )
+
+    def communication(self, entry: MessageEntry) -> tuple[str, Json]:
+        """A secure message: its text, its conversation's subject, and who wrote it (the
+        patient, or their care team)."""
+        url = full_url(entry.uuid)
+        patient = self.subject()
+        care_team: Json = {"display": "care team"}
+        extra: Json = {}
+        if entry.in_reply_to is not None:
+            extra["inResponseTo"] = [{"reference": full_url(entry.in_reply_to)}]
+        return url, self.resource(
+            "Communication",
+            url,
+            identifier=[
+                {"system": c.ID_MESSAGE, "value": entry.uuid},
+                {"system": c.ID_MESSAGE_THREAD, "value": entry.thread_uuid},
+            ],
+            status="completed",
+            subject=patient,
+            topic={"text": entry.subject},
+            sent=fhir_datetime(entry.sent_at),
+            sender=patient if entry.from_patient else care_team,
+            recipient=[care_team if entry.from_patient else patient],
+            payload=[{"contentString": entry.text}],
+            **extra,
         )
 
     def screening(self, entry: ScreeningEntry) -> tuple[str, Json]:

@@ -35,6 +35,8 @@ ID_SESSION: Final = f"{BASE}/NamingSystem/session-id"
 ID_QUESTIONNAIRE: Final = f"{BASE}/NamingSystem/questionnaire-response-id"
 ID_ROM: Final = f"{BASE}/NamingSystem/rom-id"
 ID_FLAG: Final = f"{BASE}/NamingSystem/red-flag-id"
+ID_MESSAGE: Final = f"{BASE}/NamingSystem/message-id"
+ID_MESSAGE_THREAD: Final = f"{BASE}/NamingSystem/message-thread-id"
 
 EXT_TIME_ZONE: Final = f"{BASE}/StructureDefinition/time-zone"
 EXT_CURRENT_STAGE: Final = f"{BASE}/StructureDefinition/current-stage"

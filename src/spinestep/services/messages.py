@@ -27,6 +27,7 @@ from spinestep.services.access import audit, audit_read, load_patient
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.messages_port import MessageRecord, ThreadRecord, ThreadSummary
 from spinestep.services.ports import UnitOfWork
+from spinestep.services.record_types import MessageEntry
 from spinestep.services.records import PatientRecord, Role
 
 SUBJECT_MAX_CHARS = 120
@@ -91,7 +92,7 @@ def _clean_subject(subject: str) -> str:
 
 
 def _clean_body(body: str) -> str:
-    return clean_paragraphs(body, "body", max_chars=BODY_MAX_CHARS)
+    return clean_paragraphs(body, "text", max_chars=BODY_MAX_CHARS)
 
 
 def _hour_start(at: datetime) -> datetime:
@@ -313,3 +314,28 @@ def caseload_unread(uow: UnitOfWork, clinician_id: int) -> dict[int, int]:
     """Per patient of the clinician's caseload, the clinician's unread messages (the
     dashboard's one extra statement)."""
     return uow.messages.unread_by_patient(clinician_id)
+
+
+def message_entries(uow: UnitOfWork, patient_id: int) -> tuple[MessageEntry, ...]:
+    """The patient's messages for the record exports, oldest first, each naming the
+    message before it in its conversation."""
+    threads = {t.id: t for t in uow.messages.threads_for_patient(patient_id)}
+    previous: dict[int, str] = {}
+    out: list[MessageEntry] = []
+    for message in uow.messages.for_patient(patient_id):
+        thread = threads.get(message.thread_id)
+        if thread is None:
+            continue
+        out.append(
+            MessageEntry(
+                thread_uuid=thread.uuid,
+                subject=thread.subject,
+                sent_at=message.created_at,
+                from_patient=message.author_role is Role.PATIENT,
+                text=message.body,
+                uuid=message.uuid,
+                in_reply_to=previous.get(message.thread_id),
+            )
+        )
+        previous[message.thread_id] = message.uuid
+    return tuple(out)

@@ -33,6 +33,7 @@ from spinestep.protocols import builtin_ids, load_builtin
 from spinestep.services.access import audit, audit_read, load_patient, require_role
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.deciding import effective_dose, protocol_of, session_record
+from spinestep.services.messages import message_entries
 from spinestep.services.import_checks import (
     InstantsSeen,
     check_daily_counts,
@@ -149,6 +150,7 @@ def _gather(uow: UnitOfWork, patient: PatientRecord) -> PatientRecords:
             for e in uow.events.for_patient(patient.id)
             if assignment is not None and e.assignment_id == assignment.id
         ),
+        messages=message_entries(uow, patient.id),
     )
 
 

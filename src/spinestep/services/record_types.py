@@ -290,6 +290,21 @@ class ProgrammeChange:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageEntry:
+    """A secure message between the patient and their care team (exported, not imported:
+    a conversation belongs to the care team of the installation that holds it)."""
+
+    thread_uuid: str
+    subject: str
+    sent_at: datetime
+    from_patient: bool
+    text: str
+    uuid: str = field(default_factory=new_uuid)
+    #: The UUID of the thread's message before this one (None: the first).
+    in_reply_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PatientRecords:
     """Everything held about one patient that is exported (SPEC §7)."""
 
@@ -302,6 +317,7 @@ class PatientRecords:
     flags: tuple[FlagEntry, ...] = ()
     changes: tuple[ProgrammeChange, ...] = ()
     screenings: tuple[ScreeningEntry, ...] = ()
+    messages: tuple[MessageEntry, ...] = ()
     #: The UUID of the installation that holds the records (names identifier systems).
     installation: str = field(default_factory=new_uuid)
 

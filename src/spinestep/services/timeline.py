@@ -4,7 +4,8 @@ A page holds the ``PAGE_DAYS`` local days (the patient's time zone) that end on 
 of the newest item before the page's cursor, so it skips stretches without activity and
 costs the same reads whatever the length of the history: the newest item before the
 cursor, the sessions, decisions, events and red flags of the window (all through the
-patient's time indexes), and whether anything older exists. ``recent_history`` gives
+patient's time indexes), the messages a clinician attached to those decisions, and
+whether anything older exists. ``recent_history`` gives
 the charts their last ``CHART_DAYS`` of sessions, also bounded.
 """
 
@@ -18,7 +19,8 @@ from spinestep.services.access import audit_read, load_patient
 from spinestep.services.caseload_port import TimelineFilter
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.local_days import day_bounds
-from spinestep.services.records import ProgrammeEvent, RedFlagReport
+from spinestep.services.messages_port import MessageRecord
+from spinestep.services.records import ProgrammeEvent, RedFlagReport, Role
 from spinestep.services.rom_trend import rom_weeks, stage_ids_of
 from spinestep.services.views import DecisionView, HistoryView, SessionView
 
@@ -44,6 +46,8 @@ class TimelinePage:
     events: tuple[ProgrammeEvent, ...]
     flags: tuple[RedFlagReport, ...]
     older_before: date | None
+    #: Messages a clinician attached to any of ``decisions`` (shown to clinicians only).
+    decision_messages: tuple[MessageRecord, ...] = ()
 
 
 def timeline_page(
@@ -79,6 +83,11 @@ def timeline_page(
         events = [e for e in uow.events.for_patient(patient_id) if since <= e.at < until]
         flags = [f for f in uow.red_flags.for_patient(patient_id) if since <= f.reported_at < until]
         older = None if since == _EARLIEST else uow.caseload.newest_before(patient_id, since, shown)
+        attached = (
+            uow.messages.for_decisions([d.id for d in decisions if d.id is not None])
+            if actor.role is Role.CLINICIAN and not actor.local
+            else []
+        )
         audit_read(uow, ctx.clock, actor, "patient.history", patient_id)
         uow.commit()
     return TimelinePage(
@@ -91,6 +100,7 @@ def timeline_page(
         events=tuple(events),
         flags=tuple(flags),
         older_before=None if older is None else first_day,
+        decision_messages=tuple(attached),
     )
 
 

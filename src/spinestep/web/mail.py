@@ -1,9 +1,11 @@
-"""Optional e-mail through the configured SMTP server: alerts, and password reset links.
+"""Optional e-mail through the configured SMTP server: alerts, message notices and
+password reset links.
 
-An alert says only that an alert is waiting and where to look: no names, scores or free
-text leave the installation by e-mail. A reset link goes to the account's own address,
-so that the admin who made it never sees it. Without ``SPINESTEP_SMTP_HOST`` nothing is
-sent.
+An alert says only that an alert is waiting and where to look; a message notice says
+only that a secure message is waiting and links to the messages page: no names,
+scores, subjects or message text leave the installation by e-mail. A reset link goes
+to the account's own address, so that the admin who made it never sees it. Without
+``SPINESTEP_SMTP_HOST`` nothing is sent.
 """
 
 from __future__ import annotations
@@ -53,12 +55,32 @@ class Mailer:
         message = self.alert_message(to, urgency)
         threading.Thread(target=self._send, args=(message,), daemon=True).start()
 
-    def _send(self, message: EmailMessage) -> None:
+    def _send(self, message: EmailMessage, what: str = "alert") -> None:
         try:
             with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
                 smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as error:
-            logger.warning("alert e-mail not sent: %s", type(error).__name__)
+            logger.warning("%s e-mail not sent: %s", what, type(error).__name__)
+
+    def message_waiting_message(self, to: str, for_patient: bool) -> EmailMessage:
+        """The notice of a waiting secure message: the fact and a link, nothing else."""
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = to
+        message["Subject"] = "spinestep: you have a new message"
+        page = "/messages" if for_patient else "/clinic/messages"
+        message.set_content(
+            "A new secure message is waiting for you in spinestep.\n"
+            f"Sign in to read it: {self.base_url}{page}\n"
+        )
+        return message
+
+    def send_message_waiting(self, to: str, for_patient: bool) -> None:
+        """Send in the background; a failure is logged (without the address), never raised."""
+        if not self.enabled:
+            return
+        message = self.message_waiting_message(to, for_patient)
+        threading.Thread(target=self._send, args=(message, "message notice"), daemon=True).start()
 
     def password_reset_message(self, to: str, link: str) -> EmailMessage:
         message = EmailMessage()

@@ -350,6 +350,8 @@ class PatientSummaryOut(BaseModel):
     status: str | None
     attention: AttentionOut
     adherence_7d_percent: int | None
+    #: Messages about the patient the clinician has not read.
+    unread_messages: int = 0
 
 
 class PatientDetailOut(BaseModel):

@@ -259,13 +259,25 @@ def timeline_values(page: TimelinePage) -> dict[str, Any]:
     one summary line that opens to the sessions."""
     zone = ZoneInfo(page.time_zone)
     items: list[dict[str, Any]] = [_session_item(s, page.time_zone) for s in page.sessions]
+    attached: dict[int, list[dict[str, Any]]] = {}
+    for m in page.decision_messages:
+        if m.decision_id is not None:
+            when = m.created_at.astimezone(zone).strftime("%d %b %H:%M")
+            attached.setdefault(m.decision_id, []).append(
+                {"body": m.body, "thread_id": m.thread_id, "when": when}
+            )
     for d in page.decisions:
+        messages = attached.get(d.id, [])
         items.append(
             {
                 "kind": "decision",
                 "at": d.made_at,
+                "id": d.id,
                 "d": decision_out(d),
-                "routine": d.decision is Decision.STAY and d.urgency is Urgency.NONE,
+                "messages": messages,
+                "routine": d.decision is Decision.STAY
+                and d.urgency is Urgency.NONE
+                and not messages,
             }
         )
     for e in page.events:

@@ -49,6 +49,7 @@ def list_patients(principal: ClinicianOnly, ctx: Ctx) -> list[PatientSummaryOut]
                 rank=int(row.attention), level=row.attention.level, reason=row.reason
             ),
             adherence_7d_percent=row.adherence_7d_percent,
+            unread_messages=row.unread_messages,
         )
         for row in dashboard.attention_list(ctx.services, principal.actor)
     ]

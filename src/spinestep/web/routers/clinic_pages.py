@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from spinestep.domain.model import Phase, RuleSettings
 from spinestep.errors import Conflict, InvalidInput, NotFound
-from spinestep.services import clinician, dashboard, programme, timeline
+from spinestep.services import clinician, dashboard, messages, programme, timeline
 from spinestep.services.caseload_port import TimelineFilter
 from spinestep.services.deciding import rule_settings
 from spinestep.services.questionnaire_tracking import questionnaire_history, questionnaires_due
@@ -63,10 +63,14 @@ def patient_list(request: Request, principal: ClinicianOnly, ctx: Ctx, pages: Pa
             "last_session": _when(r.last_session_at, r.time_zone),
             "adherence": r.adherence_7d_percent,
             "maintenance": r.phase is not None and r.phase.value == "maintenance",
+            "unread": r.unread_messages,
         }
         for r in rows
     ]
-    return pages.render(request, "clinic/patients.html", patients=patients)
+    unread_total = sum(r.unread_messages for r in rows)
+    return pages.render(
+        request, "clinic/patients.html", patients=patients, unread_total=unread_total
+    )
 
 
 def _today_or_none(ctx: WebContext, scope: PatientScope) -> TodayView | None:
@@ -174,6 +178,9 @@ def _patient_page(
         notice=notice,
         error=error,
         **_patient_values(ctx, scope, before, shown),
+        unread_messages=messages.unread_count(
+            ctx.services, scope.principal.actor, scope.patient_id
+        ),
     )
 
 
