@@ -99,6 +99,28 @@ def test_today_page_and_plan_cost_the_same_for_a_short_and_a_long_history(
     assert plan["patient_a"] == plan["patient_b"] == ME_PLAN_MAX
 
 
+def _today_read(clinic: Clinic, actor: Actor, patient_id: int) -> tuple[int, int, bool]:
+    """Statements and transactions of one ``portal.today_and_due``; whether it answered."""
+    seen: list[str] = []
+    begins: list[object] = []
+
+    def count(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    def begin(*args: object) -> None:
+        begins.append(args[0])
+
+    sa.event.listen(clinic.engine, "before_cursor_execute", count)
+    sa.event.listen(clinic.engine, "begin", begin)
+    try:
+        view, due = portal.today_and_due(clinic.ctx, actor, patient_id)
+    finally:
+        sa.event.remove(clinic.engine, "before_cursor_execute", count)
+        sa.event.remove(clinic.engine, "begin", begin)
+    answered = view is not None and view.patient_id == patient_id and bool(due)
+    return len(seen), len(begins), answered
+
+
 def test_the_today_read_is_one_statement_in_one_transaction(clinic: Clinic) -> None:
     """The Today view and the questionnaires due: one statement, between one BEGIN and its
     end, for a short and a long history."""
@@ -110,24 +132,7 @@ def test_the_today_read_is_one_statement_in_one_transaction(clinic: Clinic) -> N
     ):
         actor = Actor(role=Role.PATIENT, user_id=user_id)
         portal.today_and_due(clinic.ctx, actor, patient_id)  # warm
-        seen: list[str] = []
-        begins: list[object] = []
-
-        def count(*args: object) -> None:
-            seen.append(str(args[2]))
-
-        def begin(*args: object) -> None:
-            begins.append(args[0])
-
-        sa.event.listen(clinic.engine, "before_cursor_execute", count)
-        sa.event.listen(clinic.engine, "begin", begin)
-        try:
-            view, due = portal.today_and_due(clinic.ctx, actor, patient_id)
-        finally:
-            sa.event.remove(clinic.engine, "before_cursor_execute", count)
-            sa.event.remove(clinic.engine, "begin", begin)
-        assert len(seen) == 1 and len(begins) == 1
-        assert view is not None and view.patient_id == patient_id and due
+        assert _today_read(clinic, actor, patient_id) == (1, 1, True)
 
 
 def test_the_plan_counts_only_todays_sessions_of_a_long_history(clinic: Clinic) -> None:
