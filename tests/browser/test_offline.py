@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from spinestep.store.uow import open_store
 from tests.browser.axe import assert_no_blocking
@@ -61,6 +62,18 @@ def stored_sessions(database_url: str, patient_id: int) -> list[Any]:
             return work.sessions.for_patient(patient_id)
     finally:
         engine.dispose()
+
+
+def open_today_and_expect_the_decision(page: Page, url: str) -> None:
+    """Open Today; what waits on the phone is sent and the page moves on to the decision.
+    The page may already be moving there by itself (the "online" event), which aborts
+    this navigation: that is the same outcome."""
+    try:
+        page.goto(f"{url}/today", wait_until="commit")
+    except PlaywrightError as error:
+        if "ERR_ABORTED" not in str(error):
+            raise
+    expect(page).to_have_url(f"{url}/decision", timeout=20_000)
 
 
 def answer_check(page: Page, answer: str) -> None:
@@ -120,8 +133,7 @@ def test_a_session_done_offline_is_stored_once_when_the_connection_returns(
 
         # Back online: the session is sent and its decision shown.
         context.set_offline(False)
-        page.goto(f"{server.url}/today", wait_until="commit")  # it moves on by itself
-        expect(page).to_have_url(f"{server.url}/decision", timeout=20_000)
+        open_today_and_expect_the_decision(page, server.url)
         expect(page.get_by_role("heading", name="What next", exact=True)).to_be_visible()
         (session,) = stored_sessions(database_url, patient_id)
         assert session.reps == 10 and session.pain_during == 2
@@ -130,8 +142,7 @@ def test_a_session_done_offline_is_stored_once_when_the_connection_returns(
 
         # The same session sent again (a retry after a lost answer) stays one.
         page.evaluate(PUT_PENDING, pending)
-        page.goto(f"{server.url}/today", wait_until="commit")  # it moves on by itself
-        expect(page).to_have_url(f"{server.url}/decision", timeout=20_000)
+        open_today_and_expect_the_decision(page, server.url)
         assert len(stored_sessions(database_url, patient_id)) == 1
         assert page.evaluate(READ_PENDING) == []
         context.close()
@@ -171,8 +182,7 @@ def test_a_red_flag_yes_offline_shows_what_to_do_at_once(
 
         # Back online: the "yes" is sent, the programme paused, the decision shown.
         context.set_offline(False)
-        page.goto(f"{server.url}/today", wait_until="commit")
-        expect(page).to_have_url(f"{server.url}/decision", timeout=20_000)
+        open_today_and_expect_the_decision(page, server.url)
         expect(page.locator("#decision")).to_contain_text("emergency")
         engine, uow = open_store(database_url)
         try:
@@ -202,4 +212,40 @@ def test_signing_out_deletes_the_kept_pages(
         context.set_offline(True)
         page.goto(f"{server.url}/today")
         expect(page.get_by_role("heading", name="Today", exact=True)).to_have_count(0)
+        context.close()
+
+
+def test_stop_now_offline_is_saved_as_stopped_and_sent_later(
+    browser: Browser, tmp_path: Path, database_url: str
+) -> None:
+    clinic = build_clinic(tmp_path, database_url)
+    patient_id, email = clinic.patient_a, clinic.emails["patient_a"]
+    clinic.close()
+    with live_server(database_url, tmp_path) as server:
+        context = phone(browser)
+        page = context.new_page()
+        sign_in_and_keep_pages(page, server.url, email)
+        page.get_by_role("link", name="Start a session").click()
+        answer_check(page, "no")
+        page.get_by_role("button", name="Continue").click()
+        expect(page.get_by_role("heading", name="Before you start", exact=True)).to_be_visible()
+        page.get_by_role("radiogroup").get_by_label("2", exact=True).check()
+        page.get_by_role("radio", name="Back only").check()
+        context.set_offline(True)
+        page.get_by_role("button", name="Stop now — my symptoms are spreading").click()
+
+        stop = page.locator("#offline-stop")
+        expect(stop).to_be_visible()
+        expect(page.locator("#offline-after")).to_be_hidden()
+        stop.locator("input[name=pain_now][value='6']").check()
+        stop.locator("input[name=location_now][value=thigh]").check()
+        page.get_by_role("button", name="Save and stop").click()
+        expect(page.locator("#offline-saved")).to_contain_text("saved on this phone")
+        assert stored_sessions(database_url, patient_id) == []
+
+        context.set_offline(False)
+        open_today_and_expect_the_decision(page, server.url)
+        (session,) = stored_sessions(database_url, patient_id)
+        assert session.stopped_early and not session.completed
+        assert (session.pain_before, session.pain_after) == (2, 6)
         context.close()

@@ -325,7 +325,7 @@
         keep(draft).then(() => showKept(sessionForm));
         return;
       }
-      location.assign(stopping ? "/offline" : "/session/offline");
+      location.assign(stopping ? "/session/offline#stop" : "/session/offline");
     });
   }
 
@@ -350,12 +350,30 @@
       if (input instanceof HTMLInputElement && input.name.startsWith("flag_") && !checkedAt) checkedAt = localIso(new Date());
     });
     watchRedFlags(offlineForm);
+    let stopping = false;
+    function stopNow() {
+      // Stop now is never refused: no safety check, no "after" questions; pain now instead.
+      stopping = true;
+      ["offline-check", "offline-after"].forEach((id) => {
+        const section = document.getElementById(id);
+        section.hidden = true;
+        section.querySelectorAll("input").forEach((input) => { input.disabled = true; });
+      });
+      const stop = document.getElementById("offline-stop");
+      stop.hidden = false;
+      document.getElementById("offline-stop-now").hidden = true;
+      document.getElementById("offline-save").textContent = "Save and stop";
+      stop.scrollIntoView({ block: "start" });
+    }
+    document.getElementById("offline-stop-now").addEventListener("click", stopNow);
+    if (location.hash === "#stop") stopNow();
     offlineForm.addEventListener("submit", (event) => {
       event.preventDefault();
       const problem = document.getElementById("offline-error");
       const yes = yesCodes(offlineForm);
       if (yes.length) { showGuidance(yes); return; }
       const missing = Array.from(offlineForm.querySelectorAll("fieldset")).find((group) => {
+        if (group.closest("[hidden]")) return false; // a part not asked now
         const radios = group.querySelectorAll('input[type="radio"]:not(:disabled)');
         return radios.length && !Array.from(radios).some((radio) => radio.checked);
       });
@@ -368,10 +386,10 @@
       problem.hidden = true;
       const fields = fieldsOf(offlineForm);
       const now = localIso(new Date());
-      if (!draft.check) draft.check = { at: checkedAt || now, fields: checkFields(fields), stored: false };
+      if (!draft.check && !stopping) draft.check = { at: checkedAt || now, fields: checkFields(fields), stored: false };
       Object.assign(draft.values, fields);
       draft.finished_at = now;
-      draft.kind = "session";
+      draft.kind = stopping ? "stop" : "session";
       draft.key = draft.key || newKey(); // the session step's own key, if it was sent
       keep(draft).then(() => { showKept(offlineForm); sendPending(); });
     });
