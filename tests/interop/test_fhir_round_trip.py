@@ -368,11 +368,13 @@ def stored_rows(s: Store, pid: int) -> dict[str, list[Json]]:
 
 
 #: Fields the builder leaves at their default on purpose: the app stores no birth date,
-#: decisions are never part of a Bundle (the rules decide again after an import), and
+#: decisions are never part of a Bundle (the rules decide again after an import), secure
+#: messages are exported but never imported (tests/interop/test_fhir_messages.py), and
 #: only side-on motion analyses are ever kept.
 NOT_FILLED = {
     ("PatientInfo", "birth_date"),
     ("PatientRecords", "decisions"),
+    ("PatientRecords", "messages"),
     ("MotionMetrics", "side_view"),
 }
 
