@@ -17,11 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from spinestep.store.repositories import (
-    SqlApiTokenRepository,
-    SqlBrowserSessionRepository,
-    SqlSessionRepository,
-)
+from spinestep.store.patient_day import SqlPatientDayReader
+from spinestep.store.repositories import SqlApiTokenRepository, SqlBrowserSessionRepository
 from tests.web.support import Clinic, TestClient, build_clinic
 
 #: Generous bound for the other request (it takes milliseconds when nothing blocks).
@@ -59,9 +56,9 @@ def _client(clinic: Clinic, url: str) -> TestClient:
 # (read by the handler), for the page and for the API.
 CASES = [
     ("/today", SqlBrowserSessionRepository, "signed_in"),
-    ("/today", SqlSessionRepository, "for_patient"),
+    ("/today", SqlPatientDayReader, "read"),
     ("/api/v1/me/plan", SqlApiTokenRepository, "with_account"),
-    ("/api/v1/me/plan", SqlSessionRepository, "for_patient"),
+    ("/api/v1/me/plan", SqlPatientDayReader, "read"),
 ]
 
 
