@@ -33,13 +33,13 @@ from spinestep.protocols import builtin_ids, load_builtin
 from spinestep.services.access import audit, audit_read, load_patient, require_role
 from spinestep.services.context import Actor, ServiceContext
 from spinestep.services.deciding import effective_dose, protocol_of, session_record
-from spinestep.services.messages import message_entries
 from spinestep.services.import_checks import (
     InstantsSeen,
     check_daily_counts,
     check_records,
     check_session,
 )
+from spinestep.services.messages import message_entries
 from spinestep.services.motion_metrics import check_motion_metrics
 from spinestep.services.ports import UnitOfWork
 from spinestep.services.questionnaire_scores import (

@@ -13,9 +13,9 @@ from types import TracebackType
 from typing import Protocol
 
 from spinestep.services.caseload_port import CaseloadQueries
-from spinestep.services.patient_day_port import PatientDayReader
-from spinestep.services.messages_port import MessageRepository
 from spinestep.services.clinic_port import ClinicRepository
+from spinestep.services.messages_port import MessageRepository
+from spinestep.services.patient_day_port import PatientDayReader
 from spinestep.services.records import (
     ApiTokenRecord,
     AssignmentRecord,

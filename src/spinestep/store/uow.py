@@ -20,15 +20,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from spinestep.errors import Conflict, StorageError
 from spinestep.services import ports
 from spinestep.services.caseload_port import CaseloadQueries
-from spinestep.services.patient_day_port import PatientDayReader
+from spinestep.services.clinic_port import ClinicRepository
 from spinestep.services.messages_port import MessageRepository
+from spinestep.services.patient_day_port import PatientDayReader
 from spinestep.services.ports import UnitOfWorkFactory
 from spinestep.services.reminder_ports import ReminderRepository
 from spinestep.store.caseload import SqlCaseloadQueries
-from spinestep.store.patient_day import SqlPatientDayReader
 from spinestep.store.clinic_repo import SqlClinicRepository
 from spinestep.store.engine import make_engine, migrate
 from spinestep.store.messages_repo import SqlMessageRepository
+from spinestep.store.patient_day import SqlPatientDayReader
 from spinestep.store.reminders_repo import SqlReminderRepository
 from spinestep.store.repositories import (
     SqlApiTokenRepository,
@@ -89,7 +90,7 @@ class SqlUnitOfWork:
     caseload: CaseloadQueries
     patient_day: PatientDayReader
     messages: MessageRepository
-    clinic: ports.ClinicRepository
+    clinic: ClinicRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
