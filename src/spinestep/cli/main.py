@@ -58,7 +58,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": (_COACH, "Set up your profile and programme."),
     "questionnaire": (
         _RECORDS,
-        "Outcome questionnaires: record one, what is due, the change, wording packs.",
+        "Outcome questionnaires: record, what is due, change, wording packs.",
     ),
     "decide": (_RULES, "Decide what the patient does next (JSON in, JSON out)."),
     "score": ("spinestep.cli.score", "Score a questionnaire or a change (JSON)."),
