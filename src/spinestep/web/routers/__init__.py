@@ -11,6 +11,7 @@ from spinestep.web.routers import (
     api_auth,
     api_care_team,
     api_clinic,
+    api_demonstration,
     api_me,
     api_messages,
     api_outcomes,
@@ -32,6 +33,7 @@ from spinestep.web.routers import (
 ROUTERS: tuple[APIRouter, ...] = (
     patient_pages.router,
     api_me.router,
+    api_demonstration.router,
     api_outcomes.router,
     api_auth.router,
     api_clinic.router,
@@ -46,9 +48,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     calendar_feed.router,
     api_messages.router,
     message_pages.router,
+    offline_pages.router,
     api_care_team.router,
     care_team_pages.router,
     wording_packs.router,
     reminders.router,
-    offline_pages.router,
 )
