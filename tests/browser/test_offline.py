@@ -81,6 +81,19 @@ def answer_check(page: Page, answer: str) -> None:
         group.locator(f"input[value={answer}]").check()
 
 
+def start_then_go_offline(page: Page, context: BrowserContext, pain_before: str) -> None:
+    """From Today, answer the safety check ("no") and "before" (the pain, back only) with
+    a connection, then take the connection away before the exercise starts."""
+    page.get_by_role("link", name="Start a session").click()
+    expect(page.get_by_role("heading", name="Safety check", exact=True)).to_be_visible()
+    answer_check(page, "no")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Before you start", exact=True)).to_be_visible()
+    page.get_by_role("radiogroup").get_by_label(pain_before, exact=True).check()
+    page.get_by_role("radio", name="Back only").check()
+    context.set_offline(True)
+
+
 def test_a_session_done_offline_is_stored_once_when_the_connection_returns(
     browser: Browser, tmp_path: Path, database_url: str
 ) -> None:
@@ -93,14 +106,7 @@ def test_a_session_done_offline_is_stored_once_when_the_connection_returns(
         sign_in_and_keep_pages(page, server.url, email)
 
         # The safety check and "before" with a connection, then the connection goes.
-        page.get_by_role("link", name="Start a session").click()
-        expect(page.get_by_role("heading", name="Safety check", exact=True)).to_be_visible()
-        answer_check(page, "no")
-        page.get_by_role("button", name="Continue").click()
-        expect(page.get_by_role("heading", name="Before you start", exact=True)).to_be_visible()
-        page.get_by_role("radiogroup").get_by_label("3", exact=True).check()
-        page.get_by_role("radio", name="Back only").check()
-        context.set_offline(True)
+        start_then_go_offline(page, context, pain_before="3")
         served_before = server.log()
         page.get_by_role("button", name="Start the exercise").click()
 
@@ -225,13 +231,7 @@ def test_stop_now_offline_is_saved_as_stopped_and_sent_later(
         context = phone(browser)
         page = context.new_page()
         sign_in_and_keep_pages(page, server.url, email)
-        page.get_by_role("link", name="Start a session").click()
-        answer_check(page, "no")
-        page.get_by_role("button", name="Continue").click()
-        expect(page.get_by_role("heading", name="Before you start", exact=True)).to_be_visible()
-        page.get_by_role("radiogroup").get_by_label("2", exact=True).check()
-        page.get_by_role("radio", name="Back only").check()
-        context.set_offline(True)
+        start_then_go_offline(page, context, pain_before="2")
         page.get_by_role("button", name="Stop now — my symptoms are spreading").click()
 
         stop = page.locator("#offline-stop")
