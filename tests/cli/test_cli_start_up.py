@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,35 +10,22 @@ import pytest
 from spinestep.cli.main import COMMANDS, load_commands
 from spinestep.settings import Settings, SettingsError, load_settings
 from spinestep.store.engine import HEAD_REVISION, head_revision
+from tests.support.fresh_cli import run_fresh
 
 HEAVY = ("sqlalchemy", "alembic", "fastapi", "mediapipe", "cv2", "numpy", "pydantic_settings")
 
 
 def _modules_after(argv: list[str], tmp_path: Path) -> tuple[list[str], str, int]:
     """Run ``spinestep argv`` in a fresh interpreter; the heavy packages it imported."""
-    code = (
-        "import json, sys\n"
-        "from spinestep.cli.main import main\n"
-        "code = 0\n"
-        "try:\n"
-        f"    main({argv!r})\n"
-        "except SystemExit as done:\n"
-        "    code = done.code\n"
-        f"loaded = [m for m in {HEAVY!r} if m in sys.modules]\n"
-        "commands = [m for m in sys.modules if m.startswith('spinestep.cli.')"
-        " and m not in ('spinestep.cli.main', 'spinestep.cli.output')]\n"
-        "print(json.dumps({'loaded': loaded, 'commands': commands, 'code': code}),"
-        " file=sys.stderr)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={"SPINESTEP_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
-        check=False,
-    )
-    report = json.loads(done.stderr.strip().splitlines()[-1])
-    return report["loaded"] + report["commands"], done.stdout, report["code"]
+    code, modules, stdout = run_fresh(argv, tmp_path)
+    loaded = [m for m in HEAVY if m in modules]
+    commands = [
+        m
+        for m in modules
+        if m.startswith("spinestep.cli.")
+        and m not in ("spinestep.cli.main", "spinestep.cli.output")
+    ]
+    return loaded + commands, stdout, code
 
 
 def test_decide_imports_no_database_web_or_video_library(tmp_path: Path) -> None:

@@ -4,9 +4,9 @@ Rich only when it prints the panel (not for ``--json``)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.support.fresh_cli import run_fresh
 
 INIT = [
     "init", "--name", "Quill", "--cleared", "--preference", "flexion", "--protocol",
@@ -18,26 +18,9 @@ INIT = [
 def _run(argv: list[str], tmp_path: Path) -> tuple[dict[str, object], str]:
     """Run ``spinestep argv`` in a fresh interpreter: its exit code, the coach modules and
     whether Rich was imported."""
-    code = (
-        "import json, sys\n"
-        "from spinestep.cli.main import main\n"
-        "code = 0\n"
-        "try:\n"
-        f"    main({argv!r})\n"
-        "except SystemExit as done:\n"
-        "    code = done.code\n"
-        "commands = sorted(m for m in sys.modules if m.startswith('spinestep.cli.coach'))\n"
-        "print(json.dumps({'code': code, 'commands': commands,"
-        " 'rich': 'rich' in sys.modules}), file=sys.stderr)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={"SPINESTEP_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
-        check=False,
-    )
-    return json.loads(done.stderr.strip().splitlines()[-1]), done.stdout
+    code, modules, stdout = run_fresh(argv, tmp_path)
+    commands = [m for m in modules if m.startswith("spinestep.cli.coach")]
+    return {"code": code, "commands": commands, "rich": "rich" in modules}, stdout
 
 
 def test_today_imports_its_own_module_and_rich_only_for_the_panel(tmp_path: Path) -> None:
