@@ -7,29 +7,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-
 from spinestep.domain.model import Decision, EmergencyNumber, Urgency
 from spinestep.services.messages_port import MessageRecord, ThreadRecord
 from spinestep.services.records import PatientRecord, Role, StoredDecision, UserRecord
-from spinestep.store import current_revision, make_engine, migrate, unit_of_work_factory
+from spinestep.store import current_revision, migrate, unit_of_work_factory
 from spinestep.store.engine import downgrade
+from tests.support.migrated import row_count, store_at, table_names
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 MESSAGE_TABLES = {"message_threads", "messages", "message_reads", "message_sends"}
 
 
-def _count(engine: Engine, table: str) -> int:
-    with engine.connect() as connection:
-        return int(connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
-
-
 def test_rows_stored_before_survive_and_messages_refer_to_them(database_url: str) -> None:
-    engine = make_engine(database_url)
-    try:
-        migrate(engine, "0008")
-        assert not MESSAGE_TABLES & set(sa.inspect(engine).get_table_names())
+    with store_at(database_url, "0008") as engine:
+        assert not MESSAGE_TABLES & table_names(engine)
         with unit_of_work_factory(engine)() as uow:
             user = uow.users.add(UserRecord("pat@example.org", "Pat", Role.PATIENT, T0))
             patient = uow.patients.add(
@@ -43,12 +34,12 @@ def test_rows_stored_before_survive_and_messages_refer_to_them(database_url: str
                 )
             )  # fmt: skip
             uow.commit()
-        before = {t: _count(engine, t) for t in ("users", "patients", "decisions")}
+        before = {t: row_count(engine, t) for t in ("users", "patients", "decisions")}
 
         migrate(engine, "0009")
         assert current_revision(engine) == "0009"
-        assert set(sa.inspect(engine).get_table_names()) >= MESSAGE_TABLES
-        assert {t: _count(engine, t) for t in before} == before
+        assert table_names(engine) >= MESSAGE_TABLES
+        assert {t: row_count(engine, t) for t in before} == before
         migrate(engine)
         with unit_of_work_factory(engine)() as uow:
             thread = uow.messages.add_thread(ThreadRecord(patient.id, "Hello", user.id, T0, T0))
@@ -65,7 +56,5 @@ def test_rows_stored_before_survive_and_messages_refer_to_them(database_url: str
             assert [m.decision_id for m in uow.messages.for_patient(patient.id)] == [decision.id]
 
         downgrade(engine, "0008")
-        assert not MESSAGE_TABLES & set(sa.inspect(engine).get_table_names())
-        assert {t: _count(engine, t) for t in before} == before
-    finally:
-        engine.dispose()
+        assert not MESSAGE_TABLES & table_names(engine)
+        assert {t: row_count(engine, t) for t in before} == before

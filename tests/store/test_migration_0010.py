@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
-
 from spinestep.domain.contacts import ContactDetails
 from spinestep.domain.model import EmergencyNumber
 from spinestep.services.clinic_port import StoredWordingPack
 from spinestep.services.records import PatientRecord, Role, StoredQuestionnaire, UserRecord
-from spinestep.store import current_revision, make_engine, migrate, unit_of_work_factory
+from spinestep.store import current_revision, migrate, unit_of_work_factory
 from spinestep.store.engine import downgrade
+from tests.support.migrated import row_count, store_at, table_names
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 NEW_TABLES = {
@@ -23,16 +22,9 @@ NEW_TABLES = {
 }
 
 
-def _count(engine: sa.Engine, table: str) -> int:
-    with engine.connect() as connection:
-        return int(connection.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
-
-
 def test_rows_stored_before_survive_and_the_new_tables_work(database_url: str) -> None:
-    engine = make_engine(database_url)
-    try:
-        migrate(engine, "0009")
-        assert not NEW_TABLES & set(sa.inspect(engine).get_table_names())
+    with store_at(database_url, "0009") as engine:
+        assert not NEW_TABLES & table_names(engine)
         with unit_of_work_factory(engine)() as uow:
             physio = uow.users.add(UserRecord("p@clinic.example", "Physio", Role.CLINICIAN, T0))
             patient = uow.patients.add(
@@ -46,9 +38,9 @@ def test_rows_stored_before_survive_and_the_new_tables_work(database_url: str) -
 
         migrate(engine)
         assert current_revision(engine) != "0009"
-        assert set(sa.inspect(engine).get_table_names()) >= NEW_TABLES
-        assert _count(engine, "users") == 1 and _count(engine, "questionnaire_responses") == 1
-        assert all(_count(engine, table) == 0 for table in NEW_TABLES)
+        assert table_names(engine) >= NEW_TABLES
+        assert row_count(engine, "users") == 1 and row_count(engine, "questionnaire_responses") == 1
+        assert all(row_count(engine, table) == 0 for table in NEW_TABLES)
 
         with unit_of_work_factory(engine)() as uow:
             assert uow.clinic.clinic_contacts().empty
@@ -62,10 +54,8 @@ def test_rows_stored_before_survive_and_the_new_tables_work(database_url: str) -
             assert pack.id is not None
             uow.clinic.mark_shown(response.id, pack.id)  # an old response can point at a pack
             uow.commit()
-        assert _count(engine, "questionnaire_wording_shown") == 1
+        assert row_count(engine, "questionnaire_wording_shown") == 1
 
         downgrade(engine, "0009")
-        assert not NEW_TABLES & set(sa.inspect(engine).get_table_names())
-        assert _count(engine, "questionnaire_responses") == 1
-    finally:
-        engine.dispose()
+        assert not NEW_TABLES & table_names(engine)
+        assert row_count(engine, "questionnaire_responses") == 1

@@ -12,23 +12,17 @@ import sqlalchemy as sa
 from spinestep.domain.model import EmergencyNumber
 from spinestep.services.records import AssignmentRecord, PatientRecord
 from spinestep.services.reminder_ports import ReminderChoice, ReminderMode
-from spinestep.store import current_revision, make_engine, migrate, unit_of_work_factory
+from spinestep.store import current_revision, migrate, unit_of_work_factory
 from spinestep.store.engine import downgrade
+from tests.support.migrated import row_count, store_at, table_names
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 NEW_TABLES = {"reminder_choices", "reminders_sent"}
 
 
-def _count(engine: sa.Engine, table: str) -> int:
-    with engine.connect() as connection:
-        return int(connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
-
-
 def test_records_stored_before_0011_survive_it(database_url: str) -> None:
-    engine = make_engine(database_url)
-    try:
-        migrate(engine, "0010")
-        assert not NEW_TABLES & set(sa.inspect(engine).get_table_names())
+    with store_at(database_url, "0010") as engine:
+        assert not NEW_TABLES & table_names(engine)
         with engine.begin() as connection:
             for name in ("Ann", "Bo"):
                 connection.execute(
@@ -42,9 +36,9 @@ def test_records_stored_before_0011_survive_it(database_url: str) -> None:
 
         migrate(engine, "0011")
         assert current_revision(engine) == "0011"
-        assert set(sa.inspect(engine).get_table_names()) >= NEW_TABLES
-        assert _count(engine, "patients") == 2
-        assert all(_count(engine, table) == 0 for table in NEW_TABLES)
+        assert table_names(engine) >= NEW_TABLES
+        assert row_count(engine, "patients") == 2
+        assert all(row_count(engine, table) == 0 for table in NEW_TABLES)
 
         factory = unit_of_work_factory(engine)
         with factory() as uow:
@@ -65,17 +59,13 @@ def test_records_stored_before_0011_survive_it(database_url: str) -> None:
             assert uow.reminders.patient_for_token("b" * 64) is None
 
         downgrade(engine, "0010")
-        assert not NEW_TABLES & set(sa.inspect(engine).get_table_names())
-        assert _count(engine, "patients") == 3
-    finally:
-        engine.dispose()
+        assert not NEW_TABLES & table_names(engine)
+        assert row_count(engine, "patients") == 3
 
 
 def test_a_claim_is_unique_even_without_on_conflict(database_url: str) -> None:
     # The unique key itself refuses a second row for the same reminder.
-    engine = make_engine(database_url)
-    try:
-        migrate(engine)
+    with store_at(database_url, "head") as engine:
         factory = unit_of_work_factory(engine)
         with factory() as uow:
             patient = uow.patients.add(PatientRecord("Di", "UTC", EmergencyNumber.UK, T0))
@@ -90,6 +80,4 @@ def test_a_claim_is_unique_even_without_on_conflict(database_url: str) -> None:
             connection.execute(insert, {**row, "h": "d" * 64})
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
             connection.execute(insert, {**row, "h": "e" * 64})
-        assert _count(engine, "reminders_sent") == 1
-    finally:
-        engine.dispose()
+        assert row_count(engine, "reminders_sent") == 1
