@@ -12,7 +12,6 @@ both admins end up deactivated (PostgreSQL) or one request fails with a storage 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from functools import partial
 
@@ -23,6 +22,7 @@ from spinestep.services import accounts
 from spinestep.services.context import Actor, ServiceContext, SystemClock
 from spinestep.services.records import Role, UserRecord
 from spinestep.store import open_store
+from tests.support.races import race
 from tests.web.support import PASSWORD, CheapArgon2id
 
 ROUNDS = 15
@@ -42,26 +42,6 @@ def _empty_accounts(ctx: ServiceContext) -> None:
             assert user.id is not None
             uow.users.delete(user.id)
         uow.commit()
-
-
-def _race(calls: list[Callable[[], object]]) -> list[object | SpinestepError]:
-    """Run ``calls`` in threads released together; each one's result or SpinestepError."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object | SpinestepError] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            results[index] = calls[index]()
-        except SpinestepError as error:
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def _kinds(results: list[object | SpinestepError]) -> list[str]:
@@ -87,7 +67,7 @@ def test_simultaneous_first_run_setups_create_exactly_one_admin(ctx: ServiceCont
             for n in range(SETUPS)
         ]
 
-        results = _race(calls)
+        results = race(calls)
 
         created = [r for r in results if isinstance(r, UserRecord)]
         refused = [r for r in results if isinstance(r, Conflict)]
@@ -114,7 +94,7 @@ def test_two_admins_deactivating_each_other_leave_one_active(ctx: ServiceContext
             partial(accounts.set_active, ctx, second, first.user_id, False),
         ]
 
-        results = _race(calls)
+        results = race(calls)
 
         done = [r for r in results if isinstance(r, UserRecord)]
         refused = [r for r in results if isinstance(r, Conflict | PermissionDenied)]

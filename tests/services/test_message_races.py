@@ -10,19 +10,19 @@ serialises the sends there). The clock stands still, so every send falls in one 
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import partial
 
 import pytest
 
-from spinestep.errors import MessageLimitReached, SpinestepError
+from spinestep.errors import MessageLimitReached
 from spinestep.services import messages
 from spinestep.services.context import FixedClock, ServiceContext
 from spinestep.services.records import Role
 from spinestep.store import open_store
 from tests.services.message_support import add_patient, add_user
+from tests.support.races import race
 from tests.web.support import CheapArgon2id
 
 ROUNDS = 12
@@ -39,25 +39,6 @@ def ctx(database_url: str) -> Iterator[ServiceContext]:
     engine.dispose()
 
 
-def _race(calls: list[Callable[[], object]]) -> list[object | SpinestepError]:
-    barrier = threading.Barrier(len(calls))
-    results: list[object | SpinestepError] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            results[index] = calls[index]()
-        except SpinestepError as error:
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def test_racing_sends_never_pass_the_hourly_limit(ctx: ServiceContext) -> None:
     for round_ in range(ROUNDS):
         clinician = add_user(ctx, f"dr{round_}@example.org", Role.CLINICIAN)
@@ -72,7 +53,7 @@ def test_racing_sends_never_pass_the_hourly_limit(ctx: ServiceContext) -> None:
         ]
 
         send = partial(messages.start_thread, ctx, clinician, per_hour=LIMIT)
-        results = _race([partial(send, pid, "Check-in", "How are you?") for pid in patients])
+        results = race([partial(send, pid, "Check-in", "How are you?") for pid in patients])
         refused = [r for r in results if isinstance(r, MessageLimitReached)]
         sent = [r for r in results if isinstance(r, messages.SendOutcome)]
         assert len(sent) + len(refused) == SENDERS, results
