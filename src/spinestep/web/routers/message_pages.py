@@ -7,6 +7,7 @@ what was typed and the reason (422 or 429); nothing was stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -206,8 +207,12 @@ def _answer(
     return _sent(ctx, scope, clinician, outcome)
 
 
-def _own(request: Request, principal: PatientAccount) -> PatientScope | None:
-    return own_profile(request, principal)
+def _as_patient(
+    request: Request, principal: PatientAccount, page: Callable[[PatientScope], Response]
+) -> Response:
+    """``page`` for the signed-in patient's own profile; onboarding when there is none yet."""
+    scope = own_profile(request, principal)
+    return redirect("/onboarding") if scope is None else page(scope)
 
 
 # --- the patient's pages --------------------------------------------------------------
@@ -215,40 +220,39 @@ def _own(request: Request, principal: PatientAccount) -> PatientScope | None:
 
 @router.get("/messages")
 def my_messages(request: Request, principal: PatientAccount, ctx: Ctx, pages: PagesDep) -> Response:
-    scope = _own(request, principal)
-    if scope is None:
-        return redirect("/onboarding")
-    return _list_page(request, ctx, pages, scope, False)
+    return _as_patient(
+        request, principal, lambda scope: _list_page(request, ctx, pages, scope, False)
+    )
 
 
 @router.get("/messages/new")
 def my_new_message(request: Request, principal: PatientAccount, pages: PagesDep) -> Response:
-    scope = _own(request, principal)
-    if scope is None:
-        return redirect("/onboarding")
-    if scope.patient.clinician_id is None:
-        return redirect("/messages")
-    return _new_page(request, pages, scope, False)
+    def page(scope: PatientScope) -> Response:
+        if scope.patient.clinician_id is None:
+            return redirect("/messages")
+        return _new_page(request, pages, scope, False)
+
+    return _as_patient(request, principal, page)
 
 
 @router.post("/messages")
 def my_message_send(
     request: Request, principal: PatientAccount, ctx: Ctx, pages: PagesDep, form: CheckedForm
 ) -> Response:
-    scope = _own(request, principal)
-    if scope is None:
-        return redirect("/onboarding")
-    return _create(request, ctx, pages, scope, False, form)
+    return _as_patient(
+        request, principal, lambda scope: _create(request, ctx, pages, scope, False, form)
+    )
 
 
 @router.get("/messages/{thread_id}")
 def my_thread(
     thread_id: ThreadId, request: Request, principal: PatientAccount, ctx: Ctx, pages: PagesDep
 ) -> Response:
-    scope = _own(request, principal)
-    if scope is None:
-        return redirect("/onboarding")
-    return _thread_page(request, ctx, pages, scope, False, thread_id)
+    return _as_patient(
+        request,
+        principal,
+        lambda scope: _thread_page(request, ctx, pages, scope, False, thread_id),
+    )
 
 
 @router.post("/messages/{thread_id}")
@@ -260,10 +264,11 @@ def my_reply(
     pages: PagesDep,
     form: CheckedForm,
 ) -> Response:
-    scope = _own(request, principal)
-    if scope is None:
-        return redirect("/onboarding")
-    return _answer(request, ctx, pages, scope, False, thread_id, form)
+    return _as_patient(
+        request,
+        principal,
+        lambda scope: _answer(request, ctx, pages, scope, False, thread_id, form),
+    )
 
 
 # --- the clinician's pages ------------------------------------------------------------
