@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from starlette.datastructures import FormData
 
 from spinestep.domain.model import Effort, Location
 from spinestep.errors import InvalidInput
 from spinestep.services.password_policy import MAX_PASSWORD_CHARS
+from spinestep.services.sessions import SessionInput
 
 
 def text(form: FormData, name: str, *, max_chars: int = 2000, required: bool = False) -> str:
@@ -72,6 +76,30 @@ def effort(form: FormData, name: str = "effort") -> Effort:
         return Effort(raw)
     except ValueError:
         raise InvalidInput(name, "choose how hard the session was") from None
+
+
+def completed_session(
+    form: FormData,
+    *,
+    at: datetime | None = None,
+    motion: dict[str, Any] | None = None,
+    motion_uncounted_ok: bool = False,
+) -> SessionInput:
+    """A finished session from its form: effort, pain before, during and after, where the
+    symptoms reach before and after, and the repetitions done."""
+    return SessionInput(
+        effort=effort(form),
+        pain_before=pain(form, "pain_before"),
+        pain_during=pain(form, "pain_during"),
+        pain_after=pain(form, "pain_after"),
+        location_before=location(form, "location_before"),
+        location_after=location(form, "location_after"),
+        reps=integer(form, "reps", 0, 1000, "number of repetitions"),
+        completed=True,
+        at=at,
+        motion=motion,
+        motion_uncounted_ok=motion_uncounted_ok,
+    )
 
 
 def yes_no(form: FormData, name: str) -> bool:

@@ -143,14 +143,4 @@ def late_entry(form: FormData, now: datetime) -> SessionInput | StopNowInput:
             reps_done=forms.integer(form, "reps", 0, 1000, "number of repetitions"),
             at=at,
         )
-    return SessionInput(
-        effort=forms.effort(form),
-        pain_before=forms.pain(form, "pain_before"),
-        pain_during=forms.pain(form, "pain_during"),
-        pain_after=forms.pain(form, "pain_after"),
-        location_before=forms.location(form, "location_before"),
-        location_after=forms.location(form, "location_after"),
-        reps=forms.integer(form, "reps", 0, 1000, "number of repetitions"),
-        completed=True,
-        at=at,
-    )
+    return forms.completed_session(form, at=at)

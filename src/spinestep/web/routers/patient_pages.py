@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from spinestep.errors import InvalidInput, NotFound
 from spinestep.services import messages, portal, programme, screening, sessions
 from spinestep.services.instructions import REST_BEFORE_PAIN_AFTER_S
-from spinestep.services.sessions import SessionInput, StopNowInput
+from spinestep.services.sessions import StopNowInput
 from spinestep.services.views import TodayView
 from spinestep.web import forms, motion_series
 from spinestep.web.access import (
@@ -245,15 +245,8 @@ def session_step(
                 ctx.services,
                 actor,
                 scope.patient_id,
-                SessionInput(
-                    effort=forms.effort(form),
-                    pain_before=forms.pain(form, "pain_before"),
-                    pain_during=forms.pain(form, "pain_during"),
-                    pain_after=forms.pain(form, "pain_after"),
-                    location_before=forms.location(form, "location_before"),
-                    location_after=forms.location(form, "location_after"),
-                    reps=forms.integer(form, "reps", 0, 1000, "number of repetitions"),
-                    completed=True,
+                forms.completed_session(
+                    form,
                     motion=None if counted is None else counted.metrics,
                     motion_uncounted_ok=True,
                 ),
