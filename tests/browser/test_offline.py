@@ -7,6 +7,8 @@ returns, and its decision shown; a red-flag "yes" offline shows what to do at on
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from spinestep.store.uow import open_store
 from tests.browser.axe import assert_no_blocking
-from tests.browser.server import live_server
+from tests.browser.server import LiveServer, live_server
 from tests.web.support import PASSWORD, build_clinic
 
 pytestmark = pytest.mark.browser
@@ -53,6 +55,25 @@ def sign_in_and_keep_pages(page: Page, url: str, email: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
     expect(page.locator("html")).to_have_attribute("data-offline-ready", "yes", timeout=20_000)
+
+
+@contextmanager
+def signed_in_phone(
+    browser: Browser, tmp_path: Path, database_url: str
+) -> Iterator[tuple[LiveServer, BrowserContext, Page, int]]:
+    """A running app with patient A signed in on a phone whose service worker has kept
+    their pages: the server, the phone, its page and the patient's id."""
+    clinic = build_clinic(tmp_path, database_url)
+    patient_id, email = clinic.patient_a, clinic.emails["patient_a"]
+    clinic.close()
+    with live_server(database_url, tmp_path) as server:
+        context = phone(browser)
+        try:
+            page = context.new_page()
+            sign_in_and_keep_pages(page, server.url, email)
+            yield server, context, page, patient_id
+        finally:
+            context.close()
 
 
 def stored_sessions(database_url: str, patient_id: int) -> list[Any]:
@@ -97,14 +118,7 @@ def start_then_go_offline(page: Page, context: BrowserContext, pain_before: str)
 def test_a_session_done_offline_is_stored_once_when_the_connection_returns(
     browser: Browser, tmp_path: Path, database_url: str
 ) -> None:
-    clinic = build_clinic(tmp_path, database_url)
-    patient_id, email = clinic.patient_a, clinic.emails["patient_a"]
-    clinic.close()
-    with live_server(database_url, tmp_path) as server:
-        context = phone(browser)
-        page = context.new_page()
-        sign_in_and_keep_pages(page, server.url, email)
-
+    with signed_in_phone(browser, tmp_path, database_url) as (server, context, page, patient_id):
         # The safety check and "before" with a connection, then the connection goes.
         start_then_go_offline(page, context, pain_before="3")
         served_before = server.log()
@@ -151,19 +165,12 @@ def test_a_session_done_offline_is_stored_once_when_the_connection_returns(
         open_today_and_expect_the_decision(page, server.url)
         assert len(stored_sessions(database_url, patient_id)) == 1
         assert page.evaluate(READ_PENDING) == []
-        context.close()
 
 
 def test_a_red_flag_yes_offline_shows_what_to_do_at_once(
     browser: Browser, tmp_path: Path, database_url: str
 ) -> None:
-    clinic = build_clinic(tmp_path, database_url)
-    patient_id, email = clinic.patient_a, clinic.emails["patient_a"]
-    clinic.close()
-    with live_server(database_url, tmp_path) as server:
-        context = phone(browser)
-        page = context.new_page()
-        sign_in_and_keep_pages(page, server.url, email)
+    with signed_in_phone(browser, tmp_path, database_url) as (server, context, page, patient_id):
         page.goto(f"{server.url}/session")
         expect(page.get_by_role("heading", name="Safety check", exact=True)).to_be_visible()
         guidance = page.locator("#offline-red-flag")
@@ -197,19 +204,12 @@ def test_a_red_flag_yes_offline_shows_what_to_do_at_once(
         finally:
             engine.dispose()
         assert flag.code == "saddle_anaesthesia"
-        context.close()
 
 
 def test_signing_out_deletes_the_kept_pages(
     browser: Browser, tmp_path: Path, database_url: str
 ) -> None:
-    clinic = build_clinic(tmp_path, database_url)
-    email = clinic.emails["patient_a"]
-    clinic.close()
-    with live_server(database_url, tmp_path) as server:
-        context = phone(browser)
-        page = context.new_page()
-        sign_in_and_keep_pages(page, server.url, email)
+    with signed_in_phone(browser, tmp_path, database_url) as (server, context, page, _):
         kept = "() => caches.keys().then((ks) => ks.filter((k) => k.startsWith('spinestep-pages')))"
         assert len(page.evaluate(kept)) == 1
         page.get_by_role("button", name="Sign out").click()
@@ -218,19 +218,12 @@ def test_signing_out_deletes_the_kept_pages(
         context.set_offline(True)
         page.goto(f"{server.url}/today")
         expect(page.get_by_role("heading", name="Today", exact=True)).to_have_count(0)
-        context.close()
 
 
 def test_stop_now_offline_is_saved_as_stopped_and_sent_later(
     browser: Browser, tmp_path: Path, database_url: str
 ) -> None:
-    clinic = build_clinic(tmp_path, database_url)
-    patient_id, email = clinic.patient_a, clinic.emails["patient_a"]
-    clinic.close()
-    with live_server(database_url, tmp_path) as server:
-        context = phone(browser)
-        page = context.new_page()
-        sign_in_and_keep_pages(page, server.url, email)
+    with signed_in_phone(browser, tmp_path, database_url) as (server, context, page, patient_id):
         start_then_go_offline(page, context, pain_before="2")
         page.get_by_role("button", name="Stop now — my symptoms are spreading").click()
 
@@ -248,4 +241,3 @@ def test_stop_now_offline_is_saved_as_stopped_and_sent_later(
         (session,) = stored_sessions(database_url, patient_id)
         assert session.stopped_early and not session.completed
         assert (session.pain_before, session.pain_after) == (2, 6)
-        context.close()
