@@ -28,6 +28,8 @@ ANSWER = "Yes: start after a warm shower, and keep the first repetitions gentle.
 
 def _sign_out(page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
+    # Wait for the sign-in page, so that the next navigation does not abort this one.
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
 
 
 def test_patient_writes_clinician_answers_patient_reads(

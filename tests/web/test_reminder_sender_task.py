@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,7 +31,10 @@ def _senders(app: FastAPI) -> list[str]:
                 if "run_forever" in getattr(task.get_coro(), "__qualname__", "")
             ]
 
-    return asyncio.run(running())
+    # A thread of its own: an earlier browser test on this worker may have left an event
+    # loop set on the test thread, where asyncio.run() refuses to start.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, running()).result()
 
 
 def test_the_web_app_sends_due_reminders_by_itself(tmp_path: Path, smtp_server: SmtpServer) -> None:
