@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from spinestep.domain.contacts import ContactDetails
 from spinestep.services.clinic_port import StoredWordingPack
+from spinestep.store.dialect_insert import dialect_insert
 from spinestep.store.tables_clinic import (
     ClinicContactRow,
     ClinicianContactRow,
@@ -44,9 +44,7 @@ class SqlClinicRepository:
 
     def _upsert(self, table: sa.Table, key: str, values: dict[str, Any]) -> None:
         self._session.flush()
-        dialect = self._session.connection().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(table).values(**values)
+        statement = dialect_insert(self._session, table).values(**values)
         updated = {name: value for name, value in values.items() if name != key}
         self._session.execute(statement.on_conflict_do_update(index_elements=[key], set_=updated))
         self._session.expire_all()

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from spinestep.services.messages_port import MessageRecord, ThreadRecord, ThreadSummary
+from spinestep.store.dialect_insert import dialect_insert
 from spinestep.store.repositories import _Repository
 from spinestep.store.tables import PatientRow
 from spinestep.store.tables_messages import (
@@ -206,10 +206,5 @@ class SqlMessageRepository:
 
     def _insert_ignoring(self, table: Any, values: dict[str, Any], *keys: str) -> Any:
         """``INSERT ... ON CONFLICT (keys) DO NOTHING`` in the session's dialect."""
-        if self._session.get_bind().dialect.name == "postgresql":
-            return (
-                postgresql.insert(table)
-                .values(values)
-                .on_conflict_do_nothing(index_elements=list(keys))
-            )
-        return sqlite.insert(table).values(values).on_conflict_do_nothing(index_elements=list(keys))
+        insert = dialect_insert(self._session, table).values(values)
+        return insert.on_conflict_do_nothing(index_elements=list(keys))

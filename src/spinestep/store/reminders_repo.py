@@ -8,7 +8,6 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from spinestep.services.records import AssignmentRecord, DeletionStatus, ProgrammeStatus, Role
@@ -19,6 +18,7 @@ from spinestep.services.reminder_ports import (
     SendOutcome,
     SentReminder,
 )
+from spinestep.store.dialect_insert import dialect_insert
 from spinestep.store.tables import (
     AssignmentRow,
     DeletionRow,
@@ -119,10 +119,7 @@ class SqlReminderRepository:
             "unsubscribe_hash": unsubscribe_hash,
         }
         key = ["patient_id", "local_date", "slot"]
-        if self._session.get_bind().dialect.name == "postgresql":
-            insert: Any = postgresql.insert(ReminderSentRow).values(values)
-        else:
-            insert = sqlite.insert(ReminderSentRow).values(values)
+        insert = dialect_insert(self._session, ReminderSentRow).values(values)
         statement = insert.on_conflict_do_nothing(index_elements=key).returning(ReminderSentRow.id)
         # The row comes back only when this insert went in (RETURNING: the driver's
         # rowcount is not reliable for INSERT ... ON CONFLICT on every backend).
