@@ -29,7 +29,8 @@ from spinestep.services.screening import (
     _with_none_started,
     check_answers,
     due_in,
-    missing_answers,
+    fresh_answers,
+    refuse_unanswered,
     store_screening,
 )
 
@@ -90,27 +91,16 @@ def require_screening_before(uow: UnitOfWork, patient: PatientRecord, at: dateti
     """ScreeningRequired unless checks without a "yes", taken in ``[at - FRESH_FOR, at]`` and
     after the patient's last session before ``at``, answer every question due at ``at``."""
     assert patient.id is not None
-    window_start = at - FRESH_FOR
-    earlier = uow.sessions.for_patient(patient.id, since=window_start, until=at)
+    earlier = uow.sessions.for_patient(patient.id, since=at - FRESH_FOR, until=at)
     previous = max((session.at for session in earlier), default=None)
-    answered: dict[str, bool] = {}
-    for check in uow.screenings.taken_after(patient.id, window_start - timedelta(seconds=1)):
-        fresh = window_start <= check.at <= at and (previous is None or check.at > previous)
-        if fresh and not any(check.answers.values()):
-            answered.update(check.answers)
+    answered = fresh_answers(uow, patient.id, at, previous)
     if not answered:
         raise ScreeningRequired(
             "answer the safety questions first: the session needs a safety check taken "
             "before it and at most 2 hours earlier; nothing was saved"
         )
     due = due_in(uow, patient, at)
-    missing = missing_answers((*due.every_session, *due.also_due), answered)
-    if missing:
-        codes = ", ".join(flag.code for flag in missing)
-        raise ScreeningRequired(
-            f"answer the safety questions first: not answered before the session: {codes}; "
-            "nothing was saved"
-        )
+    refuse_unanswered((*due.every_session, *due.also_due), answered, "before the session")
 
 
 def record_late_screening(

@@ -283,24 +283,37 @@ def require_fresh_screening(uow: UnitOfWork, patient: PatientRecord, now: dateti
     question due now. Called inside the session's unit of work, before anything is added.
     """
     assert patient.id is not None
-    window_start = now - FRESH_FOR
-    previous = uow.sessions.last_stored_at(patient.id)
-    taken = uow.screenings.taken_after(patient.id, window_start - timedelta(seconds=1))
-    answered: dict[str, bool] = {}
-    for check in taken:
-        fresh = check.at >= window_start and (previous is None or check.at > previous)
-        if fresh and check.at <= now and not any(check.answers.values()):
-            answered.update(check.answers)
+    answered = fresh_answers(uow, patient.id, now, uow.sessions.last_stored_at(patient.id))
     if not answered:
         raise ScreeningRequired(
             "answer the safety questions first: each session needs a safety check taken "
             "since the last session and at most 2 hours before; nothing was saved"
         )
-    due = flags_for_session() + _also_due(uow, patient.id, now)
+    refuse_unanswered(
+        flags_for_session() + _also_due(uow, patient.id, now), answered, "since the last session"
+    )
+
+
+def fresh_answers(
+    uow: UnitOfWork, patient_id: int, at: datetime, previous: datetime | None
+) -> dict[str, bool]:
+    """The answers of the checks without a "yes" taken in ``[at - FRESH_FOR, at]`` and after
+    ``previous`` (the patient's previous session), merged oldest first."""
+    window_start = at - FRESH_FOR
+    answered: dict[str, bool] = {}
+    for check in uow.screenings.taken_after(patient_id, window_start - timedelta(seconds=1)):
+        fresh = window_start <= check.at <= at and (previous is None or check.at > previous)
+        if fresh and not any(check.answers.values()):
+            answered.update(check.answers)
+    return answered
+
+
+def refuse_unanswered(due: Iterable[RedFlag], answered: Mapping[str, bool], when: str) -> None:
+    """ScreeningRequired naming the due questions the checks did not answer (``when``: since
+    the last session, before the session)."""
     missing = missing_answers(due, answered)
     if missing:
         codes = ", ".join(flag.code for flag in missing)
         raise ScreeningRequired(
-            f"answer the safety questions first: not answered since the last session: {codes}; "
-            "nothing was saved"
+            f"answer the safety questions first: not answered {when}: {codes}; nothing was saved"
         )
