@@ -93,16 +93,23 @@ def care_team(ctx: ServiceContext, actor: Actor, patient_id: int) -> CareTeam:
 
 def care_team_in(uow: UnitOfWork, patient: PatientRecord) -> CareTeam:
     """``care_team`` inside an open unit of work (not audited)."""
-    clinicians: list[ClinicianContact] = []
+    clinician: ClinicianContact | None = None
     if patient.clinician_id is not None:
         user = uow.users.get(patient.clinician_id)
-        if user is not None and user.active and user.id is not None:
+        if user is not None and user.id is not None:
             found = uow.clinic.clinician_contacts([user.id])
-            clinicians.append(
-                ClinicianContact(user.display_name, found.get(user.id, ContactDetails()))
-            )
+            contact = ClinicianContact(user.display_name, found.get(user.id, ContactDetails()))
+            clinician = contact if user.active else None
+    return team_of(patient, clinician, uow.clinic.clinic_contacts())
+
+
+def team_of(
+    patient: PatientRecord, clinician: ClinicianContact | None, clinic: ContactDetails
+) -> CareTeam:
+    """The care team of records already read: the clinician only while their account is
+    active (``clinician`` None otherwise, or without one)."""
     return CareTeam(
         emergency_number=patient.emergency_number,
-        clinicians=tuple(clinicians),
-        clinic=uow.clinic.clinic_contacts(),
+        clinicians=() if clinician is None else (clinician,),
+        clinic=clinic,
     )

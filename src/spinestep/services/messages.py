@@ -289,13 +289,22 @@ def open_thread(ctx: ServiceContext, actor: Actor, patient_id: int, thread_id: i
     )
 
 
+def message_reader(actor: Actor) -> int | None:
+    """The account whose unread messages ``actor`` is shown; None for who takes no part in
+    conversations (the terminal's local user, admins)."""
+    if actor.local or actor.user_id is None or actor.role is Role.ADMIN:
+        return None
+    return actor.user_id
+
+
 def unread_count(ctx: ServiceContext, actor: Actor, patient_id: int) -> int:
     """The actor's unread messages about the patient (0 for who takes no part)."""
-    if actor.local or actor.user_id is None or actor.role is Role.ADMIN:
+    reader = message_reader(actor)
+    if reader is None:
         return 0
     with ctx.uow() as uow:
         load_patient(uow, actor, patient_id)
-        return uow.messages.unread_for_patient(patient_id, actor.user_id)
+        return uow.messages.unread_for_patient(patient_id, reader)
 
 
 def inbox(ctx: ServiceContext, actor: Actor) -> list[InboxEntry]:

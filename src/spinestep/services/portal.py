@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from spinestep.services.access import audit_read, load_patient
+from spinestep.services.care_team import CareTeam, ClinicianContact, team_of
 from spinestep.services.context import Actor, ServiceContext
+from spinestep.services.messages import message_reader
+from spinestep.services.patient_day_port import PatientDay
 from spinestep.services.patient_records import questionnaire_entries
 from spinestep.services.programme import read_day, today_of
 from spinestep.services.questionnaire_scores import DueItem
@@ -19,24 +24,50 @@ def onboarding_screened(ctx: ServiceContext, actor: Actor, patient_id: int) -> b
         return uow.screenings.any_from(patient_id, FlagSource.ONBOARDING)
 
 
-def today_and_due(
-    ctx: ServiceContext, actor: Actor, patient_id: int
-) -> tuple[TodayView | None, tuple[DueItem, ...]]:
-    """The Today page's reads in one statement (``programme.read_day``): the Today view
-    (None while there is no programme) and the questionnaires due. The same as
-    ``programme.today`` followed by ``questionnaire_tracking.questionnaires_due``.
-    """
+@dataclass(frozen=True, slots=True)
+class TodayPage:
+    """What the Today page shows: the Today view (None while there is no programme), the
+    questionnaires due, whom to contact and the unread messages."""
+
+    today: TodayView | None
+    due: tuple[DueItem, ...]
+    team: CareTeam
+    unread: int
+
+
+def today_page(ctx: ServiceContext, actor: Actor, patient_id: int) -> TodayPage:
+    """The Today page's reads in one statement (``programme.read_day``). The same as
+    ``programme.today``, ``questionnaire_tracking.questionnaires_due``,
+    ``care_team.care_team`` and ``messages.unread_count`` one after the other (audited as
+    they are)."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        day = read_day(uow, actor, patient_id, now)
+        day = read_day(uow, actor, patient_id, now, reader_id=message_reader(actor))
         assignment = day.assignment
         view = None
         if assignment is not None:
             view = today_of(uow, ctx.clock, actor, day, assignment, now)
         audit_read(uow, ctx.clock, actor, "questionnaire.due", patient_id)
+        audit_read(uow, ctx.clock, actor, "care_team.read", patient_id)
         due = due_of(questionnaire_entries(day.questionnaires), now, assignment)
         uow.commit()
-    return view, due
+    return TodayPage(view, due, _team_of_day(day), day.unread)
+
+
+def _team_of_day(day: PatientDay) -> CareTeam:
+    clinician = None
+    if day.clinician_active and day.clinician_name is not None:
+        clinician = ClinicianContact(day.clinician_name, day.clinician_contacts)
+    return team_of(day.patient, clinician, day.clinic_contacts)
+
+
+def today_and_due(
+    ctx: ServiceContext, actor: Actor, patient_id: int
+) -> tuple[TodayView | None, tuple[DueItem, ...]]:
+    """The Today view (None while there is no programme) and the questionnaires due, as
+    ``today_page`` reads them."""
+    page = today_page(ctx, actor, patient_id)
+    return page.today, page.due
 
 
 def has_users(ctx: ServiceContext) -> bool:

@@ -47,14 +47,19 @@ def today(ctx: ServiceContext, actor: Actor, patient_id: int) -> TodayView:
     return view
 
 
-def read_day(uow: UnitOfWork, actor: Actor, patient_id: int, now: datetime) -> PatientDay:
+def read_day(
+    uow: UnitOfWork, actor: Actor, patient_id: int, now: datetime, reader_id: int | None = None
+) -> PatientDay:
     """The patient's records for Today in one statement (``PatientDayReader``): NotFound
     unless the patient exists and ``actor`` may see them.
 
     The sessions read are those of the adherence window (8 days), which always holds the
-    patient's local today; the screenings those of the monthly check's 30 days.
+    patient's local today; the screenings those of the monthly check's 30 days; the
+    unread messages those of ``reader_id`` (none without).
     """
-    day = uow.patient_day.read(patient_id, window_start(now), now - MONTHLY_INTERVAL)
+    day = uow.patient_day.read(
+        patient_id, window_start(now), now - MONTHLY_INTERVAL, reader_id=reader_id
+    )
     if day is None or not may_see(actor, day.patient):
         raise NotFound(f"no patient with id {patient_id}")
     return day

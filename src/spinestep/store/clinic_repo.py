@@ -24,11 +24,11 @@ from spinestep.store.tables_clinic import (
     WordingShownRow,
 )
 
-_CLINIC_ROW_ID = 1
+CLINIC_ROW_ID = 1
 _PACK_FIELDS = tuple(f.name for f in fields(StoredWordingPack))
 
 
-def _details(row: ClinicContactRow | ClinicianContactRow | None) -> ContactDetails:
+def contact_details(row: ClinicContactRow | ClinicianContactRow | None) -> ContactDetails:
     if row is None:
         return ContactDetails()
     return ContactDetails(phone=row.phone, email=row.email, hours=row.hours)
@@ -50,11 +50,11 @@ class SqlClinicRepository:
         self._session.expire_all()
 
     def clinic_contacts(self) -> ContactDetails:
-        return _details(self._session.get(ClinicContactRow, _CLINIC_ROW_ID))
+        return contact_details(self._session.get(ClinicContactRow, CLINIC_ROW_ID))
 
     def set_clinic_contacts(self, details: ContactDetails, at: datetime, by: int | None) -> None:
         values = {
-            "id": _CLINIC_ROW_ID,
+            "id": CLINIC_ROW_ID,
             "phone": details.phone,
             "email": details.email,
             "hours": details.hours,
@@ -67,7 +67,7 @@ class SqlClinicRepository:
         if not user_ids:
             return {}
         statement = sa.select(ClinicianContactRow).where(ClinicianContactRow.user_id.in_(user_ids))
-        return {row.user_id: _details(row) for row in self._session.scalars(statement)}
+        return {row.user_id: contact_details(row) for row in self._session.scalars(statement)}
 
     def set_clinician_contacts(self, user_id: int, details: ContactDetails, at: datetime) -> None:
         values = {

@@ -40,14 +40,14 @@ class _Messages(_Repository[MessageRecord, MessageRow]):
     record_type = MessageRecord
 
 
-def _unread_join(reader_id: int) -> Any:
+def unread_join(reader_id: int | sa.ColumnElement[int]) -> Any:
     """The reader's mark of each message's thread (an outer join condition)."""
     return sa.and_(
         MessageReadRow.thread_id == MessageRow.thread_id, MessageReadRow.user_id == reader_id
     )
 
 
-def _unread(reader_id: int) -> sa.ColumnElement[bool]:
+def unread_by(reader_id: int | sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
     """Whether a message (joined to the reader's mark) is unread by ``reader_id``."""
     return sa.and_(
         sa.or_(MessageRow.author_user_id.is_(None), MessageRow.author_user_id != reader_id),
@@ -102,11 +102,11 @@ class SqlMessageRepository:
         return [self._threads._to_record(row) for row in self._session.scalars(statement)]
 
     def summaries(self, patient_id: int, reader_id: int) -> list[ThreadSummary]:
-        unread = sa.func.coalesce(sa.func.sum(sa.case((_unread(reader_id), 1), else_=0)), 0)
+        unread = sa.func.coalesce(sa.func.sum(sa.case((unread_by(reader_id), 1), else_=0)), 0)
         statement = (
             sa.select(MessageThreadRow, sa.func.count(MessageRow.id), unread)
             .outerjoin(MessageRow, MessageRow.thread_id == MessageThreadRow.id)
-            .outerjoin(MessageReadRow, _unread_join(reader_id))
+            .outerjoin(MessageReadRow, unread_join(reader_id))
             .where(MessageThreadRow.patient_id == patient_id)
             .group_by(MessageThreadRow.id)
             .order_by(MessageThreadRow.last_message_at.desc(), MessageThreadRow.id.desc())
@@ -117,14 +117,14 @@ class SqlMessageRepository:
         ]
 
     def inbox(self, clinician_id: int, limit: int) -> list[tuple[int, str, ThreadSummary]]:
-        unread = sa.func.coalesce(sa.func.sum(sa.case((_unread(clinician_id), 1), else_=0)), 0)
+        unread = sa.func.coalesce(sa.func.sum(sa.case((unread_by(clinician_id), 1), else_=0)), 0)
         statement = (
             sa.select(
                 MessageThreadRow, PatientRow.display_name, sa.func.count(MessageRow.id), unread
             )
             .join(PatientRow, PatientRow.id == MessageThreadRow.patient_id)
             .outerjoin(MessageRow, MessageRow.thread_id == MessageThreadRow.id)
-            .outerjoin(MessageReadRow, _unread_join(clinician_id))
+            .outerjoin(MessageReadRow, unread_join(clinician_id))
             .where(PatientRow.clinician_id == clinician_id)
             .group_by(MessageThreadRow.id, PatientRow.display_name)
             .order_by(
@@ -139,26 +139,26 @@ class SqlMessageRepository:
             for row, name, n, u in self._session.execute(statement)
         ]
 
-    def _count_unread(self, reader_id: int, *where: sa.ColumnElement[bool]) -> int:
+    def _countunread_by(self, reader_id: int, *where: sa.ColumnElement[bool]) -> int:
         statement = (
             sa.select(sa.func.count(MessageRow.id))
-            .outerjoin(MessageReadRow, _unread_join(reader_id))
-            .where(_unread(reader_id), *where)
+            .outerjoin(MessageReadRow, unread_join(reader_id))
+            .where(unread_by(reader_id), *where)
         )
         return int(self._session.execute(statement).scalar_one())
 
     def unread_in_thread(self, thread_id: int, reader_id: int) -> int:
-        return self._count_unread(reader_id, MessageRow.thread_id == thread_id)
+        return self._countunread_by(reader_id, MessageRow.thread_id == thread_id)
 
     def unread_for_patient(self, patient_id: int, reader_id: int) -> int:
-        return self._count_unread(reader_id, MessageRow.patient_id == patient_id)
+        return self._countunread_by(reader_id, MessageRow.patient_id == patient_id)
 
     def unread_by_patient(self, clinician_id: int) -> dict[int, int]:
         caseload = sa.select(PatientRow.id).where(PatientRow.clinician_id == clinician_id)
         statement = (
             sa.select(MessageRow.patient_id, sa.func.count(MessageRow.id))
-            .outerjoin(MessageReadRow, _unread_join(clinician_id))
-            .where(MessageRow.patient_id.in_(caseload), _unread(clinician_id))
+            .outerjoin(MessageReadRow, unread_join(clinician_id))
+            .where(MessageRow.patient_id.in_(caseload), unread_by(clinician_id))
             .group_by(MessageRow.patient_id)
         )
         return {patient_id: int(count) for patient_id, count in self._session.execute(statement)}

@@ -1,5 +1,9 @@
 """The patient's hot read (``services.patient_day_port``) as one SQL statement.
 
+It also reads what the Today page shows around the Today view: the clinician's and the
+clinic's contact details and the reader's unread messages about the patient (a branch
+with a ``count``, using the message repository's own definition of "unread").
+
 One ``UNION ALL`` of a branch per kind of record: each branch fills the columns of its
 own table and leaves every other table's columns NULL (cast to the column's type, so
 PostgreSQL can type the union and SQLAlchemy converts each value as the repositories
@@ -21,7 +25,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import KeyedColumnElement
 
+from spinestep.domain.contacts import ContactDetails
 from spinestep.services.patient_day_port import PatientDay
+from spinestep.store.clinic_repo import CLINIC_ROW_ID, contact_details
+from spinestep.store.messages_repo import unread_by, unread_join
 from spinestep.store.repositories import (
     SqlAssignmentRepository,
     SqlDecisionRepository,
@@ -43,10 +50,14 @@ from spinestep.store.tables import (
     SessionRow,
     UserRow,
 )
+from spinestep.store.tables_clinic import ClinicContactRow, ClinicianContactRow
+from spinestep.store.tables_messages import MessageReadRow, MessageRow
 
 _PATIENT_ID = sa.bindparam("patient_id", type_=sa.Integer)
 _SESSIONS_SINCE = sa.bindparam("sessions_since", type_=SessionRow.__table__.c.at_utc.type)
 _SCREENINGS_AFTER = sa.bindparam("screenings_after", type_=ScreeningRow.__table__.c.at.type)
+# Whose unread messages are counted (none are, without a reader).
+_READER_ID = sa.bindparam("reader_id", type_=sa.Integer)
 
 
 Column: TypeAlias = KeyedColumnElement[Any]
@@ -82,7 +93,27 @@ def _branches() -> list[Branch]:
     return [
         ("patient", *_columns(PatientRow), PatientRow.id == _PATIENT_ID),
         ("assignment", *_columns(AssignmentRow), AssignmentRow.id == latest_assignment),
-        ("clinician", *_columns(UserRow, ("id", "display_name")), UserRow.id == clinician),
+        (
+            "clinician",
+            *_columns(UserRow, ("id", "display_name", "active")),
+            UserRow.id == clinician,
+        ),
+        (
+            "clinician_contact",
+            *_columns(ClinicianContactRow, ("phone", "email", "hours")),
+            ClinicianContactRow.user_id == clinician,
+        ),
+        (
+            "clinic_contact",
+            *_columns(ClinicContactRow, ("phone", "email", "hours")),
+            ClinicContactRow.id == CLINIC_ROW_ID,
+        ),
+        (
+            "unread",
+            MessageRow.__table__.outerjoin(MessageReadRow.__table__, unread_join(_READER_ID)),
+            [sa.func.count(MessageRow.id).label("count")],
+            sa.and_(MessageRow.patient_id == _PATIENT_ID, unread_by(_READER_ID)),
+        ),
         (
             "session",
             *_columns(SessionRow),
@@ -132,7 +163,11 @@ class SqlPatientDayReader:
         self._session = session
 
     def read(
-        self, patient_id: int, sessions_since: datetime, screenings_after: datetime
+        self,
+        patient_id: int,
+        sessions_since: datetime,
+        screenings_after: datetime,
+        reader_id: int | None = None,
     ) -> PatientDay | None:
         statement, positions = _statement()
         rows = self._session.execute(
@@ -141,6 +176,7 @@ class SqlPatientDayReader:
                 "patient_id": patient_id,
                 "sessions_since": sessions_since,
                 "screenings_after": screenings_after,
+                "reader_id": reader_id,
             },
         ).all()
         found: dict[str, list[SimpleNamespace]] = {kind: [] for kind in positions}
@@ -150,12 +186,13 @@ class SqlPatientDayReader:
         if not found["patient"]:
             return None
         session = self._session
+        clinician = found["clinician"][0] if found["clinician"] else None
         sessions = sorted(found["session"], key=lambda r: (r.at_utc, r.id))
         screenings = sorted(found["screening"], key=lambda r: (r.at, r.id), reverse=True)
         return PatientDay(
             patient=SqlPatientRepository(session)._to_record(found["patient"][0]),  # type: ignore[arg-type]
             assignment=_first(SqlAssignmentRepository(session), found["assignment"]),
-            clinician_name=found["clinician"][0].display_name if found["clinician"] else None,
+            clinician_name=None if clinician is None else clinician.display_name,
             sessions=tuple(SqlSessionRepository(session)._to_record(r) for r in sessions),  # type: ignore[arg-type]
             latest_decision=_first(SqlDecisionRepository(session), found["decision"]),
             red_flags=_all(SqlRedFlagRepository(session), found["red_flag"], ("id",)),
@@ -164,6 +201,10 @@ class SqlPatientDayReader:
             questionnaires=_all(
                 SqlQuestionnaireRepository(session), found["questionnaire"], ("taken_at", "id")
             ),
+            clinician_active=clinician is not None and bool(clinician.active),
+            clinician_contacts=_contacts(found["clinician_contact"]),
+            clinic_contacts=_contacts(found["clinic_contact"]),
+            unread=0 if reader_id is None or not found["unread"] else int(found["unread"][0].count),
         )
 
 
@@ -174,3 +215,7 @@ def _first(repository: Any, rows: list[SimpleNamespace]) -> Any:
 def _all(repository: Any, rows: list[SimpleNamespace], order: tuple[str, ...]) -> tuple[Any, ...]:
     ordered = sorted(rows, key=lambda r: tuple(getattr(r, name) for name in order))
     return tuple(repository._to_record(r) for r in ordered)
+
+
+def _contacts(rows: list[SimpleNamespace]) -> ContactDetails:
+    return contact_details(rows[0] if rows else None)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from spinestep.errors import InvalidInput, NotFound
-from spinestep.services import messages, portal, programme, screening, sessions
+from spinestep.services import portal, programme, screening, sessions
 from spinestep.services.instructions import REST_BEFORE_PAIN_AFTER_S
 from spinestep.services.sessions import StopNowInput
 from spinestep.services.views import TodayView
@@ -24,7 +24,7 @@ from spinestep.web.access import (
     web_context,
 )
 from spinestep.web.body_limit import DEFAULT_LIMIT_BYTES
-from spinestep.web.care_contacts import patient_team
+from spinestep.web.care_contacts import patient_team, team_values
 from spinestep.web.context import WebContext
 from spinestep.web.demonstration import demonstration_values
 from spinestep.web.motion_series import MotionSeries
@@ -82,18 +82,18 @@ def today_page(request: Request, principal: PatientAccount) -> Response:
     scope = own_profile(request, principal)
     if scope is None or not onboarded(ctx, scope):
         return redirect("/onboarding")
-    today, due = portal.today_and_due(ctx.services, scope.principal.actor, scope.patient_id)
+    page = portal.today_page(ctx.services, scope.principal.actor, scope.patient_id)
+    today = page.today
     now = ctx.clock.now()
     main = pages.env.get_template("patient/today_main.html").render(
-        due=[d for d in due_json(due, now) if d["due_now"]],
+        due=[d for d in due_json(page.due, now) if d["due_now"]],
         plan=None if today is None else plan_out(today, []),
         self_managed=scope.patient.self_managed,
         can_start=today is not None and today.can_exercise,
         figure_alt="" if today is None else figure_alt(today.stage_definition.id),
-        team=patient_team(ctx, scope),
+        team=team_values(page.team),
     )
-    unread = messages.unread_count(ctx.services, scope.principal.actor, scope.patient_id)
-    return pages.render(request, "patient/today.html", main=main, unread_messages=unread)
+    return pages.render(request, "patient/today.html", main=main, unread_messages=page.unread)
 
 
 def _carried(form: FormData | None, names: tuple[str, ...]) -> dict[str, str]:
