@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -64,6 +65,17 @@ def screen_now(url: str, patient_id: int) -> None:
         screening.record_screening(ctx, me, patient_id, {flag.code: False for flag in due})
 
 
+def interruptible() -> None:
+    """Run in the child before it starts: Ctrl-C (SIGINT) back to its default.
+
+    A command typed at a terminal gets SIGINT's default disposition, so Python turns it
+    into KeyboardInterrupt. A test run started in the background of a script (``cmd &``)
+    ignores SIGINT, every child inherits that, and Python then leaves it ignored: the
+    Ctrl-C tests would wait for an interrupt that never comes.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def spawn(url: str, *args: str) -> pexpect.spawn:
     return pexpect.spawn(
         SPINESTEP,
@@ -72,6 +84,7 @@ def spawn(url: str, *args: str) -> pexpect.spawn:
         encoding="utf-8",
         timeout=30,
         dimensions=(50, 120),
+        preexec_fn=interruptible,
     )
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from spinestep.cli import main as cli_main
 from spinestep.interop.fhir import bundle_json
 from spinestep.services.patient_records import load_patient_records
+from tests.cli.coach_support import interruptible
 from tests.services.history_builder import (
     LOCAL,
     Store,
@@ -153,6 +154,7 @@ def test_ctrl_c_at_a_prompt_ends_quietly_with_130(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=environment(None, tmp_path),
+        preexec_fn=interruptible,
     ) as child:
         assert child.stdout is not None and child.stderr is not None
         os.set_blocking(child.stdout.fileno(), False)
