@@ -12,11 +12,11 @@ from spinestep.interop.fhir import bundle_json
 from spinestep.interop.fhir_read import read_bundle
 from spinestep.services import messages
 from spinestep.services.context import FixedClock, ServiceContext
-from spinestep.services.passwords import Argon2PasswordHasher
 from spinestep.services.patient_records import load_patient_records
 from spinestep.store import open_store
 from tests.interop.fhir_schema import assert_valid_r4
 from tests.services.message_support import make_clinic
+from tests.support.cheap_hash import CheapArgon2id
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
@@ -25,7 +25,7 @@ def test_messages_become_schema_valid_communications(database_url: str) -> None:
     engine, uow = open_store(database_url)
     try:
         clock = FixedClock(NOW)
-        ctx = ServiceContext(uow=uow, clock=clock, hasher=Argon2PasswordHasher())
+        ctx = ServiceContext(uow=uow, clock=clock, hasher=CheapArgon2id())
         clinic = make_clinic(ctx)
         pid = clinic.patient_id
         sent = messages.start_thread(ctx, clinic.patient, pid, "Morning stiffness", "Is it ok?")

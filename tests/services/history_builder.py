@@ -22,6 +22,7 @@ from spinestep.services.records import FlagSource, RedFlagReport
 from spinestep.services.sessions import SessionInput
 from spinestep.store import make_engine, migrate, unit_of_work_factory
 from tests.services.support import screened_session
+from tests.support.schema_copy import at_newest_schema
 
 START = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)
 LOCAL = Actor.local_person()
@@ -35,6 +36,7 @@ class Store:
 
 
 def open_test_store(url: str) -> Store:
+    at_newest_schema(url)
     engine = make_engine(url)
     migrate(engine)
     clock = FixedClock(START)

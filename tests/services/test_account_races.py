@@ -23,6 +23,7 @@ from spinestep.services.context import Actor, ServiceContext, SystemClock
 from spinestep.services.records import Role, UserRecord
 from spinestep.store import open_store
 from tests.support.races import race
+from tests.support.schema_copy import at_newest_schema
 from tests.web.support import PASSWORD, CheapArgon2id
 
 ROUNDS = 15
@@ -31,6 +32,7 @@ SETUPS = 6
 
 @pytest.fixture
 def ctx(database_url: str) -> Iterator[ServiceContext]:
+    at_newest_schema(database_url)
     engine, uow = open_store(database_url)
     yield ServiceContext(uow=uow, clock=SystemClock(), hasher=CheapArgon2id())
     engine.dispose()

@@ -23,7 +23,6 @@ from spinestep.services.adherence import adherence_in
 from spinestep.services.context import Actor, FixedClock, ServiceContext
 from spinestep.services.dashboard import Attention
 from spinestep.services.messages_port import MessageRecord, ThreadRecord
-from spinestep.services.passwords import Argon2PasswordHasher
 from spinestep.services.records import (
     AssignmentRecord,
     EventKind,
@@ -37,6 +36,8 @@ from spinestep.services.records import (
     UserRecord,
 )
 from spinestep.store import open_store
+from tests.support.cheap_hash import CheapArgon2id
+from tests.support.schema_copy import at_newest_schema
 from tests.support.stored import add_easy_session_and_stay
 
 NOW = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)
@@ -57,10 +58,9 @@ class Store:
 
 @pytest.fixture
 def store(database_url: str) -> Iterator[Store]:
+    at_newest_schema(database_url)
     engine, uow = open_store(database_url)
-    yield Store(
-        engine, ServiceContext(uow=uow, clock=FixedClock(NOW), hasher=Argon2PasswordHasher())
-    )
+    yield Store(engine, ServiceContext(uow=uow, clock=FixedClock(NOW), hasher=CheapArgon2id()))
     engine.dispose()
 
 

@@ -23,6 +23,7 @@ from spinestep.services.records import Role
 from spinestep.store import open_store
 from tests.services.message_support import add_patient, add_user
 from tests.support.races import race
+from tests.support.schema_copy import at_newest_schema
 from tests.web.support import CheapArgon2id
 
 ROUNDS = 12
@@ -32,6 +33,7 @@ LIMIT = 3
 
 @pytest.fixture
 def ctx(database_url: str) -> Iterator[ServiceContext]:
+    at_newest_schema(database_url)
     engine, uow = open_store(database_url)
     yield ServiceContext(
         uow=uow, clock=FixedClock(datetime(2026, 12, 3, 10, 30, tzinfo=UTC)), hasher=CheapArgon2id()

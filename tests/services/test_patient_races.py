@@ -48,7 +48,6 @@ from spinestep.errors import Conflict, ProgrammePaused, ScreeningRequired
 from spinestep.protocols import builtin_protocols
 from spinestep.services import clinician, onboarding, screening, sessions
 from spinestep.services.context import Actor, ServiceContext, SystemClock
-from spinestep.services.passwords import Argon2PasswordHasher
 from spinestep.services.ports import Clock
 from spinestep.services.records import (
     EventKind,
@@ -62,6 +61,8 @@ from spinestep.services.records import (
 from spinestep.services.sessions import SessionInput, StopNowInput
 from spinestep.services.views import SessionOutcome
 from spinestep.store import open_store
+from tests.support.cheap_hash import CheapArgon2id
+from tests.support.schema_copy import at_newest_schema
 
 ROUNDS = 24
 SESSION_THREADS = 4
@@ -92,8 +93,9 @@ def clock() -> TickingClock:
 
 @pytest.fixture
 def ctx(database_url: str, clock: TickingClock) -> Iterator[ServiceContext]:
+    at_newest_schema(database_url)
     engine, uow = open_store(database_url)
-    yield ServiceContext(uow=uow, clock=clock, hasher=Argon2PasswordHasher())
+    yield ServiceContext(uow=uow, clock=clock, hasher=CheapArgon2id())
     engine.dispose()
 
 

@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from argon2 import PasswordHasher as Argon2
-from argon2.exceptions import VerificationError
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from starlette.exceptions import StarletteDeprecationWarning
@@ -25,32 +23,18 @@ from spinestep.services.records import Role
 from spinestep.settings import Settings
 from spinestep.store.uow import open_store
 from spinestep.web.app import create_app
+from tests.support.cheap_hash import CheapArgon2id
+from tests.support.schema_copy import at_newest_schema
 
 with warnings.catch_warnings():
     # starlette asks for the httpx2 package; the installed httpx works the same here.
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from fastapi.testclient import TestClient
 
-__all__ = ["TestClient"]
+__all__ = ["CheapArgon2id", "TestClient"]
 
 PASSWORD = "a-long-test-password"
 INSTALLER = Actor(role=Role.ADMIN, user_id=None, local=True)
-
-
-class CheapArgon2id:
-    """argon2id with the smallest cost, so tests that create many accounts stay quick."""
-
-    def __init__(self) -> None:
-        self._argon2 = Argon2(time_cost=1, memory_cost=1024, parallelism=1)
-
-    def hash(self, password: str) -> str:
-        return str(self._argon2.hash(password))
-
-    def verify(self, password_hash: str, password: str) -> bool:
-        try:
-            return bool(self._argon2.verify(password_hash, password))
-        except VerificationError:
-            return False
 
 
 @dataclass
@@ -119,6 +103,7 @@ def make_app(
         secret_key="test-secret-key",
         **kwargs.pop("settings", {}),
     )
+    at_newest_schema(database_url)
     engine, uow = open_store(database_url)
     hasher = CheapArgon2id()
     clock = kwargs.pop("clock", SystemClock())

@@ -7,11 +7,13 @@ a rule that does not hold) makes these tests fail.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from spinestep.web.access import Rule
+from tests.support.postgres import PostgresServer
 from tests.web.routes import RouteInfo, api_routes
 from tests.web.support import Clinic, TestClient, build_clinic, csrf_token, make_app
 
@@ -95,6 +97,51 @@ def _token_of(client: TestClient) -> str:
     return found.group(1)
 
 
+class SignedIn:
+    """One clinic for the refusal checks of this module, each account signed in once.
+
+    A refused call changes nothing, so the checks of every route can share the clinic
+    and its signed-in clients (building a clinic and signing in for each of the ~400
+    checks cost most of this module's time). Were a route to let a call through, its
+    own check fails, whatever it changed.
+    """
+
+    def __init__(self, clinic: Clinic) -> None:
+        self.clinic = clinic
+        self._pages: dict[str, TestClient] = {}
+        self._apis: dict[str, TestClient] = {}
+
+    def page_client(self, who: str) -> TestClient:
+        if who not in self._pages:
+            self._pages[who] = self.clinic.client(who)
+        return self._pages[who]
+
+    def api_client(self, who: str) -> TestClient:
+        if who not in self._apis:
+            self._apis[who] = self.clinic.api(who)
+        return self._apis[who]
+
+    def client(self, who: str, api: bool) -> TestClient:
+        return self.api_client(who) if api else self.page_client(who)
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def signed_in(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SignedIn]:
+    folder = tmp_path_factory.mktemp("access-rules")
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'spinestep.db'}"
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        url = server.create_database()
+    clinic = build_clinic(folder, url)
+    yield SignedIn(clinic)
+    clinic.close()
+
+
 def test_every_route_declares_exactly_one_access_rule() -> None:
     assert ROUTES, "the route table is empty"
     missing = [str(r) for r in ROUTES if len(r.rules) != 1]
@@ -112,12 +159,9 @@ def test_every_page_form_is_csrf_protected() -> None:
 
 
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.rules != (Rule.PUBLIC,)], ids=str)
-def test_anonymous_callers_are_sent_to_sign_in(route: RouteInfo, tmp_path: Path) -> None:
-    clinic = build_clinic(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}")
-    try:
-        status = _call(clinic.client(None), route, clinic, route.is_api)
-    finally:
-        clinic.close()
+def test_anonymous_callers_are_sent_to_sign_in(route: RouteInfo, signed_in: SignedIn) -> None:
+    clinic = signed_in.clinic
+    status = _call(clinic.client(None), route, clinic, route.is_api)
     if route.is_api:
         assert status == 401
     else:
@@ -125,11 +169,11 @@ def test_anonymous_callers_are_sent_to_sign_in(route: RouteInfo, tmp_path: Path)
 
 
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.rules != (Rule.PUBLIC,)], ids=str)
-def test_other_accounts_are_refused(route: RouteInfo, clinic: Clinic) -> None:
+def test_other_accounts_are_refused(route: RouteInfo, signed_in: SignedIn) -> None:
     (rule,) = route.rules
     for who in REFUSED[rule]:
-        client = clinic.api(who) if route.is_api else clinic.client(who)
-        status = _call(client, route, clinic, route.is_api)
+        client = signed_in.client(who, route.is_api)
+        status = _call(client, route, signed_in.clinic, route.is_api)
         if rule is Rule.CARE_TEAM and who.startswith("clinician"):
             assert status == 404, (who, status)
         else:
@@ -138,12 +182,10 @@ def test_other_accounts_are_refused(route: RouteInfo, clinic: Clinic) -> None:
 
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.rules == (Rule.CARE_TEAM,)], ids=str)
 def test_a_clinician_cannot_reach_another_clinicians_patient(
-    route: RouteInfo, clinic: Clinic
+    route: RouteInfo, signed_in: SignedIn
 ) -> None:
-    for client, api in ((clinic.api("clinician_b"), True), (clinic.client("clinician_b"), False)):
-        if api != route.is_api:
-            continue
-        assert _call(client, route, clinic, api) == 404
+    client = signed_in.client("clinician_b", route.is_api)
+    assert _call(client, route, signed_in.clinic, route.is_api) == 404
 
 
 def test_patient_b_token_and_cookie_never_reach_patient_a(clinic: Clinic) -> None:

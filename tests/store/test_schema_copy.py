@@ -1,0 +1,72 @@
+"""The tests' fresh databases (``tests/support/schema_copy.py``) are what migrating an
+empty database gives: the newest schema, no rows but the installation, and an
+installation UUID of their own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from spinestep.store import make_engine, migrate
+from spinestep.store.engine import HEAD_REVISION, stored_revision
+from tests.support.postgres import PostgresServer
+from tests.support.schema_copy import at_newest_schema
+
+
+def _second_url(database_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'second.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.create_database()
+
+
+def _shape(url: str) -> tuple[str | None, dict[str, list[str]], str, int]:
+    engine = make_engine(url)
+    try:
+        inspector = sa.inspect(engine)
+        tables = {
+            name: sorted(column["name"] for column in inspector.get_columns(name))
+            for name in inspector.get_table_names()
+        }
+        with engine.connect() as connection:
+            installation = connection.execute(sa.text("SELECT uuid FROM installation")).scalar_one()
+            users = connection.execute(sa.text("SELECT count(*) FROM users")).scalar_one()
+        return stored_revision(engine), tables, installation, int(users)
+    finally:
+        engine.dispose()
+
+
+def test_a_copy_is_the_migrated_schema_with_an_installation_of_its_own(
+    database_url: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    at_newest_schema(database_url)
+    migrated_url = _second_url(database_url, request, tmp_path)
+    engine = make_engine(migrated_url)
+    migrate(engine)
+    engine.dispose()
+
+    revision, tables, installation, users = _shape(database_url)
+    migrated_revision, migrated_tables, migrated_installation, _ = _shape(migrated_url)
+    assert revision == migrated_revision == HEAD_REVISION
+    assert tables == migrated_tables
+    assert users == 0
+    assert installation != migrated_installation
+
+
+def test_a_database_with_a_schema_is_left_alone(database_url: str) -> None:
+    at_newest_schema(database_url)
+    _, _, installation, _ = _shape(database_url)
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO users (email, display_name, role, active, created_at) "
+                "VALUES ('a@b.example', 'A', 'admin', true, CURRENT_TIMESTAMP)"
+            )
+        )
+    engine.dispose()
+    at_newest_schema(database_url)
+    _, _, again, users = _shape(database_url)
+    assert (again, users) == (installation, 1)
