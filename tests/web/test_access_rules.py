@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from spinestep.web.access import Rule
-from tests.support.postgres import PostgresServer
 from tests.web.routes import RouteInfo, api_routes
 from tests.web.support import Clinic, TestClient, build_clinic, csrf_token, make_app
 
@@ -125,19 +124,11 @@ class SignedIn:
         return self.api_client(who) if api else self.page_client(who)
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module")
 def signed_in(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    module_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[SignedIn]:
-    folder = tmp_path_factory.mktemp("access-rules")
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'spinestep.db'}"
-    else:
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        url = server.create_database()
-    clinic = build_clinic(folder, url)
+    clinic = build_clinic(tmp_path_factory.mktemp("access-rules"), module_database_url)
     yield SignedIn(clinic)
     clinic.close()
 

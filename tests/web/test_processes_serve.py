@@ -26,7 +26,6 @@ import httpx
 import pytest
 
 from spinestep.services.login_throttle import DEFAULT_POLICY
-from tests.support.postgres import PostgresServer
 from tests.web.pageflow import form_token
 from tests.web.support import PASSWORD, Clinic, add_patient, build_clinic
 
@@ -118,18 +117,12 @@ class Servers:
         return client
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module")
 def servers(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    module_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Servers]:
     workdir = tmp_path_factory.mktemp("two-servers")
-    if request.param == "sqlite":
-        database_url = f"sqlite:///{workdir / 'spinestep.db'}"
-    else:
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        database_url = server.create_database()
+    database_url = module_database_url
     clinic = build_clinic(workdir / "setup", database_url)
     leaving_id, _ = add_patient(clinic.ctx, clinic.clinician_a, "leaving@clinic.example", "Lee")
     add_patient(clinic.ctx, clinic.clinician_a, "locked@clinic.example", "Lou")
