@@ -4,22 +4,14 @@ installation UUID of their own."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 import sqlalchemy as sa
 
 from spinestep.store import make_engine, migrate
 from spinestep.store.engine import HEAD_REVISION, stored_revision
-from tests.support.postgres import PostgresServer
+from tests.services.history_builder import second_database_url
 from tests.support.schema_copy import at_newest_schema
 
-
-def _second_url(database_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if database_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'second.db'}"
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    return server.create_database()
+__all__ = ["second_database_url"]
 
 
 def _shape(url: str) -> tuple[str | None, dict[str, list[str]], str, int]:
@@ -39,10 +31,10 @@ def _shape(url: str) -> tuple[str | None, dict[str, list[str]], str, int]:
 
 
 def test_a_copy_is_the_migrated_schema_with_an_installation_of_its_own(
-    database_url: str, request: pytest.FixtureRequest, tmp_path: Path
+    database_url: str, second_database_url: str
 ) -> None:
     at_newest_schema(database_url)
-    migrated_url = _second_url(database_url, request, tmp_path)
+    migrated_url = second_database_url
     engine = make_engine(migrated_url)
     migrate(engine)
     engine.dispose()

@@ -99,7 +99,7 @@ def test_today_page_and_plan_cost_the_same_for_a_short_and_a_long_history(
 
 
 def _today_read(clinic: Clinic, actor: Actor, patient_id: int) -> tuple[int, int, bool]:
-    """Statements and transactions of one ``portal.today_and_due``; whether it answered."""
+    """Statements and transactions of one ``portal.today_page``; whether it answered."""
     seen: list[str] = []
     begins: list[object] = []
 
@@ -112,11 +112,12 @@ def _today_read(clinic: Clinic, actor: Actor, patient_id: int) -> tuple[int, int
     sa.event.listen(clinic.engine, "before_cursor_execute", count)
     sa.event.listen(clinic.engine, "begin", begin)
     try:
-        view, due = portal.today_and_due(clinic.ctx, actor, patient_id)
+        page = portal.today_page(clinic.ctx, actor, patient_id)
     finally:
         sa.event.remove(clinic.engine, "before_cursor_execute", count)
         sa.event.remove(clinic.engine, "begin", begin)
-    answered = view is not None and view.patient_id == patient_id and bool(due)
+    view = page.today
+    answered = view is not None and view.patient_id == patient_id and bool(page.due)
     return len(seen), len(begins), answered
 
 
@@ -130,7 +131,7 @@ def test_the_today_read_is_one_statement_in_one_transaction(clinic: Clinic) -> N
         (clinic.patient_b_user, clinic.patient_b),
     ):
         actor = Actor(role=Role.PATIENT, user_id=user_id)
-        portal.today_and_due(clinic.ctx, actor, patient_id)  # warm
+        portal.today_page(clinic.ctx, actor, patient_id)  # warm
         assert _today_read(clinic, actor, patient_id) == (1, 1, True)
 
 

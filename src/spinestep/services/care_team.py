@@ -94,22 +94,26 @@ def care_team(ctx: ServiceContext, actor: Actor, patient_id: int) -> CareTeam:
 def care_team_in(uow: UnitOfWork, patient: PatientRecord) -> CareTeam:
     """``care_team`` inside an open unit of work (not audited)."""
     clinician: ClinicianContact | None = None
+    active = False
     if patient.clinician_id is not None:
         user = uow.users.get(patient.clinician_id)
         if user is not None and user.id is not None:
             found = uow.clinic.clinician_contacts([user.id])
-            contact = ClinicianContact(user.display_name, found.get(user.id, ContactDetails()))
-            clinician = contact if user.active else None
-    return team_of(patient, clinician, uow.clinic.clinic_contacts())
+            clinician = ClinicianContact(user.display_name, found.get(user.id, ContactDetails()))
+            active = user.active
+    return team_of(patient, clinician, active, uow.clinic.clinic_contacts())
 
 
 def team_of(
-    patient: PatientRecord, clinician: ClinicianContact | None, clinic: ContactDetails
+    patient: PatientRecord,
+    clinician: ClinicianContact | None,
+    clinician_active: bool,
+    clinic: ContactDetails,
 ) -> CareTeam:
-    """The care team of records already read: the clinician only while their account is
-    active (``clinician`` None otherwise, or without one)."""
+    """The care team of records already read (``clinician`` None when the patient has
+    none): the clinician is listed only while their account is active."""
     return CareTeam(
         emergency_number=patient.emergency_number,
-        clinicians=() if clinician is None else (clinician,),
+        clinicians=(clinician,) if clinician is not None and clinician_active else (),
         clinic=clinic,
     )

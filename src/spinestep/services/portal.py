@@ -56,18 +56,9 @@ def today_page(ctx: ServiceContext, actor: Actor, patient_id: int) -> TodayPage:
 
 def _team_of_day(day: PatientDay) -> CareTeam:
     clinician = None
-    if day.clinician_active and day.clinician_name is not None:
+    if day.clinician_name is not None:
         clinician = ClinicianContact(day.clinician_name, day.clinician_contacts)
-    return team_of(day.patient, clinician, day.clinic_contacts)
-
-
-def today_and_due(
-    ctx: ServiceContext, actor: Actor, patient_id: int
-) -> tuple[TodayView | None, tuple[DueItem, ...]]:
-    """The Today view (None while there is no programme) and the questionnaires due, as
-    ``today_page`` reads them."""
-    page = today_page(ctx, actor, patient_id)
-    return page.today, page.due
+    return team_of(day.patient, clinician, day.clinician_active, day.clinic_contacts)
 
 
 def has_users(ctx: ServiceContext) -> bool:

@@ -139,7 +139,7 @@ class SqlMessageRepository:
             for row, name, n, u in self._session.execute(statement)
         ]
 
-    def _countunread_by(self, reader_id: int, *where: sa.ColumnElement[bool]) -> int:
+    def _count_unread(self, reader_id: int, *where: sa.ColumnElement[bool]) -> int:
         statement = (
             sa.select(sa.func.count(MessageRow.id))
             .outerjoin(MessageReadRow, unread_join(reader_id))
@@ -148,10 +148,10 @@ class SqlMessageRepository:
         return int(self._session.execute(statement).scalar_one())
 
     def unread_in_thread(self, thread_id: int, reader_id: int) -> int:
-        return self._countunread_by(reader_id, MessageRow.thread_id == thread_id)
+        return self._count_unread(reader_id, MessageRow.thread_id == thread_id)
 
     def unread_for_patient(self, patient_id: int, reader_id: int) -> int:
-        return self._countunread_by(reader_id, MessageRow.patient_id == patient_id)
+        return self._count_unread(reader_id, MessageRow.patient_id == patient_id)
 
     def unread_by_patient(self, clinician_id: int) -> dict[int, int]:
         caseload = sa.select(PatientRow.id).where(PatientRow.clinician_id == clinician_id)
