@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 from playwright.sync_api import Error as PlaywrightError
 
 from spinestep.store.uow import open_store
@@ -74,6 +74,13 @@ def signed_in_phone(
             yield server, context, page, patient_id
         finally:
             context.close()
+
+
+def pages_served_since(server: LiveServer, log_before: str) -> list[str]:
+    """The page loads (GET) the server has logged since ``log_before`` was read. A send that
+    Chromium lets out while it emulates no connection is not a page and not counted."""
+    assert server.log().startswith(log_before)
+    return [line for line in server.log()[len(log_before) :].splitlines() if " GET " in line]
 
 
 def stored_sessions(database_url: str, patient_id: int) -> list[Any]:
@@ -149,10 +156,34 @@ def test_a_session_done_offline_is_stored_once_when_the_connection_returns(
         expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
         page.goto(f"{server.url}/session")
         expect(page.get_by_role("heading", name="Safety check", exact=True)).to_be_visible()
-        assert server.log() == served_before  # all of it from the phone, none from the server
+        assert pages_served_since(server, served_before) == []  # all of them from the phone
 
-        # Back online: the session is sent and its decision shown.
+        # Back online, but the first send is cut off on the way (a bare 400 without the
+        # app's reason): the session stays on the phone and is not reported as refused.
+        cut_off: list[str] = []
+
+        def cut_off_sends(route: Route) -> None:
+            if route.request.method != "POST":
+                route.fallback()
+                return
+            cut_off.append(route.request.url)
+            route.fulfill(status=400, content_type="text/plain", body="cut off")
+
+        page.route("**/session/offline", cut_off_sends)
         context.set_offline(False)
+        page.wait_for_function("() => navigator.onLine")
+        page.evaluate("() => window.dispatchEvent(new Event('online'))")  # a send is tried
+        for _ in range(100):
+            if cut_off:
+                break
+            page.wait_for_timeout(100)
+        assert cut_off, "no send was tried when the connection returned"
+        assert page.evaluate(READ_PENDING) == [pending]
+        expect(page.get_by_text("was not stored")).to_have_count(0)
+        assert stored_sessions(database_url, patient_id) == []
+
+        # The next try gets through: the session is sent and its decision shown.
+        page.unroute("**/session/offline", cut_off_sends)
         open_today_and_expect_the_decision(page, server.url)
         expect(page.get_by_role("heading", name="What next", exact=True)).to_be_visible()
         (session,) = stored_sessions(database_url, patient_id)
@@ -190,7 +221,7 @@ def test_a_red_flag_yes_offline_shows_what_to_do_at_once(
         page.goto(f"{server.url}/offline")
         expect(page.get_by_role("heading", name="Emergency and red-flag guidance")).to_be_visible()
         expect(page.get_by_role("link", name="Call 112").first).to_be_visible()
-        assert server.log() == served_before  # kept on the phone
+        assert pages_served_since(server, served_before) == []  # kept on the phone
         assert_no_blocking(page, "the guidance kept on the phone")
 
         # Back online: the "yes" is sent, the programme paused, the decision shown.
@@ -241,3 +272,33 @@ def test_stop_now_offline_is_saved_as_stopped_and_sent_later(
         (session,) = stored_sessions(database_url, patient_id)
         assert session.stopped_early and not session.completed
         assert (session.pain_before, session.pain_after) == (2, 6)
+
+
+def test_a_session_the_app_refuses_is_dropped_with_its_reason(
+    browser: Browser, tmp_path: Path, database_url: str
+) -> None:
+    """Only the app's own refusal (409, 422 or 429 with its reason) drops what waits."""
+    with signed_in_phone(browser, tmp_path, database_url) as (_, _, page, _):
+        account = page.locator('meta[name="spinestep-account"]').get_attribute("content")
+        item = {
+            "idempotency_key": "offline-refused",
+            "account": account,
+            "kind": "session",
+            "finished_at": "2026-12-01T09:00:00+00:00",
+            "check_stored": True,
+            "checked_at": "2026-12-01T08:50:00+00:00",
+            "fields": {"reps": "10"},
+        }
+        page.evaluate(PUT_PENDING, item)
+        reason = "the programme is paused by your physiotherapist"
+        page.route(
+            "**/session/offline",
+            lambda route: route.fulfill(
+                status=409, json={"error": {"code": "programme_paused", "message": reason}}
+            ),
+        )
+        page.evaluate("() => window.dispatchEvent(new Event('online'))")
+        expect(page.get_by_role("alert")).to_have_text(
+            f"A session saved on this phone was not stored: {reason}."
+        )
+        assert page.evaluate(READ_PENDING) == []

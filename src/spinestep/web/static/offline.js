@@ -190,6 +190,18 @@
 
   // ---- sending what waits
   let sending = false;
+  const REFUSALS = [409, 422, 429];
+
+  // The app's own reason for refusing a session, or null when the answer is not one.
+  async function refusalOf(response) {
+    try {
+      const error = (await response.json()).error;
+      return error && typeof error.message === "string" && error.message ? error.message : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
   async function sendPending() {
     if (!account || sending || !navigator.onLine || !window.indexedDB) return;
     const token = document.querySelector('input[name="csrf_token"]');
@@ -224,13 +236,13 @@
         if (response.status === 200 || response.status === 201) {
           await dropPending(item.idempotency_key);
           sent += 1;
-        } else if (response.type === "opaqueredirect" || response.status === 403 || response.status >= 500) {
-          break; // signed out, an expired form or a server problem: try again later
         } else {
-          // Refused for good (invalid, no safety check, paused, too many): say why, drop it.
-          let message = "it could not be stored";
-          try { message = (await response.json()).error.message; } catch (error) { /* keep the plain words */ }
-          refused = message;
+          // Dropped only when the app refused the session itself (invalid, no safety check,
+          // paused, too many: 409, 422 or 429 with its reason). Anything else (signed out,
+          // an expired form, a send cut off on the way, a server problem) is tried again.
+          const reason = REFUSALS.includes(response.status) ? await refusalOf(response) : null;
+          if (!reason) break;
+          refused = reason;
           await dropPending(item.idempotency_key);
         }
       }
