@@ -103,6 +103,18 @@ def _port(value: object) -> int:
     return number
 
 
+#: Worker threads per server process. Python runs one thread at a time: past a few threads,
+#: the threads waiting for that turn make every request slower (``notes/perf.md``).
+DEFAULT_THREADS = 4
+
+
+def _threads(value: object) -> int:
+    number = _whole(value)
+    if not 1 <= number <= 64:
+        raise ValueError("must be a number of threads, 1-64")
+    return number
+
+
 def _path(value: object) -> Path:
     return value if isinstance(value, Path) else Path(str(value))
 
@@ -119,6 +131,7 @@ _FIELDS: dict[str, Callable[[object], object]] = {
     "smtp_from": _text,
     "public_url": lambda value: check_public_url(str(value)),
     "trusted_proxies": parse_networks,
+    "threads": _threads,
 }
 
 
@@ -134,6 +147,8 @@ class Settings:
     ``public_url`` is the address people use to reach spinestep (links in invitations
     and e-mails; https also turns on HSTS and the ``Secure`` cookie flag).
     ``trusted_proxies`` names the reverse proxies whose ``X-Forwarded-For`` is believed.
+    ``threads`` is how many worker threads a server process runs its database work and
+    page rendering in (``DEFAULT_THREADS``; see ``docs/web.md``, "Threads").
     """
 
     data_dir: Path
@@ -146,6 +161,7 @@ class Settings:
     smtp_from: str
     public_url: str
     trusted_proxies: tuple[Network, ...]
+    threads: int
 
     def __init__(self, **values: object) -> None:
         unknown = sorted(set(values) - set(_FIELDS))
@@ -161,6 +177,7 @@ class Settings:
             "smtp_from": "spinestep@localhost",
             "public_url": "",
             "trusted_proxies": (),
+            "threads": DEFAULT_THREADS,
         }
         for name, check in _FIELDS.items():
             if name in values:

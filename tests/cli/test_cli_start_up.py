@@ -87,3 +87,10 @@ def test_settings_come_from_arguments_then_the_environment(
         Settings()
     with pytest.raises(TypeError, match="colour"):
         Settings(colour="blue")
+    monkeypatch.delenv("SPINESTEP_SMTP_PORT")
+    monkeypatch.setenv("SPINESTEP_THREADS", "2")
+    assert Settings().threads == 2
+    for wrong in ("0", "65", "two"):
+        monkeypatch.setenv("SPINESTEP_THREADS", wrong)
+        with pytest.raises(SettingsError, match="threads: must be"):
+            Settings()

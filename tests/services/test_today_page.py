@@ -17,13 +17,13 @@ from spinestep.services import (
     programme,
     questionnaire_tracking,
 )
-from spinestep.services.context import Actor, FixedClock, ServiceContext
+from spinestep.services.context import Actor, FixedClock, ServiceContext, identified
 from tests.services.message_support import Clinic, make_clinic
 
 
 def _same_as_the_use_cases(ctx: ServiceContext, actor: Actor, patient_id: int) -> int:
     """Check the page against the use cases one by one; the page's unread count."""
-    page = portal.today_page(ctx, actor, patient_id)
+    page = portal.today_page(ctx, identified(actor, patient_id))
     assert page.team == care_team.care_team(ctx, actor, patient_id)
     assert page.unread == messages.unread_count(ctx, actor, patient_id)
     assert page.due == questionnaire_tracking.questionnaires_due(ctx, actor, patient_id)
@@ -39,7 +39,7 @@ def test_the_page_follows_contacts_messages_and_the_clinicians_account(
 
     # Nothing set: emergency number and the clinician's name, nothing unread.
     assert _same_as_the_use_cases(ctx, patient, pid) == 0
-    page = portal.today_page(ctx, patient, pid)
+    page = portal.today_page(ctx, identified(patient, pid))
     assert [c.name for c in page.team.clinicians] == ["Dr Lee"]
     assert page.team.clinic.empty and page.team.clinicians[0].details.empty
 
@@ -48,7 +48,7 @@ def test_the_page_follows_contacts_messages_and_the_clinicians_account(
     care_team.set_own_contacts(ctx, clinic.clinician, None, "lee@example.org", None)
     care_team.set_own_contacts(ctx, clinic.other_clinician, "+44 20 7946 0009", None, None)
     _same_as_the_use_cases(ctx, patient, pid)
-    page = portal.today_page(ctx, patient, pid)
+    page = portal.today_page(ctx, identified(patient, pid))
     assert page.team.clinic.phone == "+44 20 7946 0000"
     assert page.team.clinicians[0].details.email == "lee@example.org"
     assert page.team.clinicians[0].details.phone is None
@@ -69,7 +69,7 @@ def test_the_page_follows_contacts_messages_and_the_clinicians_account(
     # The clinician's account deactivated: no longer shown, the clinic still is.
     accounts.set_active(ctx, clinic.admin, clinic.clinician.user_id or 0, False)
     _same_as_the_use_cases(ctx, patient, pid)
-    page = portal.today_page(ctx, patient, pid)
+    page = portal.today_page(ctx, identified(patient, pid))
     assert page.team.clinicians == () and page.team.clinic.phone == "+44 20 7946 0000"
 
 
@@ -78,7 +78,7 @@ def test_who_takes_no_part_in_conversations_sees_no_unread_count(ctx: ServiceCon
     messages.start_thread(ctx, clinic.patient, clinic.patient_id, "Knee", "It aches.")
     # The clinician has one unread; an admin is shown none (the rule of unread_count).
     assert _same_as_the_use_cases(ctx, clinic.clinician, clinic.patient_id) == 1
-    assert portal.today_page(ctx, clinic.admin, clinic.patient_id).unread == 0
+    assert portal.today_page(ctx, identified(clinic.admin, clinic.patient_id)).unread == 0
     assert messages.message_reader(clinic.admin) is None
     # The hot read counts only the reader it is given: none without one.
     with ctx.uow() as uow:

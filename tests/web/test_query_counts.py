@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from spinestep.services import portal
-from spinestep.services.context import Actor
+from spinestep.services.context import Actor, identified
 from spinestep.services.records import (
     FlagSource,
     Role,
@@ -65,26 +65,35 @@ def _add_history(clinic: Clinic, patient_id: int, count: int) -> None:
         uow.commit()
 
 
-def _statements(clinic: Clinic, client: TestClient, url: str) -> int:
-    """Statements sent to the database while answering one GET of ``url`` (200 expected)."""
+def _statements(clinic: Clinic, client: TestClient, url: str) -> tuple[int, int]:
+    """Statements sent to the database, and transactions begun, while answering one GET of
+    ``url`` (200 expected)."""
     seen: list[str] = []
+    begins: list[object] = []
 
     def count(*args: object) -> None:
         seen.append(str(args[2]))
 
+    def begin(*args: object) -> None:
+        begins.append(args[0])
+
     assert client.get(url).status_code == 200  # warm: pools and compiled statements
     sa.event.listen(clinic.engine, "before_cursor_execute", count)
+    sa.event.listen(clinic.engine, "begin", begin)
     try:
         response = client.get(url)
     finally:
         sa.event.remove(clinic.engine, "before_cursor_execute", count)
+        sa.event.remove(clinic.engine, "begin", begin)
     assert response.status_code == 200, response.text
-    return len(seen)
+    return len(seen), len(begins)
 
 
 def test_today_page_and_plan_cost_the_same_for_a_short_and_a_long_history(
     clinic: Clinic,
 ) -> None:
+    """Each is its two statements in one transaction: the credential is read in the unit
+    of work of the patient's day."""
     _add_history(clinic, clinic.patient_a, 5)
     _add_history(clinic, clinic.patient_b, 500)
     page = {
@@ -94,8 +103,8 @@ def test_today_page_and_plan_cost_the_same_for_a_short_and_a_long_history(
         who: _statements(clinic, clinic.api(who), "/api/v1/me/plan")
         for who in ("patient_a", "patient_b")
     }
-    assert page["patient_a"] == page["patient_b"] == TODAY_PAGE_MAX
-    assert plan["patient_a"] == plan["patient_b"] == ME_PLAN_MAX
+    assert page["patient_a"] == page["patient_b"] == (TODAY_PAGE_MAX, 1)
+    assert plan["patient_a"] == plan["patient_b"] == (ME_PLAN_MAX, 1)
 
 
 def _today_read(clinic: Clinic, actor: Actor, patient_id: int) -> tuple[int, int, bool]:
@@ -112,7 +121,7 @@ def _today_read(clinic: Clinic, actor: Actor, patient_id: int) -> tuple[int, int
     sa.event.listen(clinic.engine, "before_cursor_execute", count)
     sa.event.listen(clinic.engine, "begin", begin)
     try:
-        page = portal.today_page(clinic.ctx, actor, patient_id)
+        page = portal.today_page(clinic.ctx, identified(actor, patient_id))
     finally:
         sa.event.remove(clinic.engine, "before_cursor_execute", count)
         sa.event.remove(clinic.engine, "begin", begin)
@@ -131,7 +140,7 @@ def test_the_today_read_is_one_statement_in_one_transaction(clinic: Clinic) -> N
         (clinic.patient_b_user, clinic.patient_b),
     ):
         actor = Actor(role=Role.PATIENT, user_id=user_id)
-        portal.today_page(clinic.ctx, actor, patient_id)  # warm
+        portal.today_page(clinic.ctx, identified(actor, patient_id))  # warm
         assert _today_read(clinic, actor, patient_id) == (1, 1, True)
 
 

@@ -59,6 +59,16 @@ def serve(
             help="Server processes sharing the port (each reads the database afresh).",
         ),
     ] = 1,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads",
+            min=1,
+            max=64,
+            help="Worker threads per process for database work and pages "
+            "(default from settings: 4).",
+        ),
+    ] = None,
 ) -> None:
     """Start the web app (SQLite by default; PostgreSQL with SPINESTEP_DATABASE_URL)."""
     import uvicorn
@@ -73,6 +83,8 @@ def serve(
         settings = settings.replace(host=host)
     if port:
         settings = settings.replace(port=port)
+    if threads is not None:
+        settings = settings.replace(threads=threads)
     if settings.port == 0:
         raise InvalidInput("SPINESTEP_PORT", "must be 1-65535")
     _configure_logging()
@@ -105,7 +117,7 @@ def _prepare_for_workers(settings: Settings) -> None:
     """Migrate the database and make the secret key once, before the workers start.
 
     The workers read their settings from the environment, so the command line's
-    database URL, address and port are put there for them.
+    database URL, address, port and threads are put there for them.
     """
     from spinestep.store.uow import open_store
     from spinestep.web.security import load_or_create_secret
@@ -118,6 +130,7 @@ def _prepare_for_workers(settings: Settings) -> None:
         SPINESTEP_DATABASE_URL=url,
         SPINESTEP_HOST=settings.host,
         SPINESTEP_PORT=str(settings.port),
+        SPINESTEP_THREADS=str(settings.threads),
     )
 
 

@@ -6,10 +6,11 @@ composition roots) and passes it, with the acting ``Actor``, to the use-case fun
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from spinestep.services.ports import Clock, PasswordHasher, UnitOfWorkFactory
+from spinestep.services.ports import Clock, PasswordHasher, UnitOfWork, UnitOfWorkFactory
 from spinestep.services.records import Role, UserRecord
 
 
@@ -67,3 +68,14 @@ class Actor:
     def is_clinical(self) -> bool:
         """A clinician or admin account (not the patient themself)."""
         return not self.local and self.role in (Role.CLINICIAN, Role.ADMIN)
+
+
+#: Who acts on which patient, read in the use case's own unit of work: the web app reads a
+#: request's credential this way, so that a hot read (Today) takes one transaction and one
+#: trip to a worker thread. It raises when the credential does not allow the read.
+Identify = Callable[[UnitOfWork], tuple[Actor, int]]
+
+
+def identified(actor: Actor, patient_id: int) -> Identify:
+    """The ``Identify`` of a caller who already knows who acts on whom (reads nothing)."""
+    return lambda _uow: (actor, patient_id)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from spinestep.services.access import audit_read, load_patient
 from spinestep.services.care_team import CareTeam, ClinicianContact, team_of
-from spinestep.services.context import Actor, ServiceContext
+from spinestep.services.context import Actor, Identify, ServiceContext
 from spinestep.services.messages import message_reader
 from spinestep.services.patient_day_port import PatientDay
 from spinestep.services.patient_records import questionnaire_entries
@@ -35,13 +35,14 @@ class TodayPage:
     unread: int
 
 
-def today_page(ctx: ServiceContext, actor: Actor, patient_id: int) -> TodayPage:
-    """The Today page's reads in one statement (``programme.read_day``). The same as
-    ``programme.today``, ``questionnaire_tracking.questionnaires_due``,
-    ``care_team.care_team`` and ``messages.unread_count`` one after the other (audited as
-    they are)."""
+def today_page(ctx: ServiceContext, identify: Identify) -> TodayPage:
+    """The Today page's reads in one statement (``programme.read_day``), in the unit of
+    work where ``identify`` reads who acts on whom. The same as ``programme.today``,
+    ``questionnaire_tracking.questionnaires_due``, ``care_team.care_team`` and
+    ``messages.unread_count`` one after the other (audited as they are)."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
+        actor, patient_id = identify(uow)
         day = read_day(uow, actor, patient_id, now, reader_id=message_reader(actor))
         assignment = day.assignment
         view = None

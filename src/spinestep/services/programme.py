@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from spinestep.errors import NotFound
 from spinestep.services.access import audit_read, load_patient, may_see
 from spinestep.services.adherence import adherence_in, window_start
-from spinestep.services.context import Actor, ServiceContext
+from spinestep.services.context import Actor, Identify, ServiceContext, identified
 from spinestep.services.deciding import protocol_of, run_rules
 from spinestep.services.instructions import stage_instructions
 from spinestep.services.local_days import local_day_bounds
@@ -37,8 +37,14 @@ def _assignment(uow: UnitOfWork, patient: PatientRecord) -> AssignmentRecord:
 
 def today(ctx: ServiceContext, actor: Actor, patient_id: int) -> TodayView:
     """Stage, instructions, dose, sessions done today of those planned, last decision, pause."""
+    return today_for(ctx, identified(actor, patient_id))
+
+
+def today_for(ctx: ServiceContext, identify: Identify) -> TodayView:
+    """``today`` for the actor and patient that ``identify`` reads in the same unit of work."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
+        actor, patient_id = identify(uow)
         day = read_day(uow, actor, patient_id, now)
         if day.assignment is None:
             raise NotFound(f"patient {patient_id} has no programme yet")

@@ -7,6 +7,9 @@ Every route declares exactly one rule by depending on one of the typed aliases b
 - ``SignedIn``: any account.
 - ``PatientAccount``: a patient account, before its profile exists (onboarding).
 - ``PatientSelf``: a patient, and only their own record (the ``/me`` routes).
+- ``PatientAccountCredential`` and ``PatientSelfCredential``: the same two rules for the
+  hot reads, decided when the route reads the credential in its own unit of work
+  (``PatientCredential``).
 - ``ClinicianOnly``: a clinician, on their own lists (patients, alerts, invites).
 - ``CareTeam``: the clinician of the patient named by ``{patient_id}``; anyone else gets
   404, so the existence of other patients does not leak. Every use is audited.
@@ -26,9 +29,16 @@ from starlette.exceptions import HTTPException
 
 from spinestep.domain.instants import MAX_ID
 from spinestep.errors import NotFound
+from spinestep.services.context import Actor
+from spinestep.services.ports import UnitOfWork
 from spinestep.services.records import AuditEntry, PatientRecord, Role
 from spinestep.web.accesslog import route_template
-from spinestep.web.auth import aaccount_from_cookie, aaccount_from_token
+from spinestep.web.auth import (
+    AccountReader,
+    aaccount_from_cookie,
+    aaccount_from_token,
+    account_reader,
+)
 from spinestep.web.context import WebContext
 from spinestep.web.principal import Principal
 
@@ -88,7 +98,11 @@ async def _optional_principal(request: Request) -> Principal | None:
 
 
 async def _require(request: Request, roles: frozenset[Role]) -> Principal:
-    principal = await _optional_principal(request)
+    return _decide(request, await _optional_principal(request), roles)
+
+
+def _decide(request: Request, principal: Principal | None, roles: frozenset[Role]) -> Principal:
+    """``principal`` if it holds one of ``roles``; else 401 (signed out) or 403."""
     if principal is None:
         headers = {"WWW-Authenticate": "Bearer"} if _is_api(request) else None
         raise HTTPException(401, "sign in first", headers=headers)
@@ -188,8 +202,67 @@ async def patient_self(request: Request) -> PatientScope:
     principal = await _require(request, frozenset({Role.PATIENT}))
     scope = await aown_profile(request, principal)
     if scope is None:
-        raise NotFound("this account has no patient record yet: answer the first questions")
+        raise NotFound(_NO_PROFILE)
     return scope
+
+
+_PATIENT = frozenset({Role.PATIENT})
+_NO_PROFILE = "this account has no patient record yet: answer the first questions"
+
+
+class PatientCredential:
+    """A patient request's credential, checked for form but not read yet: for the hot
+    reads (Today, ``/me/plan``), which read it in the unit of work of their own reads,
+    so the whole request is one trip to a worker thread and one transaction.
+
+    The route reaches the patient only through :meth:`scope_in` or :meth:`identify`,
+    which decide the rule from what they read, as ``patient_account`` and
+    ``patient_self`` do: 401 when signed out, 403 for another role, and (``identify``)
+    NotFound before onboarding created the profile.
+    """
+
+    def __init__(self, request: Request, read: AccountReader) -> None:
+        self._request = request
+        self._read = read
+        #: The scope ``scope_in`` read, once it has.
+        self.scope: PatientScope | None = None
+
+    def scope_in(self, uow: UnitOfWork) -> PatientScope | None:
+        """The patient's scope, read in ``uow``; None while the account has no profile."""
+        account = self._read(uow)
+        principal = _decide(self._request, None if account is None else account.principal, _PATIENT)
+        state = self._request.state
+        state.principal = principal
+        if account is None or account.profile is None:
+            return None
+        state.profile, state.onboarded = account.profile, account.onboarded
+        self.scope = PatientScope(principal, account.profile, account.onboarded)
+        return self.scope
+
+    def identify(self, uow: UnitOfWork) -> tuple[Actor, int]:
+        """Who acts on whom (``services.context.Identify``): the patient themselves."""
+        scope = self.scope_in(uow)
+        if scope is None:
+            raise NotFound(_NO_PROFILE)
+        return scope.principal.actor, scope.patient_id
+
+
+def _credential(request: Request) -> PatientCredential:
+    read = account_reader(web_context(request), request, api=_is_api(request))
+    if read is None:
+        _decide(request, None, _PATIENT)  # signed out: 401, with no database work
+    assert read is not None
+    return PatientCredential(request, read)
+
+
+@_mark(Rule.PATIENT_ACCOUNT)
+async def patient_account_credential(request: Request) -> PatientCredential:
+    return _credential(request)
+
+
+@_mark(Rule.PATIENT_SELF)
+async def patient_self_credential(request: Request) -> PatientCredential:
+    return _credential(request)
 
 
 @_mark(Rule.CARE_TEAM)
@@ -229,5 +302,7 @@ PatientAccount = Annotated[Principal, Depends(patient_account)]
 ClinicianOnly = Annotated[Principal, Depends(clinician_only)]
 AdminOnly = Annotated[Principal, Depends(admin_only)]
 PatientSelf = Annotated[PatientScope, Depends(patient_self)]
+PatientAccountCredential = Annotated[PatientCredential, Depends(patient_account_credential)]
+PatientSelfCredential = Annotated[PatientCredential, Depends(patient_self_credential)]
 CareTeam = Annotated[PatientScope, Depends(care_team)]
 Ctx = Annotated[WebContext, Depends(context)]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -28,6 +31,20 @@ API_DESCRIPTION = (
     "comes from `POST /api/v1/auth/token`. Patients reach only their own records (`/me`), "
     "clinicians only their own patients."
 )
+
+
+def _lifespan(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The app's life: ``threads`` worker threads for the plain ``def`` routes and the
+    database reads of the async ones; the e-mail reminders each minute when SMTP is
+    configured (``reminder_task``)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        async with reminder_lifespan(app):
+            yield
+
+    return lifespan
 
 
 def create_app(
@@ -66,8 +83,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
-        # Sends the e-mail reminders due, each minute, when SMTP is configured.
-        lifespan=reminder_lifespan,
+        lifespan=_lifespan(settings.threads),
     )
     app.state.ctx = ctx
     # The page renderer sits beside the context, not in it: pages depend on the context.

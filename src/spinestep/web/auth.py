@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from spinestep.services import browser_sessions
 from spinestep.services.passwords import token_hash
+from spinestep.services.ports import UnitOfWork
 from spinestep.services.records import PatientRecord, UserRecord
 from spinestep.web.context import WebContext
 from spinestep.web.principal import Principal
@@ -37,9 +37,6 @@ class Account:
     principal: Principal
     profile: PatientRecord | None
     onboarded: bool | None = None
-
-
-TokenEntry = tuple[Account, datetime | None] | None
 
 
 def _principal(user: UserRecord | None) -> Principal | None:
@@ -72,18 +69,13 @@ def bearer_token(conn: HTTPConnection) -> str | None:
     return value.strip()
 
 
-@dataclass(frozen=True, slots=True)
-class _CookieLookup:
-    session: BrowserSession
-    load: Callable[[], Account | None]
-
-    def result(self, found: Account | None) -> Account | None:
-        if found is None:
-            return None
-        return replace(found, principal=replace(found.principal, session=self.session))
+#: Reads the account of a request's credential in a unit of work (None: not signed in).
+AccountReader = Callable[[UnitOfWork], Account | None]
 
 
-def _cookie_lookup(ctx: WebContext, conn: HTTPConnection) -> _CookieLookup | None:
+def _cookie_reader(ctx: WebContext, conn: HTTPConnection) -> AccountReader | None:
+    """The reader of the cookie's account, or None when the cookie cannot be one (no
+    database work: its signature and shape are checked here)."""
     session = browser_session(ctx, conn)
     if session is None or session.account_id is None:
         return None
@@ -92,57 +84,58 @@ def _cookie_lookup(ctx: WebContext, conn: HTTPConnection) -> _CookieLookup | Non
     except ValueError:
         return None
 
-    key = session.key
-
-    def load() -> Account | None:
-        with ctx.uow() as uow:
-            found = uow.browser_sessions.signed_in(key)
+    def read(uow: UnitOfWork) -> Account | None:
+        found = uow.browser_sessions.signed_in(session.key)
         if found is None:
             return None
         stored, user, profile, onboarded = found
         if not browser_sessions.is_live(stored, user_id, wall_now()):
             return None
-        return _account(user, profile, onboarded)
+        account = _account(user, profile, onboarded)
+        if account is None:
+            return None
+        return replace(account, principal=replace(account.principal, session=session))
 
-    return _CookieLookup(session, load)
+    return read
 
 
-def _token_lookup(ctx: WebContext, conn: HTTPConnection) -> Callable[[], TokenEntry] | None:
+def _token_reader(ctx: WebContext, conn: HTTPConnection) -> AccountReader | None:
+    """The reader of the bearer token's account, or None without a token."""
     token = bearer_token(conn)
     if token is None:
         return None
     digest = token_hash(token)
 
-    def load() -> TokenEntry:
-        with ctx.uow() as uow:
-            found = uow.tokens.with_account(digest)
+    def read(uow: UnitOfWork) -> Account | None:
+        found = uow.tokens.with_account(digest)
         if found is None or found[0].revoked_at is not None:
             return None
         record, user, profile = found
-        account = _account(user, profile)
-        return None if account is None else (account, record.expires_at)
+        if record.expires_at is not None and record.expires_at <= ctx.clock.now():
+            return None
+        return _account(user, profile)
+
+    return read
+
+
+def account_reader(ctx: WebContext, conn: HTTPConnection, *, api: bool) -> AccountReader | None:
+    """The reader of the request's credential: the bearer token on the API, else the cookie."""
+    return _token_reader(ctx, conn) if api else _cookie_reader(ctx, conn)
+
+
+def _in_own_unit(ctx: WebContext, read: AccountReader) -> Callable[[], Account | None]:
+    def load() -> Account | None:
+        with ctx.uow() as uow:
+            return read(uow)
 
     return load
 
 
-def _token_result(ctx: WebContext, found: TokenEntry) -> Account | None:
-    if found is None:
-        return None
-    account, expires_at = found
-    if expires_at is not None and expires_at <= ctx.clock.now():
-        return None
-    return account
-
-
-def _principal_of(account: Account | None) -> Principal | None:
-    return None if account is None else account.principal
-
-
 def principal_from_cookie(ctx: WebContext, conn: HTTPConnection) -> Principal | None:
-    lookup = _cookie_lookup(ctx, conn)
-    if lookup is None:
+    read = _cookie_reader(ctx, conn)
+    if read is None:
         return None
-    return _principal_of(lookup.result(lookup.load()))
+    return _principal_of(_in_own_unit(ctx, read)())
 
 
 async def aaccount_from_cookie(ctx: WebContext, conn: HTTPConnection) -> Account | None:
@@ -151,22 +144,26 @@ async def aaccount_from_cookie(ctx: WebContext, conn: HTTPConnection) -> Account
     Read in a worker thread: the database driver blocks, and the event loop must stay
     free for the other requests while it waits.
     """
-    lookup = _cookie_lookup(ctx, conn)
-    if lookup is None:
+    read = _cookie_reader(ctx, conn)
+    if read is None:
         return None
-    return lookup.result(await run_in_threadpool(lookup.load))
+    return await run_in_threadpool(_in_own_unit(ctx, read))
 
 
 def principal_from_token(ctx: WebContext, conn: HTTPConnection) -> Principal | None:
-    lookup = _token_lookup(ctx, conn)
-    if lookup is None:
+    read = _token_reader(ctx, conn)
+    if read is None:
         return None
-    return _principal_of(_token_result(ctx, lookup()))
+    return _principal_of(_in_own_unit(ctx, read)())
 
 
 async def aaccount_from_token(ctx: WebContext, conn: HTTPConnection) -> Account | None:
     """The account of the bearer token, for async handlers (read in a worker thread)."""
-    lookup = _token_lookup(ctx, conn)
-    if lookup is None:
+    read = _token_reader(ctx, conn)
+    if read is None:
         return None
-    return _token_result(ctx, await run_in_threadpool(lookup))
+    return await run_in_threadpool(_in_own_unit(ctx, read))
+
+
+def _principal_of(account: Account | None) -> Principal | None:
+    return None if account is None else account.principal

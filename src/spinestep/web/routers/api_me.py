@@ -17,7 +17,13 @@ from spinestep.services.records import FlagSource
 from spinestep.services.screening import ScreeningForm
 from spinestep.services.sessions import SessionInput, StopNowInput
 from spinestep.services.views import SessionOutcome
-from spinestep.web.access import Ctx, PatientAccount, PatientSelf, own_profile
+from spinestep.web.access import (
+    Ctx,
+    PatientAccount,
+    PatientSelf,
+    PatientSelfCredential,
+    own_profile,
+)
 from spinestep.web.motion_series import parse_motion_series, recount, series_errors
 from spinestep.web.notify import notify_clinician
 from spinestep.web.patient_actions import NewProfile, onboard_account, own_today
@@ -67,9 +73,11 @@ def _questions(ctx: Ctx, scope: PatientSelf) -> list[QuestionOut]:
 
 
 @router.get("/api/v1/me/plan", response_model=PlanOut, responses=_PATIENT_ERRORS)
-def my_plan(scope: PatientSelf, ctx: Ctx) -> Response:
+def my_plan(credential: PatientSelfCredential, ctx: Ctx) -> Response:
     """Today: stage, instructions, dose, sessions done today of those planned, pause state."""
-    body = plan_out(own_today(ctx, scope), SESSION_FLAGS).model_dump_json().encode()
+    # The credential and the plan: one worker-thread call, one unit of work.
+    view = programme.today_for(ctx.services, credential.identify)
+    body = plan_out(view, SESSION_FLAGS).model_dump_json().encode()
     return Response(body, media_type="application/json")
 
 

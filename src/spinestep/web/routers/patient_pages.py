@@ -11,16 +11,17 @@ from starlette.datastructures import FormData
 
 from spinestep.errors import InvalidInput, NotFound
 from spinestep.services import portal, programme, screening, sessions
+from spinestep.services.context import Actor
 from spinestep.services.instructions import REST_BEFORE_PAIN_AFTER_S
+from spinestep.services.ports import UnitOfWork
 from spinestep.services.sessions import StopNowInput
 from spinestep.services.views import TodayView
 from spinestep.web import forms, motion_series
 from spinestep.web.access import (
     Ctx,
-    PatientAccount,
+    PatientAccountCredential,
     PatientScope,
     PatientSelf,
-    own_profile,
     web_context,
 )
 from spinestep.web.body_limit import DEFAULT_LIMIT_BYTES
@@ -30,7 +31,7 @@ from spinestep.web.demonstration import demonstration_values
 from spinestep.web.motion_series import MotionSeries
 from spinestep.web.notify import notify_clinician
 from spinestep.web.pages import Pages, PagesDep, read_checked_form, redirect
-from spinestep.web.patient_actions import onboarded, own_today
+from spinestep.web.patient_actions import own_today
 from spinestep.web.present import decision_out, plan_out
 from spinestep.web.questionnaire_views import due_json
 from spinestep.web.session_check import REQUIRED_NOTICE, page_values, submit_check
@@ -74,15 +75,29 @@ def figure_alt(stage_id: str) -> str:
     }.get(stage_id, "Drawing of the exercise position")
 
 
+class _NotOnboarded(Exception):
+    """The account has no patient profile yet, or has not answered the first questions."""
+
+
 @router.get("/today")
-def today_page(request: Request, principal: PatientAccount) -> Response:
-    # A plain ``def``: the reads run in a worker thread, never on the event loop.
+def today_page(request: Request, credential: PatientAccountCredential) -> Response:
+    # A plain ``def``: the credential and the patient's day are read in one worker-thread
+    # call and one unit of work, never on the event loop.
     ctx = web_context(request)
     pages: Pages = request.app.state.pages
-    scope = own_profile(request, principal)
-    if scope is None or not onboarded(ctx, scope):
+
+    def identify(uow: UnitOfWork) -> tuple[Actor, int]:
+        scope = credential.scope_in(uow)
+        if scope is None or not scope.onboarded:
+            raise _NotOnboarded
+        return scope.principal.actor, scope.patient_id
+
+    try:
+        page = portal.today_page(ctx.services, identify)
+    except _NotOnboarded:
         return redirect("/onboarding")
-    page = portal.today_page(ctx.services, scope.principal.actor, scope.patient_id)
+    scope = credential.scope
+    assert scope is not None
     today = page.today
     now = ctx.clock.now()
     main = pages.env.get_template("patient/today_main.html").render(
