@@ -118,6 +118,13 @@ class Adherence:
         return tuple((d.day, d.completed) for d in self.days)
 
 
+def local_date(at: datetime, zone: ZoneInfo) -> date:
+    """``at``'s date in ``zone``. An instant already in ``zone`` (the caseload converts each
+    session once) is not converted again: ``astimezone`` to its own zone changes nothing
+    but still costs a call, thousands of times per patient list."""
+    return (at if at.tzinfo is zone else at.astimezone(zone)).date()
+
+
 def first_active(start: datetime, end: datetime, paused: Sequence[Interval]) -> datetime | None:
     """The first instant in ``[start, end)`` outside every paused interval, or None."""
     moment = start
@@ -154,7 +161,7 @@ def seven_days(
     done: dict[date, int] = {}
     stopped: dict[date, int] = {}
     for mark in sessions:
-        day = mark.at.astimezone(zone).date()
+        day = local_date(mark.at, zone)
         counter = done if mark.completed else stopped
         counter[day] = counter.get(day, 0) + 1
     out = []
@@ -233,7 +240,7 @@ def planned_per_day(
     zone = ZoneInfo(time_zone)
     first_stage: dict[date, int] = {}
     for mark in sorted(sessions, key=lambda m: m.at):
-        first_stage.setdefault(mark.at.astimezone(zone).date(), mark.stage)
+        first_stage.setdefault(local_date(mark.at, zone), mark.stage)
     if maintenance_from is not None:
         maintenance = current_dose(assignment).sessions_per_day
         earlier_stage = protocol.final_stage
