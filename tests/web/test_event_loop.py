@@ -19,6 +19,7 @@ import pytest
 
 from spinestep.store.patient_day import SqlPatientDayReader
 from spinestep.store.repositories import SqlApiTokenRepository, SqlBrowserSessionRepository
+from spinestep.web.routers import download_pages
 from tests.web.support import Clinic, TestClient, build_clinic
 
 #: Generous bound for the other request (it takes milliseconds when nothing blocks).
@@ -94,3 +95,63 @@ def test_a_slow_read_does_not_hold_up_another_request(
     assert answered_while_held, "the other request waited for the slow read"
     assert answers["trivial"].status_code == 200
     assert answers["slow"].status_code == 200, answers["slow"].text
+
+
+def test_slow_downloads_never_hold_the_threads_of_everyday_requests(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With 2 threads, 3 downloads held at once: one runs (half of the threads, at least
+    one), the others wait for it, and the patient's Today page is still answered."""
+    clinic = build_clinic(tmp_path, database_url, settings={"threads": 2})
+    running: list[int] = []
+    most_at_once: list[int] = [0]
+    lock = threading.Lock()
+    released = threading.Event()
+    real = download_pages.csv_download
+
+    def held_download(*args: Any) -> Any:
+        with lock:
+            running.append(1)
+            most_at_once[0] = max(most_at_once[0], len(running))
+        released.wait(ANSWER_WITHIN_S * 2)
+        with lock:
+            running.pop()
+        return real(*args)
+
+    monkeypatch.setattr(download_pages, "csv_download", held_download)
+    client = clinic.client("patient_a")
+    downloads: list[httpx.Response] = []
+    today: list[httpx.Response] = []
+    try:
+        with client:  # one portal: one event loop, its threads set by the app's settings
+            senders = [
+                threading.Thread(
+                    target=lambda: downloads.append(client.get("/my-data/sessions.csv"))
+                )
+                for _ in range(3)
+            ]
+            for sender in senders:
+                sender.start()
+            page = threading.Thread(target=lambda: today.append(client.get("/today")))
+            try:
+                for _ in range(200):
+                    if running:
+                        break
+                    released.wait(0.05)
+                assert running, "no download started"
+                page.start()
+                page.join(ANSWER_WITHIN_S)
+                answered_while_held = bool(today) and not released.is_set()
+            finally:
+                released.set()
+                for sender in senders:
+                    sender.join(ANSWER_WITHIN_S * 3)
+                if page.is_alive() or page.ident is not None:
+                    page.join(ANSWER_WITHIN_S)
+    finally:
+        clinic.close()
+    assert answered_while_held, "Today waited for the downloads"
+    assert today[0].status_code == 200
+    assert most_at_once[0] == 1
+    assert [r.status_code for r in downloads] == [200, 200, 200]
+    assert {r.headers["content-type"].split(";")[0] for r in downloads} == {"text/csv"}

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
-from fastapi.responses import Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
 
 from spinestep.domain.model import Effort, Location
 from spinestep.domain.redflags import RedFlag, flags_for_session
@@ -44,6 +45,7 @@ from spinestep.web.schemas import (
     StopNowIn,
     error_responses,
 )
+from spinestep.web.slow_work import run_slow
 
 router = APIRouter(tags=["patient"])
 _PATIENT_ERRORS = error_responses(401, 403, 404)
@@ -282,9 +284,15 @@ def my_resume(body: SelfResumeIn, scope: PatientSelf, ctx: Ctx) -> None:
 
 
 @router.get("/api/v1/me/export", response_model=dict[str, Any], responses=_PATIENT_ERRORS)
-def my_export(scope: PatientSelf, ctx: Ctx) -> dict[str, Any]:
+async def my_export(request: Request, scope: PatientSelf, ctx: Ctx) -> Response:
     """Everything held about me, as one JSON object."""
-    return privacy.export_patient_data(ctx.services, scope.principal.actor, scope.patient_id)
+    actor, patient_id = scope.principal.actor, scope.patient_id
+
+    def build() -> Response:  # read and encoded in a thread for slow requests
+        data = privacy.export_patient_data(ctx.services, actor, patient_id)
+        return JSONResponse(jsonable_encoder(data))
+
+    return await run_slow(request, build)
 
 
 @router.delete("/api/v1/me", response_model=DeletionOut, responses=_PATIENT_ERRORS)

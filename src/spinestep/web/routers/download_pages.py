@@ -3,7 +3,9 @@ FHIR Bundle, CSV and one-page PDF report of a patient (each audited by the servi
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from functools import partial
+
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from spinestep.interop.downloads import (
@@ -14,8 +16,12 @@ from spinestep.interop.downloads import (
     report_download,
 )
 from spinestep.web.access import CareTeam, Ctx, PatientSelf
+from spinestep.web.slow_work import run_slow
 
 router = APIRouter(include_in_schema=False)
+
+# Every download but the small reminders file is built in the threads for slow requests
+# (``web.slow_work``), so downloads never hold the threads of everyday requests.
 
 
 def _send(download: Download, filename: str | None = None) -> Response:
@@ -33,27 +39,32 @@ def my_reminders(scope: PatientSelf, ctx: Ctx) -> Response:
 
 
 @router.get("/my-data/records.fhir.json")
-def my_fhir(scope: PatientSelf, ctx: Ctx) -> Response:
-    found = fhir_download(ctx.services, scope.principal.actor, scope.patient_id)
+async def my_fhir(request: Request, scope: PatientSelf, ctx: Ctx) -> Response:
+    build = partial(fhir_download, ctx.services, scope.principal.actor, scope.patient_id)
+    found = await run_slow(request, build)
     return _send(found, "spinestep-my-records.fhir.json")
 
 
 @router.get("/my-data/sessions.csv")
-def my_sessions_csv(scope: PatientSelf, ctx: Ctx) -> Response:
-    found = csv_download(ctx.services, scope.principal.actor, scope.patient_id)
+async def my_sessions_csv(request: Request, scope: PatientSelf, ctx: Ctx) -> Response:
+    build = partial(csv_download, ctx.services, scope.principal.actor, scope.patient_id)
+    found = await run_slow(request, build)
     return _send(found, "spinestep-my-sessions.csv")
 
 
 @router.get("/clinic/patients/{patient_id}/records.fhir.json")
-def patient_fhir(scope: CareTeam, ctx: Ctx) -> Response:
-    return _send(fhir_download(ctx.services, scope.principal.actor, scope.patient_id))
+async def patient_fhir(request: Request, scope: CareTeam, ctx: Ctx) -> Response:
+    build = partial(fhir_download, ctx.services, scope.principal.actor, scope.patient_id)
+    return _send(await run_slow(request, build))
 
 
 @router.get("/clinic/patients/{patient_id}/sessions.csv")
-def patient_sessions_csv(scope: CareTeam, ctx: Ctx) -> Response:
-    return _send(csv_download(ctx.services, scope.principal.actor, scope.patient_id))
+async def patient_sessions_csv(request: Request, scope: CareTeam, ctx: Ctx) -> Response:
+    build = partial(csv_download, ctx.services, scope.principal.actor, scope.patient_id)
+    return _send(await run_slow(request, build))
 
 
 @router.get("/clinic/patients/{patient_id}/report.pdf")
-def patient_report(scope: CareTeam, ctx: Ctx) -> Response:
-    return _send(report_download(ctx.services, scope.principal.actor, scope.patient_id))
+async def patient_report(request: Request, scope: CareTeam, ctx: Ctx) -> Response:
+    build = partial(report_download, ctx.services, scope.principal.actor, scope.patient_id)
+    return _send(await run_slow(request, build))

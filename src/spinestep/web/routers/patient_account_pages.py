@@ -19,6 +19,7 @@ from spinestep.web.care_contacts import patient_team
 from spinestep.web.pages import CheckedForm, PagesDep, redirect
 from spinestep.web.patient_actions import NewProfile, onboard_account
 from spinestep.web.security import SESSION_COOKIE
+from spinestep.web.slow_work import run_slow
 
 router = APIRouter(include_in_schema=False)
 
@@ -143,11 +144,17 @@ def my_data_page(request: Request, scope: PatientSelf, pages: PagesDep) -> Respo
 
 
 @router.post("/my-data/export")
-def my_data_export(scope: PatientSelf, ctx: Ctx, form: CheckedForm) -> Response:
-    data = privacy.export_patient_data(ctx.services, scope.principal.actor, scope.patient_id)
-    body = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+async def my_data_export(
+    request: Request, scope: PatientSelf, ctx: Ctx, form: CheckedForm
+) -> Response:
+    actor, patient_id = scope.principal.actor, scope.patient_id
+
+    def build() -> str:  # read and encoded in a thread for slow requests
+        data = privacy.export_patient_data(ctx.services, actor, patient_id)
+        return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+
     return Response(
-        body,
+        await run_slow(request, build),
         media_type="application/json",
         headers={"content-disposition": 'attachment; filename="spinestep-my-data.json"'},
     )

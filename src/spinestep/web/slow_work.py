@@ -1,0 +1,43 @@
+"""Slow requests (downloads: the FHIR Bundle, the CSV, the PDF report, the data export) run
+in worker threads of their own, at most half of ``SPINESTEP_THREADS`` at once.
+
+A download of a long history takes seconds of one thread. In the threads of the everyday
+requests, a few at once would hold every thread, and a patient's Today page or "stop"
+would wait for them. Here they wait for each other instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import anyio.to_thread
+from anyio import CapacityLimiter
+from anyio.lowlevel import RunVar
+from fastapi import Request
+
+from spinestep.web.access import web_context
+
+T = TypeVar("T")
+
+# One limiter per event loop (as anyio keeps its own default limiter).
+_LIMITER: RunVar[CapacityLimiter] = RunVar("spinestep_slow_work")
+
+
+def slow_threads(threads: int) -> int:
+    """How many slow requests run at once beside ``threads`` everyday threads."""
+    return max(1, threads // 2)
+
+
+def _limiter(request: Request) -> CapacityLimiter:
+    try:
+        return _LIMITER.get()
+    except LookupError:
+        limiter = CapacityLimiter(slow_threads(web_context(request).settings.threads))
+        _LIMITER.set(limiter)
+        return limiter
+
+
+async def run_slow(request: Request, work: Callable[[], T]) -> T:
+    """``work()`` in a worker thread for slow requests."""
+    return await anyio.to_thread.run_sync(work, limiter=_limiter(request))
