@@ -15,13 +15,14 @@ subquery; the others are the repositories' ``WHERE`` clauses.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cache
 from types import SimpleNamespace
 from typing import Any, TypeAlias
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import KeyedColumnElement
 
@@ -135,27 +136,51 @@ def _branches() -> list[Branch]:
     ]
 
 
+#: Per kind: each column's key, its position in a result row and its type.
+Slots: TypeAlias = dict[str, list[tuple[str, int, sa.types.TypeEngine[Any]]]]
+#: Per kind: each column's key, its position and the dialect's conversion of its value.
+Readers: TypeAlias = dict[str, list[tuple[str, int, Callable[[Any], Any] | None]]]
+
+
 @cache
-def _statement() -> tuple[sa.CompoundSelect[Any], dict[str, list[tuple[str, int]]]]:
-    """The union, and per kind its columns' keys and positions in a result row."""
+def _statement() -> tuple[sa.CompoundSelect[Any], Slots]:
+    """The union, and per kind its columns' keys, positions in a result row and types.
+
+    Every column of the union comes back as the driver gives it (``type_coerce`` to
+    ``NullType``; the SQL keeps its casts, which PostgreSQL needs to type the union), and
+    :func:`_readers` converts only the columns of each row's own kind. SQLAlchemy would
+    otherwise convert every column of every row, the NULLs of the other kinds included.
+    """
     branches = _branches()
     slots: list[tuple[str, Column]] = [
         (kind, column) for kind, _, columns, _ in branches for column in columns
     ]
-    positions: dict[str, list[tuple[str, int]]] = {kind: [] for kind, _, _, _ in branches}
+    positions: Slots = {kind: [] for kind, _, _, _ in branches}
     for index, (kind, column) in enumerate(slots, start=1):
-        positions[kind].append((column.key, index))
+        positions[kind].append((column.key, index, column.type))
     selects = []
     for kind, table, _, where in branches:
         values: list[sa.ColumnElement[Any]] = [sa.literal(kind, sa.String(16)).label("kind")]
         for index, (owner, column) in enumerate(slots):
             name = f"c{index}"
-            if owner == kind:
-                values.append(column.label(name))
-            else:
-                values.append(sa.cast(sa.null(), column.type).label(name))
+            value = column if owner == kind else sa.cast(sa.null(), column.type)
+            values.append(sa.type_coerce(value, sa.types.NullType()).label(name))
         selects.append(sa.select(*values).select_from(table).where(where))
     return sa.union_all(*selects), positions
+
+
+@cache
+def _readers(dialect: Dialect) -> Readers:
+    """:func:`_statement`'s columns per kind with ``dialect``'s conversion of each (the
+    one SQLAlchemy applies when it reads the column itself)."""
+    _, positions = _statement()
+    return {
+        kind: [
+            (key, index, column_type.dialect_impl(dialect).result_processor(dialect, None))
+            for key, index, column_type in columns
+        ]
+        for kind, columns in positions.items()
+    }
 
 
 class SqlPatientDayReader:
@@ -169,7 +194,8 @@ class SqlPatientDayReader:
         screenings_after: datetime,
         reader_id: int | None = None,
     ) -> PatientDay | None:
-        statement, positions = _statement()
+        statement, _ = _statement()
+        readers = _readers(self._session.get_bind().dialect)
         rows = self._session.execute(
             statement,
             {
@@ -179,10 +205,17 @@ class SqlPatientDayReader:
                 "reader_id": reader_id,
             },
         ).all()
-        found: dict[str, list[SimpleNamespace]] = {kind: [] for kind in positions}
+        found: dict[str, list[SimpleNamespace]] = {kind: [] for kind in readers}
         for row in rows:
             kind = row[0]
-            found[kind].append(SimpleNamespace(**{k: row[i] for k, i in positions[kind]}))
+            found[kind].append(
+                SimpleNamespace(
+                    **{
+                        key: row[i] if convert is None else convert(row[i])
+                        for key, i, convert in readers[kind]
+                    }
+                )
+            )
         if not found["patient"]:
             return None
         session = self._session
