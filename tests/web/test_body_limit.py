@@ -3,10 +3,8 @@ is sending them, and are never read whole."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from spinestep.settings import Settings
 from spinestep.store.uow import open_store
 from spinestep.web.app import create_app
 from spinestep.web.body_limit import DEFAULT_LIMIT_BYTES, BodyLimitMiddleware
+from tests.support.own_loop import run_on_own_loop
 
 FIFTY_MB = 50 * 2**20
 CHUNK = 64 * 2**10
@@ -82,9 +81,7 @@ class Exchange:
     def run(self, app: Any, method: str, path: str, content_type: str) -> None:
         """Drive the app on an event loop of its own thread: the thread running the tests
         may already have a loop running (Playwright's synchronous API leaves one)."""
-        request = app(self.scope(method, path, content_type), self.receive, self.send)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(asyncio.run, request).result()
+        run_on_own_loop(app(self.scope(method, path, content_type), self.receive, self.send))
 
     @property
     def status(self) -> int:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from spinestep.web.reminder_task import lifespan
+from tests.support.own_loop import run_on_own_loop
 from tests.support.smtp import SmtpServer, smtp_server
 from tests.web.reminder_support import reminder_clinic
 from tests.web.support import TestClient, build_clinic
@@ -31,10 +31,7 @@ def _senders(app: FastAPI) -> list[str]:
                 if "run_forever" in getattr(task.get_coro(), "__qualname__", "")
             ]
 
-    # A thread of its own: an earlier browser test on this worker may have left an event
-    # loop set on the test thread, where asyncio.run() refuses to start.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, running()).result()
+    return run_on_own_loop(running())
 
 
 def test_the_web_app_sends_due_reminders_by_itself(tmp_path: Path, smtp_server: SmtpServer) -> None:

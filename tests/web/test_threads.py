@@ -3,14 +3,13 @@ async code) in the number of threads its settings name (``SPINESTEP_THREADS``)."
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
 
 from spinestep.settings import DEFAULT_THREADS
+from tests.support.own_loop import run_on_own_loop
 from tests.web.support import make_app
 
 
@@ -23,10 +22,7 @@ def _threads_while_running(app: FastAPI) -> tuple[float, float]:
         async with app.router.lifespan_context(app):
             return before, limiter().total_tokens
 
-    # A thread of its own: an earlier browser test on this worker may have left an event
-    # loop set on the test thread, where asyncio.run() refuses to start.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, running()).result()
+    return run_on_own_loop(running())
 
 
 def test_the_app_runs_in_the_threads_its_settings_name(tmp_path: Path) -> None:

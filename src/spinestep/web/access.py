@@ -101,17 +101,23 @@ async def _require(request: Request, roles: frozenset[Role]) -> Principal:
     return _decide(request, await _optional_principal(request), roles)
 
 
+def _signed_out(request: Request) -> HTTPException:
+    headers = {"WWW-Authenticate": "Bearer"} if _is_api(request) else None
+    return HTTPException(401, "sign in first", headers=headers)
+
+
 def _decide(request: Request, principal: Principal | None, roles: frozenset[Role]) -> Principal:
     """``principal`` if it holds one of ``roles``; else 401 (signed out) or 403."""
     if principal is None:
-        headers = {"WWW-Authenticate": "Bearer"} if _is_api(request) else None
-        raise HTTPException(401, "sign in first", headers=headers)
+        raise _signed_out(request)
     if principal.role not in roles:
         raise HTTPException(403, "this account may not do that")
     return principal
 
 
 _ALL = frozenset(Role)
+_PATIENT = frozenset({Role.PATIENT})
+_NO_PROFILE = "this account has no patient record yet: answer the first questions"
 
 
 @_mark(Rule.PUBLIC)
@@ -131,7 +137,7 @@ async def signed_in(request: Request) -> Principal:
 
 @_mark(Rule.PATIENT_ACCOUNT)
 async def patient_account(request: Request) -> Principal:
-    return await _require(request, frozenset({Role.PATIENT}))
+    return await _require(request, _PATIENT)
 
 
 @_mark(Rule.CLINICIAN)
@@ -199,15 +205,11 @@ async def aown_profile(request: Request, principal: Principal) -> PatientScope |
 
 @_mark(Rule.PATIENT_SELF)
 async def patient_self(request: Request) -> PatientScope:
-    principal = await _require(request, frozenset({Role.PATIENT}))
+    principal = await _require(request, _PATIENT)
     scope = await aown_profile(request, principal)
     if scope is None:
         raise NotFound(_NO_PROFILE)
     return scope
-
-
-_PATIENT = frozenset({Role.PATIENT})
-_NO_PROFILE = "this account has no patient record yet: answer the first questions"
 
 
 class PatientCredential:
@@ -250,8 +252,7 @@ class PatientCredential:
 def _credential(request: Request) -> PatientCredential:
     read = account_reader(web_context(request), request, api=_is_api(request))
     if read is None:
-        _decide(request, None, _PATIENT)  # signed out: 401, with no database work
-    assert read is not None
+        raise _signed_out(request)  # no database work for a request without a credential
     return PatientCredential(request, read)
 
 

@@ -24,16 +24,12 @@ T = TypeVar("T")
 _LIMITER: RunVar[CapacityLimiter] = RunVar("spinestep_slow_work")
 
 
-def slow_threads(threads: int) -> int:
-    """How many slow requests run at once beside ``threads`` everyday threads."""
-    return max(1, threads // 2)
-
-
 def _limiter(request: Request) -> CapacityLimiter:
     try:
         return _LIMITER.get()
     except LookupError:
-        limiter = CapacityLimiter(slow_threads(web_context(request).settings.threads))
+        # Half of the everyday threads, and at least one.
+        limiter = CapacityLimiter(max(1, web_context(request).settings.threads // 2))
         _LIMITER.set(limiter)
         return limiter
 
