@@ -10,6 +10,8 @@ creep back, and at most the reads listed below by hand.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -65,28 +67,41 @@ def _add_history(clinic: Clinic, patient_id: int, count: int) -> None:
         uow.commit()
 
 
+@dataclass
+class _Seen:
+    """Statements sent and transactions begun on an engine while counting."""
+
+    statements: int = 0
+    transactions: int = 0
+
+
+@contextmanager
+def _counting(engine: sa.Engine) -> Iterator[_Seen]:
+    seen = _Seen()
+
+    def statement(*args: object) -> None:
+        seen.statements += 1
+
+    def begin(*args: object) -> None:
+        seen.transactions += 1
+
+    sa.event.listen(engine, "before_cursor_execute", statement)
+    sa.event.listen(engine, "begin", begin)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", statement)
+        sa.event.remove(engine, "begin", begin)
+
+
 def _statements(clinic: Clinic, client: TestClient, url: str) -> tuple[int, int]:
     """Statements sent to the database, and transactions begun, while answering one GET of
     ``url`` (200 expected)."""
-    seen: list[str] = []
-    begins: list[object] = []
-
-    def count(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    def begin(*args: object) -> None:
-        begins.append(args[0])
-
     assert client.get(url).status_code == 200  # warm: pools and compiled statements
-    sa.event.listen(clinic.engine, "before_cursor_execute", count)
-    sa.event.listen(clinic.engine, "begin", begin)
-    try:
+    with _counting(clinic.engine) as seen:
         response = client.get(url)
-    finally:
-        sa.event.remove(clinic.engine, "before_cursor_execute", count)
-        sa.event.remove(clinic.engine, "begin", begin)
     assert response.status_code == 200, response.text
-    return len(seen), len(begins)
+    return seen.statements, seen.transactions
 
 
 def test_today_page_and_plan_cost_the_same_for_a_short_and_a_long_history(
@@ -109,25 +124,11 @@ def test_today_page_and_plan_cost_the_same_for_a_short_and_a_long_history(
 
 def _today_read(clinic: Clinic, actor: Actor, patient_id: int) -> tuple[int, int, bool]:
     """Statements and transactions of one ``portal.today_page``; whether it answered."""
-    seen: list[str] = []
-    begins: list[object] = []
-
-    def count(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    def begin(*args: object) -> None:
-        begins.append(args[0])
-
-    sa.event.listen(clinic.engine, "before_cursor_execute", count)
-    sa.event.listen(clinic.engine, "begin", begin)
-    try:
+    with _counting(clinic.engine) as seen:
         page = portal.today_page(clinic.ctx, identified(actor, patient_id))
-    finally:
-        sa.event.remove(clinic.engine, "before_cursor_execute", count)
-        sa.event.remove(clinic.engine, "begin", begin)
     view = page.today
     answered = view is not None and view.patient_id == patient_id and bool(page.due)
-    return len(seen), len(begins), answered
+    return seen.statements, seen.transactions, answered
 
 
 def test_the_today_read_is_one_statement_in_one_transaction(clinic: Clinic) -> None:
